@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what building the chain and running the tests needs on a fresh Debian machine of
+# this kind (Rust toolchain and Docker engine already present). Safe to run again.
+set -euo pipefail
+
+need_apt=()
+command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} from Debian"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# The runtime is compiled to wasm with a rebuilt std, which needs both of these.
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+
+docker info >/dev/null 2>&1 || { echo "setup: no Docker engine answers; start dockerd first" >&2; exit 1; }
+echo "setup: ok"

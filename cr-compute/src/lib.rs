@@ -1,0 +1,1 @@
+//! The `cr-compute` daemon and the artifact store, as a library so tests can drive them.

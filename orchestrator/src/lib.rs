@@ -1,0 +1,1 @@
+//! `testnet`: YAML topology -> validated model -> plan -> running network -> scenario -> report.

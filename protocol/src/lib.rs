@@ -1,0 +1,1 @@
+//! What the orchestrator and the `cr-compute` daemon share about the marketplace.
