@@ -1,1 +1,4 @@
 //! The `cr-compute` daemon and the artifact store, as a library so tests can drive them.
+
+pub mod http;
+pub mod store;

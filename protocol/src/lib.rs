@@ -1,1 +1,5 @@
 //! What the orchestrator and the `cr-compute` daemon share about the marketplace.
+
+pub mod hash;
+pub mod store_client;
+pub mod workload;
