@@ -1,1 +1,2 @@
 //! `testnet`: YAML topology -> validated model -> plan -> running network -> scenario -> report.
+pub mod provider;
