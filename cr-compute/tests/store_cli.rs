@@ -92,6 +92,8 @@ fn serves_logs_json_and_stops_on_sigterm() -> TestResult {
         (request["method"].as_str(), request["status"].as_u64()),
         (Some("PUT"), Some(201))
     );
+    // "stored <64 hex>\n"
+    assert_eq!(request["response_bytes"], 72);
     assert!(dir
         .path()
         .join("data")

@@ -207,7 +207,7 @@ fn zero_size() {
             workload: Workload::FineTune
         })
     );
-    assert!(message(result).contains("between 1 and 100000"));
+    assert!(message(result).contains("between 1 and 1000000"));
 }
 
 #[test]

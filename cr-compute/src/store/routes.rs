@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, StatusCode};
 
@@ -28,20 +28,23 @@ pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Res
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = route(&state, request).await;
-    let bytes = response
+    // HEAD answers carry the GET length in the header and no body; others have an exact body.
+    let bytes = match response
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("0")
-        .to_owned();
-    tracing::info!(
-        %method,
-        %path,
-        status = response.status().as_u16(),
-        response_bytes = %bytes,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    {
+        Some(len) => len.parse().unwrap_or(0),
+        None => response.body().size_hint().exact().unwrap_or(0),
+    };
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    // Readiness probes poll /healthz constantly; they would drown the interesting lines.
+    if path == "/healthz" && status == 200 {
+        tracing::debug!(%method, %path, status, elapsed_ms, "request");
+    } else {
+        tracing::info!(%method, %path, status, response_bytes = bytes, elapsed_ms, "request");
+    }
     response
 }
 

@@ -63,26 +63,31 @@ impl Workload {
         }
     }
 
-    /// The largest accepted `size`. The limits keep one job within minutes of CPU time and the
-    /// output within a few MiB (matmul at n = 512 outputs 2 MiB).
+    /// The largest accepted `size`. The limits keep one run within about ten minutes of one
+    /// core and the output far below the store's 64 MiB default (matmul at n = 512 outputs
+    /// 2 MiB, fine-tune at 10^6 epochs 8 MB).
     pub const fn max_size(self) -> u64 {
         match self {
             Workload::HashChain => 1_000_000_000,
             Workload::Matmul => 512,
-            Workload::FineTune => 100_000,
+            Workload::FineTune => 1_000_000,
         }
     }
 
     /// Rough cost of one run, in simple 64-bit integer operations, so a scenario can choose a
-    /// size for a wanted run time. A Blake2b compression counts as 1,000 (12 rounds of 8 mixing
-    /// steps of about 10 operations). As a rule of thumb an optimised build does on the order of
-    /// 10^9 of these per second on one core of a current x86 machine; a debug build is several
-    /// times slower. Saturates instead of overflowing.
+    /// size for a wanted run time. Saturates instead of overflowing.
     ///
-    /// - `hash-chain`: 1,000 per iteration.
+    /// - `hash-chain`: 1,000 per iteration (a Blake2b compression: 12 rounds of 8 mixing steps
+    ///   of about 10 operations).
     /// - `matmul`: 2 n^3 (a multiply and an add per inner step) plus 2 n^2 to generate inputs.
-    /// - `fine-tune`: per epoch, 64 samples x about 250 operations (forward and backward pass
-    ///   of the 4-8-1 network).
+    /// - `fine-tune`: per epoch, 64 samples x about 900 (forward and backward pass of the 4-8-1
+    ///   network with saturating fixed-point arithmetic).
+    ///
+    /// Measured with the release profile (opt-level "z") on one core of the project's 2-core
+    /// build machine, all three run at 1.0-1.9 x 10^9 of these per second: plan on about
+    /// 1.5 x 10^9/s, i.e. `hash-chain` 1,500,000 iterations, `fine-tune` 26,000 epochs or
+    /// `matmul` n = 512 (0.18 s) per second of run time. Debug builds of this crate are 5-20x
+    /// slower.
     pub const fn estimated_ops(self, size: u64) -> u64 {
         match self {
             Workload::HashChain => size.saturating_mul(1_000),
@@ -91,7 +96,7 @@ impl Workload {
                 .saturating_mul(size)
                 .saturating_mul(2)
                 .saturating_add(size.saturating_mul(size).saturating_mul(2)),
-            Workload::FineTune => size.saturating_mul(fine_tune::SAMPLES as u64 * 250),
+            Workload::FineTune => size.saturating_mul(fine_tune::SAMPLES as u64 * 900),
         }
     }
 
