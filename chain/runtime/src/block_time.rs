@@ -24,7 +24,7 @@ pub mod pallet {
 
 	/// Milliseconds per block (Aura slot).
 	#[pallet::storage]
-	pub type SlotDurationMs<T> = StorageValue<_, u64, ValueQuery, DefaultSlotDuration>;
+	pub type SlotDurationMs<T: Config> = StorageValue<_, u64, ValueQuery, DefaultSlotDuration>;
 
 	/// Genesis: the block time in milliseconds, even, 1000..=6000.
 	#[pallet::genesis_config]

@@ -6,7 +6,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{
 		fungible::{Inspect, Mutate, MutateHold},
-		tokens::{Fortitude, Precision, Preservation},
+		tokens::{Fortitude, Precision},
 	},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -343,9 +343,4 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Free balance minus what must stay for the account to live: what can still be held.
-	#[cfg(test)]
-	pub(crate) fn holdable(who: &T::AccountId) -> BalanceOf<T> {
-		T::Currency::reducible_balance(who, Preservation::Protect, Fortitude::Polite)
-	}
 }

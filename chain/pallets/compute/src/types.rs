@@ -1,11 +1,15 @@
 //! The data the marketplace keeps on chain: capabilities, jobs, their states, parameters.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{pallet_prelude::ConstU32, BoundedVec};
+use core::fmt::Debug;
+use frame_support::{
+	pallet_prelude::ConstU32, traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound,
+	PartialEqNoBound,
+};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_core::H256;
-use sp_runtime::{Percent, RuntimeDebug};
+use sp_runtime::Percent;
 
 /// Identifier of a job; assigned in submission order, never reused.
 pub type JobId = u64;
@@ -28,7 +32,7 @@ pub const RESULT_DOMAIN: [u8; 16] = *b"cr-compute:res/1";
 	Clone,
 	PartialEq,
 	Eq,
-	RuntimeDebug,
+	Debug,
 	TypeInfo,
 	MaxEncodedLen,
 	Serialize,
@@ -51,7 +55,7 @@ pub struct Gpu {
 	Clone,
 	PartialEq,
 	Eq,
-	RuntimeDebug,
+	Debug,
 	TypeInfo,
 	MaxEncodedLen,
 	Serialize,
@@ -75,7 +79,7 @@ pub struct Capabilities {
 	PartialEq,
 	Eq,
 	Default,
-	RuntimeDebug,
+	Debug,
 	TypeInfo,
 	MaxEncodedLen,
 	Serialize,
@@ -124,7 +128,7 @@ impl Capabilities {
 }
 
 /// A registered compute node.
-#[derive(Encode, Decode, Clone, PartialEq, Eq, RuntimeDebug, TypeInfo, MaxEncodedLen)]
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
 pub struct NodeInfo<Balance> {
 	/// What it declared it can run.
 	pub capabilities: Capabilities,
@@ -144,10 +148,18 @@ pub struct NodeInfo<Balance> {
 
 /// A result as posted on chain.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, RuntimeDebug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxUri))]
-pub struct JobResult<MaxUri: frame_support::traits::Get<u32>> {
+pub struct JobResult<MaxUri: Get<u32>> {
 	/// Blake2-256 of the output bytes.
 	pub output_hash: H256,
 	/// Where the output can be downloaded.
@@ -156,7 +168,7 @@ pub struct JobResult<MaxUri: frame_support::traits::Get<u32>> {
 
 /// Why escrow went back to the requester after the job had been accepted.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, RuntimeDebug, TypeInfo, MaxEncodedLen,
+	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub enum RefundReason {
 	/// The committee found the posted result wrong.
@@ -167,7 +179,7 @@ pub enum RefundReason {
 
 /// How a dispute ended.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, RuntimeDebug, TypeInfo, MaxEncodedLen,
+	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub enum DisputeOutcome {
 	/// The majority found the result wrong: node slashed, requester refunded.
@@ -180,7 +192,7 @@ pub enum DisputeOutcome {
 
 /// Why a node was slashed.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, RuntimeDebug, TypeInfo, MaxEncodedLen,
+	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub enum SlashReason {
 	/// Its result lost a dispute.
@@ -190,12 +202,17 @@ pub enum SlashReason {
 }
 
 /// Where a job is in its lifecycle. The last four are terminal.
-#[derive(Encode, Decode, Clone, PartialEq, Eq, RuntimeDebug, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
 #[scale_info(skip_type_params(MaxUri, MaxVotes))]
 pub enum JobStatus<AccountId, Balance, BlockNumber, MaxUri, MaxVotes>
 where
-	MaxUri: frame_support::traits::Get<u32>,
-	MaxVotes: frame_support::traits::Get<u32>,
+	AccountId: Clone + PartialEq + Eq + Debug,
+	Balance: Clone + PartialEq + Eq + Debug,
+	BlockNumber: Clone + PartialEq + Eq + Debug,
+	MaxUri: Get<u32>,
+	MaxVotes: Get<u32>,
 {
 	/// Waiting for a node; expires at the given block.
 	Open { expires_at: BlockNumber },
@@ -222,8 +239,13 @@ where
 	Expired,
 }
 
-impl<A, B, N, U: frame_support::traits::Get<u32>, V: frame_support::traits::Get<u32>>
-	JobStatus<A, B, N, U, V>
+impl<A, B, N, U, V> JobStatus<A, B, N, U, V>
+where
+	A: Clone + PartialEq + Eq + Debug,
+	B: Clone + PartialEq + Eq + Debug,
+	N: Clone + PartialEq + Eq + Debug,
+	U: Get<u32>,
+	V: Get<u32>,
 {
 	/// Terminal states hold nothing in escrow and never change again.
 	pub fn is_terminal(&self) -> bool {
@@ -235,12 +257,17 @@ impl<A, B, N, U: frame_support::traits::Get<u32>, V: frame_support::traits::Get<
 }
 
 /// A job and its escrowed budget.
-#[derive(Encode, Decode, Clone, PartialEq, Eq, RuntimeDebug, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Encode, Decode, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, TypeInfo, MaxEncodedLen,
+)]
 #[scale_info(skip_type_params(MaxUri, MaxVotes))]
 pub struct Job<AccountId, Balance, BlockNumber, MaxUri, MaxVotes>
 where
-	MaxUri: frame_support::traits::Get<u32>,
-	MaxVotes: frame_support::traits::Get<u32>,
+	AccountId: Clone + PartialEq + Eq + Debug,
+	Balance: Clone + PartialEq + Eq + Debug,
+	BlockNumber: Clone + PartialEq + Eq + Debug,
+	MaxUri: Get<u32>,
+	MaxVotes: Get<u32>,
 {
 	/// Who submitted it and holds the escrow.
 	pub requester: AccountId,
@@ -266,7 +293,7 @@ where
 
 /// Optional per-job deadlines; `None` takes the genesis default.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Default, RuntimeDebug, TypeInfo, MaxEncodedLen,
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Default, Debug, TypeInfo, MaxEncodedLen,
 )]
 pub struct JobDeadlines<BlockNumber> {
 	/// Blocks the job stays open.
@@ -283,7 +310,7 @@ pub struct JobDeadlines<BlockNumber> {
 	Clone,
 	PartialEq,
 	Eq,
-	RuntimeDebug,
+	Debug,
 	TypeInfo,
 	MaxEncodedLen,
 	Serialize,
@@ -316,7 +343,7 @@ pub struct MarketParams<Balance, BlockNumber> {
 }
 
 /// Why a result extrinsic was refused in the pool (`InvalidTransaction::Custom` codes).
-#[derive(Clone, Copy, PartialEq, Eq, RuntimeDebug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u8)]
 pub enum ResultRejection {
 	/// The job does not exist.
@@ -337,10 +364,18 @@ pub enum ResultRejection {
 
 /// What a node signs with its result key and posts unsigned.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, RuntimeDebug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxUri))]
-pub struct ResultPayload<AccountId, MaxUri: frame_support::traits::Get<u32>> {
+pub struct ResultPayload<AccountId: Clone + PartialEq + Eq + Debug, MaxUri: Get<u32>> {
 	/// Always [`RESULT_DOMAIN`].
 	pub domain: [u8; 16],
 	/// Hash of the chain's genesis block, so a signature is worthless on any other chain.

@@ -11,7 +11,7 @@ use codec::Encode;
 use frame_support::pallet_prelude::*;
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{Saturating, Zero},
+	traits::{Saturating, UniqueSaturatedInto, Zero},
 	transaction_validity::{
 		InvalidTransaction, TransactionValidity, TransactionValidityError, ValidTransaction,
 	},
@@ -58,7 +58,8 @@ impl<T: Config> Pallet<T> {
 		let deadline = Self::check_result(payload, signature)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		// Useless once the deadline passes: let the pool drop it then.
-		let longevity: u64 = deadline.saturating_sub(now).try_into().unwrap_or(u64::MAX).max(1);
+		let longevity: u64 = deadline.saturating_sub(now).unique_saturated_into();
+		let longevity = longevity.max(1);
 		ValidTransaction::with_tag_prefix("ComputeResult")
 			.priority(T::UnsignedPriority::get())
 			.and_provides((payload.job_id, payload.attempt))

@@ -1,4 +1,5 @@
 //! Random sequences of calls and blocks against the money and lifecycle invariants.
+use sp_core::Pair;
 
 use crate::{mock::*, *};
 use frame_support::traits::fungible::Inspect;

@@ -1,4 +1,5 @@
 use crate::{mock::*, *};
+use sp_core::Pair;
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 
 #[test]

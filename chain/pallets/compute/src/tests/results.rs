@@ -4,6 +4,7 @@ use frame_support::{assert_noop, assert_ok, pallet_prelude::*};
 use sp_core::{Pair, H256};
 use sp_runtime::transaction_validity::TransactionSource;
 
+#[allow(deprecated)]
 fn validate(payload: PayloadOf<Test>, signature: [u8; 64]) -> TransactionValidity {
 	<Compute as ValidateUnsigned>::validate_unsigned(
 		TransactionSource::External,
@@ -156,6 +157,7 @@ fn wrong_domain_genesis_or_uri_is_rejected() {
 }
 
 #[test]
+#[allow(deprecated)]
 fn only_submit_result_is_unsigned() {
 	ExtBuilder::default().run(|| {
 		let call = Call::<Test>::cancel_job { job_id: 0 };

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test tier, cheapest first. CI (.ci/run) runs exactly this.
+#   1. light workspace: unit and integration tests, no Docker, no chain
+#   2. chain workspace: pallet tests, then 3 validator processes on loopback (release build)
+#   3. real-node and real-container tests of the light side (`--ignored` tests)
+#   4. end to end: images, `testnet up/down`, every shipped scenario, a small load run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ci/setup.sh
+source ci/env.sh
+
+started=$(date +%s)
+step() { printf '\n=== [%4ss] %s\n' "$(( $(date +%s) - started ))" "$*"; }
+
+step "tier 1: light workspace (cargo test)"
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --workspace --locked
+
+step "tier 2: chain workspace (pallet tests, node build, 3 validators on loopback)"
+(cd chain && CARGO_TARGET_DIR="$CR_CHAIN_TARGET" cargo test --release --workspace --locked)
+
+step "tier 3: light side against a real node and real containers (ignored tests)"
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p cr-compute
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --workspace --locked -- --ignored --test-threads 1
+
+step "tier 4: end to end in Docker (scenarios and a small load run)"
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test workloads/scenarios/*.yaml
+
+step "all tiers passed"
