@@ -1,2 +1,3 @@
 //! `testnet`: YAML topology -> validated model -> plan -> running network -> scenario -> report.
 pub mod provider;
+pub mod topology;

@@ -1,0 +1,155 @@
+//! The sentence that tells the user what to change, and a stable code per problem kind.
+
+use super::kind::ProblemKind;
+use super::model::MAX_NAME_LEN;
+
+/// The names rule, said once so every name error reads the same.
+const NAME_RULE: &str =
+    "use 1 to 31 characters: a lowercase letter, then lowercase letters, digits or '-'";
+
+impl ProblemKind {
+    /// What to change, as a sentence; `path` is the field the problem is at.
+    pub fn fix(&self, path: &str) -> String {
+        let field = if path.is_empty() { "the value" } else { path };
+        match self {
+            Self::Syntax { .. } => {
+                "fix the YAML here (indentation, quoting, a missing ':' or bracket)".to_owned()
+            }
+            Self::Empty => "write at least `name:` and `validators:` \
+                 (topologies/local.yaml is a commented example)"
+                .to_owned(),
+            Self::NotUtf8 => "save the file as UTF-8 text".to_owned(),
+            Self::FileTooLarge { .. } => {
+                "a topology is a short file: describe fleets with `count` instead of listing them"
+                    .to_owned()
+            }
+            Self::TooComplex { .. } => "write the topology without anchors and aliases that \
+                 expand into huge documents, and without deep nesting"
+                .to_owned(),
+            Self::UnknownField {
+                field: key,
+                expected,
+            } if expected.is_empty() => {
+                format!("remove `{key}`")
+            }
+            Self::UnknownField {
+                field: key,
+                expected,
+            } => {
+                format!("remove `{key}` or use one of: {}", expected.join(", "))
+            }
+            Self::MissingField { field: key } => {
+                let place = if path.is_empty() {
+                    "at the top level".to_owned()
+                } else {
+                    format!("under {path}")
+                };
+                format!("add `{key}:` {place} (run `testnet schema` for the format)")
+            }
+            Self::DuplicateKey { .. } => "keep only one of the two entries".to_owned(),
+            Self::WrongValue { .. } => {
+                format!("write {field} as the kind of value named above")
+            }
+            Self::UnknownVariant { expected, .. } => {
+                format!("use one of: {}", expected.join(", "))
+            }
+            Self::InvalidName { .. } => format!("rename it: {NAME_RULE}"),
+            Self::NodeNameTooLong { longest } => {
+                let suffix = longest.rfind('-').map_or(0, |dash| longest.len() - dash);
+                format!(
+                    "shorten the group name to at most {} characters",
+                    MAX_NAME_LEN.saturating_sub(suffix)
+                )
+            }
+            Self::ValidatorsCountAndNames => {
+                "keep only one: `count: N` for generated names or `names: [...]`".to_owned()
+            }
+            Self::ValidatorsUnspecified => {
+                "add `count: 3` or `names: [alice, bob, charlie]`".to_owned()
+            }
+            Self::NoValidators => "give at least one validator".to_owned(),
+            Self::TooMany { max, .. } => format!("lower {field} to at most {max}"),
+            Self::DuplicateName { .. } => "rename one of them: validators, compute nodes \
+                 (`<group>-<index>`), compute groups, requesters and the reserved `store` \
+                 all need distinct names"
+                .to_owned(),
+            Self::BlockTimeOutOfRange { .. } => {
+                "set block_time_ms to an even value from 1000 to 6000, e.g. 2000".to_owned()
+            }
+            Self::BlockTimeOdd { value } => format!(
+                "use an even value such as {}",
+                if *value >= 6000 { 6000 } else { value + 1 }
+            ),
+            Self::PercentAbove100 { .. } => format!("set {field} to a value from 0 to 100"),
+            Self::ZeroValue { .. } => format!("set {field} to 1 or more"),
+            Self::ZeroBlocks => format!("set {field} to at least 1 block"),
+            Self::ZeroMaxAttempts => format!("set {field} to 1 or more"),
+            Self::InvalidGpuModel { .. } => {
+                "name the model in 1 to 32 printable ASCII characters, e.g. A100".to_owned()
+            }
+            Self::StakeBelowMinimum { min, .. } => {
+                format!("raise stake to at least {min} or lower min_node_stake")
+            }
+            Self::StakeExceedsEndowment { stake, endowment } => {
+                format!("lower stake below {endowment} or raise chain.endowment above {stake}")
+            }
+            Self::NoRequesters => "list at least one requester, e.g. `[requester]`".to_owned(),
+            Self::QuorumZero { members } => format!("set quorum from 1 to {members}"),
+            Self::QuorumAboveCommittee { members, .. } => format!(
+                "lower quorum to at most {members}, or put more nodes on the committee \
+                 (role: verifier, or committee: true)"
+            ),
+            Self::QuorumUnreachable {
+                members, offline, ..
+            } => format!(
+                "lower quorum to at most {}, or give the offline committee members \
+                 another behaviour",
+                members.saturating_sub(*offline)
+            ),
+            Self::PortOutOfRange { .. } => {
+                format!("choose {field} so that every port it covers is within 1..=65535")
+            }
+            Self::PortOverlap { other, .. } => {
+                format!("move {field} or {other} so their port ranges do not overlap")
+            }
+        }
+    }
+
+    /// A stable kebab-case identifier, used as the miette diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Syntax { .. } => "syntax",
+            Self::Empty => "empty",
+            Self::NotUtf8 => "not-utf8",
+            Self::FileTooLarge { .. } => "file-too-large",
+            Self::TooComplex { .. } => "too-complex",
+            Self::UnknownField { .. } => "unknown-field",
+            Self::MissingField { .. } => "missing-field",
+            Self::DuplicateKey { .. } => "duplicate-key",
+            Self::WrongValue { .. } => "wrong-value",
+            Self::UnknownVariant { .. } => "unknown-variant",
+            Self::InvalidName { .. } => "invalid-name",
+            Self::NodeNameTooLong { .. } => "node-name-too-long",
+            Self::ValidatorsCountAndNames => "validators-count-and-names",
+            Self::ValidatorsUnspecified => "validators-unspecified",
+            Self::NoValidators => "no-validators",
+            Self::TooMany { .. } => "too-many",
+            Self::DuplicateName { .. } => "duplicate-name",
+            Self::BlockTimeOutOfRange { .. } => "block-time-out-of-range",
+            Self::BlockTimeOdd { .. } => "block-time-odd",
+            Self::PercentAbove100 { .. } => "percent-above-100",
+            Self::ZeroValue { .. } => "zero-value",
+            Self::ZeroBlocks => "zero-blocks",
+            Self::ZeroMaxAttempts => "zero-max-attempts",
+            Self::InvalidGpuModel { .. } => "invalid-gpu-model",
+            Self::StakeBelowMinimum { .. } => "stake-below-minimum",
+            Self::StakeExceedsEndowment { .. } => "stake-exceeds-endowment",
+            Self::NoRequesters => "no-requesters",
+            Self::QuorumZero { .. } => "quorum-zero",
+            Self::QuorumAboveCommittee { .. } => "quorum-above-committee",
+            Self::QuorumUnreachable { .. } => "quorum-unreachable",
+            Self::PortOutOfRange { .. } => "port-out-of-range",
+            Self::PortOverlap { .. } => "port-overlap",
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! The kinds of problem a topology can have, each with its message and its fix.
+//!
+//! User-written strings are printed with `{:?}` so control characters in a hostile file
+//! cannot reach the terminal raw.
+
+/// What is wrong; the `Display` text is the message, [`ProblemKind::fix`] the remedy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// The text is not well-formed YAML, or not the shape of a topology.
+    #[error("{message}")]
+    Syntax {
+        /// The parser's explanation.
+        message: String,
+    },
+    /// The file holds nothing but blanks and comments.
+    #[error("the file has no topology in it")]
+    Empty,
+    /// The file is not UTF-8.
+    #[error("the file is not valid UTF-8 text")]
+    NotUtf8,
+    /// The file is implausibly large for a topology.
+    #[error("the file has more than {max} bytes")]
+    FileTooLarge {
+        /// The limit in bytes.
+        max: u64,
+    },
+    /// The YAML exceeded the parser's budget (alias bombs, deep nesting).
+    #[error("the YAML is too complex to accept ({message})")]
+    TooComplex {
+        /// Which limit was hit.
+        message: String,
+    },
+    /// A key the format does not know.
+    #[error("unknown field `{field}`")]
+    UnknownField {
+        /// The key as written.
+        field: String,
+        /// The keys allowed at this place.
+        expected: Vec<&'static str>,
+    },
+    /// A required key is absent.
+    #[error("required field `{field}` is missing")]
+    MissingField {
+        /// The missing key.
+        field: String,
+    },
+    /// A key appears twice in one mapping.
+    #[error("{} is written twice in the same mapping", key.as_deref().map_or("a key".to_owned(), |k| format!("`{k}`")))]
+    DuplicateKey {
+        /// The repeated key, when it is a plain string.
+        key: Option<String>,
+    },
+    /// A value of the wrong YAML type or out of the type's range.
+    #[error("{message}")]
+    WrongValue {
+        /// The parser's explanation (found vs expected).
+        message: String,
+    },
+    /// An enum value (behaviour, role) that does not exist.
+    #[error("unknown value {value:?}")]
+    UnknownVariant {
+        /// The value as written.
+        value: String,
+        /// The accepted values.
+        expected: Vec<&'static str>,
+    },
+    /// A testnet, validator, group or requester name that breaks the naming rule.
+    #[error("{name:?} is not a valid {what}")]
+    InvalidName {
+        /// Which kind of name.
+        what: &'static str,
+        /// The name as written.
+        name: String,
+    },
+    /// A group name so long that `<group>-<index>` exceeds the 31 characters of a name.
+    #[error("node names such as {longest:?} would exceed 31 characters")]
+    NodeNameTooLong {
+        /// The longest generated node name.
+        longest: String,
+    },
+    /// `validators` has both `count` and `names`.
+    #[error("both `count` and `names` are given")]
+    ValidatorsCountAndNames,
+    /// `validators` has neither `count` nor `names`.
+    #[error("neither `count` nor `names` is given")]
+    ValidatorsUnspecified,
+    /// Zero validators.
+    #[error("a testnet needs at least one validator")]
+    NoValidators,
+    /// More of something than a testnet supports.
+    #[error("{value} {what} is more than the {max} a testnet supports")]
+    TooMany {
+        /// What is counted.
+        what: &'static str,
+        /// The count asked for.
+        value: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// Two things share a name.
+    #[error("the name {name:?} is already used by {first}")]
+    DuplicateName {
+        /// The shared name.
+        name: String,
+        /// The earlier owner, e.g. `validators.names[0]`.
+        first: String,
+    },
+    /// Block time outside 1000..=6000 ms.
+    #[error("{value} ms is outside 1000..=6000 ms")]
+    BlockTimeOutOfRange {
+        /// The value as written.
+        value: u32,
+    },
+    /// Odd block time: the timestamp pallet's minimum period is half of it.
+    #[error("{value} ms is odd")]
+    BlockTimeOdd {
+        /// The value as written.
+        value: u32,
+    },
+    /// A percentage above 100.
+    #[error("{value}% is more than 100%")]
+    PercentAbove100 {
+        /// The value as written.
+        value: u32,
+    },
+    /// A count, size or limit of zero where at least one is needed.
+    #[error("{what} cannot be 0")]
+    ZeroValue {
+        /// What the value means, e.g. `a group's node count`.
+        what: &'static str,
+    },
+    /// A window, period or timeout of 0 blocks.
+    #[error("a period of 0 blocks leaves no time to act")]
+    ZeroBlocks,
+    /// `max_attempts: 0`.
+    #[error("a job needs at least one attempt")]
+    ZeroMaxAttempts,
+    /// GPU model empty, too long or not printable ASCII.
+    #[error("GPU model {model:?} is not 1 to 32 printable ASCII characters")]
+    InvalidGpuModel {
+        /// The model as written.
+        model: String,
+    },
+    /// A node's stake below `chain.market.min_node_stake`.
+    #[error("{stake} tokens is below chain.market.min_node_stake ({min})")]
+    StakeBelowMinimum {
+        /// The stake.
+        stake: u64,
+        /// The minimum.
+        min: u64,
+    },
+    /// A node's stake that would consume its whole endowment, leaving nothing for fees.
+    #[error("{stake} tokens of stake leaves nothing of the {endowment}-token endowment for fees")]
+    StakeExceedsEndowment {
+        /// The stake.
+        stake: u64,
+        /// The endowment.
+        endowment: u64,
+    },
+    /// An empty requester list.
+    #[error("at least one requester is needed to submit jobs")]
+    NoRequesters,
+    /// `quorum: 0` with a non-empty committee.
+    #[error(
+        "quorum 0 would settle disputes with no votes, yet the committee has {members} member(s)"
+    )]
+    QuorumZero {
+        /// Committee size.
+        members: u32,
+    },
+    /// More votes needed than the committee has members.
+    #[error("quorum {quorum} is more than the {members} committee member(s)")]
+    QuorumAboveCommittee {
+        /// The quorum.
+        quorum: u32,
+        /// Committee size.
+        members: u32,
+    },
+    /// Enough members on paper, but offline ones never vote.
+    #[error("quorum {quorum} cannot be reached: {offline} of the {members} committee member(s) are offline")]
+    QuorumUnreachable {
+        /// The quorum.
+        quorum: u32,
+        /// Committee size.
+        members: u32,
+        /// Members whose behaviour is `offline`.
+        offline: u32,
+    },
+    /// A published port (or the last of a range) outside 1..=65535.
+    #[error("port range {first}..={last} is outside 1..=65535")]
+    PortOutOfRange {
+        /// First port of the range.
+        first: u64,
+        /// Last port of the range.
+        last: u64,
+    },
+    /// Two published port ranges share a port.
+    #[error("ports {first}..={last} overlap {other} ({other_first}..={other_last})")]
+    PortOverlap {
+        /// This range.
+        first: u64,
+        /// This range's end.
+        last: u64,
+        /// The field it collides with.
+        other: &'static str,
+        /// Start of the other range.
+        other_first: u64,
+        /// End of the other range.
+        other_last: u64,
+    },
+}
