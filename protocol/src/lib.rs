@@ -1,5 +1,6 @@
 //! What the orchestrator and the `cr-compute` daemon share about the marketplace.
 
 pub mod hash;
+pub mod keys;
 pub mod store_client;
 pub mod workload;
