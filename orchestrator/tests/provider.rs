@@ -75,7 +75,7 @@ async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
         started.unwrap_or_else(|e| panic!("start: {e}"));
     }
     let [web, probe, reader] = <[_; 3]>::try_from(created).unwrap_or_else(|_| panic!("3 refs"));
-    assert_eq!(web.name, format!("crt-{testnet}-web"));
+    assert_eq!(web.name, format!("crt_{testnet}_web"));
 
     // Labels are what `list` finds them by.
     let listed = p.list(&testnet).await.unwrap_or_else(|e| panic!("{e}"));
@@ -222,9 +222,9 @@ async fn provider_testnets_coexist_and_teardown_is_scoped() {
 
     let report = p.teardown(&a).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(report.is_clean(), "{report:?}");
-    assert_eq!(report.containers, [format!("crt-{a}-node-0")]);
+    assert_eq!(report.containers, [format!("crt_{a}_node-0")]);
     assert_eq!(report.networks, [format!("crt-{a}")]);
-    assert_eq!(report.volumes, [format!("crt-{a}-vol")]);
+    assert_eq!(report.volumes, [format!("crt_{a}_vol")]);
     assert_eq!(labelled_objects(&p, &a).await, (0, 0, 0));
 
     // The other testnet is untouched and still running.

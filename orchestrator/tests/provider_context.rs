@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use testnet::provider::context::{
     build_context, normalize_path, parse_ldd, scratch_rootfs, shared_libraries, upload_tar,
 };
-use testnet::provider::{FileEntry, ImageRecipe, ProviderError};
+use testnet::provider::{container_name, network_name, FileEntry, ImageRecipe, ProviderError};
 
 /// (path, mode, contents) of every entry of a tar.
 fn entries(tar: &[u8]) -> Vec<(String, u32, Vec<u8>)> {
@@ -184,4 +184,15 @@ async fn provider_ldd_on_real_binaries() {
         "{paths:?}"
     );
     assert!(paths.contains(&"rootfs/tmp"));
+}
+
+#[test]
+fn container_names_separate_testnet_and_node_unambiguously() {
+    assert_eq!(
+        container_name("demo", "validator-0"),
+        "crt_demo_validator-0"
+    );
+    assert_eq!(network_name("demo"), "crt-demo");
+    // With `-` as separator both would be `crt-a-b-c`.
+    assert_ne!(container_name("a-b", "c"), container_name("a", "b-c"));
 }

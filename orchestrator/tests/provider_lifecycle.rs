@@ -118,6 +118,16 @@ async fn provider_errors_name_the_object_and_the_fix() {
         "{text}"
     );
 
+    // `_` separates testnet and node in container names, so a testnet name cannot hold one.
+    let underscored = ContainerSpec::new(&format!("{testnet}_x"), "n", "compute", &image);
+    let text = p
+        .create_container(&underscored)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(text.contains("invalid testnet name"), "{text}");
+
     // A fixed host port taken by a first container: the second cannot start, and is told
     // which port and how to let Docker choose.
     let port = {
@@ -165,7 +175,7 @@ async fn provider_errors_name_the_object_and_the_fix() {
     );
     let text = error.map(|e| e.to_string()).unwrap_or_default();
     assert!(
-        text.contains(&format!("docker rm -f crt-{testnet}-first")),
+        text.contains(&format!("docker rm -f crt_{testnet}_first")),
         "{text}"
     );
 

@@ -236,7 +236,7 @@ pub async fn labelled_objects(p: &DockerProvider, testnet: &str) -> (usize, usiz
 /// Create a labelled volume directly (the provider never makes one yet; teardown must still
 /// remove those a crash or a later module leaves).
 pub async fn labelled_volume(p: &DockerProvider, testnet: &str) -> String {
-    let name = format!("crt-{testnet}-vol");
+    let name = format!("crt_{testnet}_vol");
     let request = bollard::models::VolumeCreateRequest {
         name: Some(name.clone()),
         labels: Some(HashMap::from([(

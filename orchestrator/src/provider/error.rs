@@ -108,23 +108,24 @@ pub enum ProviderError {
 }
 
 /// Check a testnet or node name: it becomes part of container names and a DNS label, so only
-/// lowercase letters, digits and `-` are allowed (plus `_` and `.` in testnet names, which
-/// are not DNS labels themselves).
+/// lowercase letters, digits and `-` are allowed (plus `.` in testnet names, which are not
+/// DNS labels themselves). `_` is never allowed: it separates testnet and node in container
+/// names (see [`container_name`](super::container_name)).
 pub(crate) fn check_name(what: &'static str, name: &str, dns: bool) -> Result<(), ProviderError> {
     let first_ok = name
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let rest_ok = name.chars().all(|c| {
-        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (!dns && (c == '_' || c == '.'))
-    });
+    let rest_ok = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (!dns && c == '.'));
     if first_ok && rest_ok && name.len() <= 63 {
         Ok(())
     } else {
         let allowed = if dns {
             "lowercase letters, digits and `-`"
         } else {
-            "lowercase letters, digits, `-`, `_` and `.`"
+            "lowercase letters, digits, `-` and `.`"
         };
         Err(ProviderError::Invalid {
             what,

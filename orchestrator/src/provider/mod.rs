@@ -46,9 +46,13 @@ pub fn network_name(testnet: &str) -> String {
     format!("crt-{testnet}")
 }
 
-/// Name of a node's container.
+/// Name of a node's container: `crt_<testnet>_<node>`.
+///
+/// Underscores separate the parts because neither name may contain one, so the name is
+/// unambiguous: with `-` as separator, testnet `a-b` + node `c` and testnet `a` + node `b-c`
+/// would both be `crt-a-b-c`.
 pub fn container_name(testnet: &str, node: &str) -> String {
-    format!("crt-{testnet}-{node}")
+    format!("crt_{testnet}_{node}")
 }
 
 /// A container runtime able to run a testnet. Object-safe so callers hold `Box<dyn Provider>`.

@@ -83,7 +83,7 @@ impl ContainerSpec {
 pub struct ContainerRef {
     /// Runtime id.
     pub id: String,
-    /// Container name (`crt-<testnet>-<node>`).
+    /// Container name (`crt_<testnet>_<node>`).
     pub name: String,
     /// Testnet.
     pub testnet: String,
