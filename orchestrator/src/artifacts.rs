@@ -94,6 +94,9 @@ impl Workspace {
             .args(args)
             .current_dir(dir)
             .env("CARGO_TARGET_DIR", target)
+            // The runtime's nested wasm build must find chain/Cargo.lock from a target dir
+            // outside the clone, or it resolves dependencies afresh.
+            .env("WASM_BUILD_WORKSPACE_HINT", dir)
             .stdin(Stdio::null())
             .status()
             .await

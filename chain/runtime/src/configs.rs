@@ -2,6 +2,7 @@
 
 use crate::*;
 use frame_support::{
+	dispatch::DispatchClass,
 	derive_impl, parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
@@ -27,8 +28,10 @@ parameter_types! {
 		Weight::from_parts(500 * WEIGHT_REF_TIME_PER_MILLIS, u64::MAX),
 		NORMAL_DISPATCH_RATIO,
 	);
-	pub RuntimeBlockLength: BlockLength =
-		BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.build();
 	pub const SS58Prefix: u8 = 42;
 	pub const FeeMultiplier: Multiplier = Multiplier::from_u32(1);
 	pub const ComputePalletId: PalletId = PalletId(*b"cr/fees!");
