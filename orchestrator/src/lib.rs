@@ -1,3 +1,4 @@
 //! `testnet`: YAML topology -> validated model -> plan -> running network -> scenario -> report.
 pub mod provider;
+pub mod scenario;
 pub mod topology;

@@ -31,7 +31,7 @@ pub(crate) struct Fleet {
 pub(crate) fn fleet(
     groups: &Sp<Vec<Sp<RawComputeGroup>>>,
     chain: &RawChain,
-    report: &mut Report<'_>,
+    report: &mut Report<'_, ProblemKind>,
 ) -> Option<Fleet> {
     let mut fleet = Fleet {
         nodes: Vec::new(),
@@ -88,7 +88,7 @@ fn check_group(
     raw: &Sp<RawComputeGroup>,
     path: &str,
     chain: &RawChain,
-    report: &mut Report<'_>,
+    report: &mut Report<'_, ProblemKind>,
 ) -> Option<Template> {
     let here = raw.at();
     let g = raw.value();
@@ -185,7 +185,7 @@ fn check_group(
     })
 }
 
-fn check_gpu(raw: &Sp<RawGpu>, path: &str, report: &mut Report<'_>) -> Option<Gpu> {
+fn check_gpu(raw: &Sp<RawGpu>, path: &str, report: &mut Report<'_, ProblemKind>) -> Option<Gpu> {
     let here = raw.at();
     let g = raw.value();
     let count = NonZeroU32::new(*g.count.value());
@@ -242,7 +242,7 @@ fn expand(template: &Template, fleet: &mut Fleet) {
 }
 
 /// Disputes are decided by the committee: the quorum must be reachable by members that vote.
-pub(crate) fn check_quorum(quorum: &Sp<u32>, fleet: &Fleet, report: &mut Report<'_>) {
+pub(crate) fn check_quorum(quorum: &Sp<u32>, fleet: &Fleet, report: &mut Report<'_, ProblemKind>) {
     let members = fleet.nodes.iter().filter(|n| n.committee).count();
     let offline = fleet
         .nodes

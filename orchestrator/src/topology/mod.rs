@@ -6,6 +6,7 @@
 //! [`TopologyError`]. The format itself is printed by `testnet schema` ([`json_schema`]).
 
 mod compute;
+pub mod diagnostic;
 mod error;
 mod fix;
 mod kind;
@@ -20,12 +21,12 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
 pub use compute::MAX_COMPUTE_NODES;
-pub use error::{Position, Problem, ProblemKind, Rejection, TopologyError};
+pub use diagnostic::Position;
+pub use error::{Problem, ProblemKind, Rejection, TopologyError};
 pub use model::{
     Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, MarketParams, Name,
     Percent, Publish, Role, TestnetName, Tokens, ValidatorSpec, MAX_NAME_LEN, UNITS_PER_TOKEN,
@@ -34,7 +35,13 @@ pub use names::RESERVED_STORE;
 pub use parse::MAX_FILE_BYTES;
 pub use validate::{MAX_REQUESTERS, MAX_VALIDATORS};
 
+use diagnostic::single;
 use report::Report;
+
+// The parsing and reporting machinery, for the other input formats (scenarios).
+pub(crate) use parse::{parse as parse_yaml, precheck, read_capped, Text, YamlProblem};
+pub(crate) use raw::Sp;
+pub(crate) use report::Report as ProblemReport;
 
 /// A validated testnet topology. Only [`Topology::load`] and [`Topology::parse`] make one,
 /// so holding one means every check passed.
@@ -57,38 +64,23 @@ impl Topology {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, TopologyError> {
         let path = path.as_ref();
         let shown = path.display().to_string();
-        let read_error = |source| TopologyError::Read {
-            path: shown.clone(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(read_error)?;
-        let mut bytes = Vec::new();
-        // One byte past the cap tells "too large" apart from "exactly at the cap".
-        file.take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_error)?;
-        match String::from_utf8(bytes) {
-            Ok(text) => Self::parse(&shown, &text),
-            Err(err) => {
-                let good = &err.as_bytes()[..err.utf8_error().valid_up_to()];
-                let line = good.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        match read_capped(path) {
+            Ok(Text::Utf8(text)) => Self::parse(&shown, &text),
+            Ok(Text::NotUtf8 { line }) => {
                 let at = Position { line, column: 0 };
-                Err(single(&shown, Some(at), ProblemKind::NotUtf8))
+                Err(single(&shown, Some(at), YamlProblem::NotUtf8.into()))
             }
+            Err(source) => Err(TopologyError::Read {
+                path: shown,
+                source,
+            }),
         }
     }
 
     /// Parses and validates `text`; `source_name` is the file name used in errors.
     pub fn parse(source_name: &str, text: &str) -> Result<Self, TopologyError> {
-        if text.len() as u64 > MAX_FILE_BYTES {
-            let kind = ProblemKind::FileTooLarge {
-                max: MAX_FILE_BYTES,
-            };
-            return Err(single(source_name, None, kind));
-        }
-        let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
-        if text.lines().all(blank) {
-            return Err(single(source_name, None, ProblemKind::Empty));
+        if let Some(problem) = precheck(text) {
+            return Err(single(source_name, None, problem.into()));
         }
         let file: Arc<str> = Arc::from(source_name);
         let mut report = Report::new(file.clone(), text);
@@ -148,13 +140,6 @@ impl Topology {
             .map(ComputeNode::name)
             .collect()
     }
-}
-
-/// A rejection of the file as a whole, before any YAML was read.
-fn single(file: &str, at: Option<Position>, kind: ProblemKind) -> TopologyError {
-    let file: Arc<str> = Arc::from(file);
-    let problem = Problem::new(file.clone(), at, None, String::new(), kind);
-    Rejection::new(file, Arc::from(""), vec![problem]).into()
 }
 
 /// JSON Schema of the topology file format, for `testnet schema` and editor completion.

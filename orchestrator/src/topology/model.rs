@@ -120,7 +120,9 @@ impl Percent {
 pub enum Behaviour {
     /// Runs jobs correctly and on time.
     Honest,
-    /// Posts a result hash that does not match the output.
+    /// A worker posts a result hash that does not match the output. A verifier lies the
+    /// other way round: it challenges honest results (and leaves wrong ones alone), which is
+    /// how tests make a challenger lose a dispute.
     WrongResult,
     /// Posts results after the execution deadline.
     Late,

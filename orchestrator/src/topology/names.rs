@@ -21,7 +21,7 @@ pub(crate) fn check_unique(
     validators: &[Name],
     requesters: &[Name],
     fleet: &Fleet,
-    report: &mut Report<'_>,
+    report: &mut Report<'_, ProblemKind>,
 ) {
     let mut owners: HashMap<String, String> = HashMap::new();
     owners.insert(

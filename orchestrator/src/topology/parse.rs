@@ -1,15 +1,19 @@
-//! YAML text to the raw shapes, under a budget sized for topology files, with parser
-//! errors translated into problems that name the field.
+//! YAML text to a format's raw shapes, under a budget sized for hand-written input files,
+//! with parser errors translated into problems that name the field. Shared by every file
+//! format the tool reads (topologies, scenarios).
 
+use std::io::Read;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
 use serde_saphyr::{Error, Location, MessageFormatter, Options, UserMessageFormatter};
 
-use super::kind::ProblemKind;
+use super::diagnostic::Kind;
 use super::locate::{find, Found};
-use super::raw::RawTopology;
 use super::report::Report;
 
-/// Largest topology file accepted. Real ones are a few KiB; the cap keeps a stray binary or
-/// generated monster from being read into memory.
+/// Largest input file (topology, scenario) accepted. Real ones are a few KiB; the cap keeps a
+/// stray binary or generated monster from being read into memory.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Alias replays allowed when parsing: generous for anchors that share group settings,
@@ -19,7 +23,7 @@ const MAX_REPLAYED_EVENTS: usize = 10_000;
 /// Re-reading a broken file only to name a field is not worth expanding many aliases for.
 const MAX_REPLAYED_EVENTS_TO_LOCATE: usize = 1_000;
 
-/// A topology is a few hundred nodes of YAML at most. These limits are far above that yet
+/// An input file is a few hundred nodes of YAML at most. These limits are far above that yet
 /// stop alias bombs and deep nesting before they cost noticeable time or memory.
 fn options(max_replayed_events: usize) -> Options {
     serde_saphyr::options! {
@@ -46,27 +50,101 @@ fn options(max_replayed_events: usize) -> Options {
     }
 }
 
+/// What can be wrong with an input file before its content is checked: the text itself, or
+/// a shape that does not fit the format. Each format maps these onto its own problem kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum YamlProblem {
+    Syntax {
+        message: String,
+    },
+    Empty,
+    NotUtf8,
+    FileTooLarge {
+        max: u64,
+    },
+    TooComplex {
+        message: String,
+    },
+    UnknownField {
+        field: String,
+        expected: Vec<&'static str>,
+    },
+    MissingField {
+        field: String,
+    },
+    DuplicateKey {
+        key: Option<String>,
+    },
+    WrongValue {
+        message: String,
+    },
+    UnknownVariant {
+        value: String,
+        expected: Vec<&'static str>,
+    },
+}
+
+/// The contents of an input file.
+pub(crate) enum Text {
+    Utf8(String),
+    /// Not UTF-8; `line` is where the first bad byte is.
+    NotUtf8 {
+        line: u64,
+    },
+}
+
+/// Reads at most [`MAX_FILE_BYTES`] and one byte more, which tells "too large" apart from
+/// "exactly at the cap" (`precheck` then refuses it).
+pub(crate) fn read_capped(path: &Path) -> std::io::Result<Text> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Text::Utf8(text),
+        Err(err) => {
+            let good = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+            let line = good.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+            Text::NotUtf8 { line }
+        }
+    })
+}
+
+/// Refuses a file as a whole: too large to be hand-written, or nothing but comments.
+pub(crate) fn precheck(text: &str) -> Option<YamlProblem> {
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Some(YamlProblem::FileTooLarge {
+            max: MAX_FILE_BYTES,
+        });
+    }
+    let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
+    text.lines().all(blank).then_some(YamlProblem::Empty)
+}
+
 /// Parses `text`; on failure records one problem and returns `None`.
-pub(crate) fn parse(text: &str, report: &mut Report<'_>) -> Option<RawTopology> {
-    match serde_saphyr::from_str_with_options::<RawTopology>(text, options(MAX_REPLAYED_EVENTS)) {
+pub(crate) fn parse<T, K>(text: &str, report: &mut Report<'_, K>) -> Option<T>
+where
+    T: DeserializeOwned,
+    K: Kind + From<YamlProblem>,
+{
+    match serde_saphyr::from_str_with_options::<T>(text, options(MAX_REPLAYED_EVENTS)) {
         Ok(raw) => Some(raw),
         Err(err) => {
             let at = err.location().unwrap_or(Location::UNKNOWN);
-            let kind = classify(&err);
+            let problem = classify(&err);
             // Re-reading a file that broke the budget or the grammar would only fail again.
-            let found = match kind {
-                ProblemKind::Syntax { .. } | ProblemKind::TooComplex { .. } => None,
+            let found = match problem {
+                YamlProblem::Syntax { .. } | YamlProblem::TooComplex { .. } => None,
                 _ if at.line() == 0 => None,
                 _ => find(text, options(MAX_REPLAYED_EVENTS_TO_LOCATE), at),
             };
-            let path = match (found, &kind) {
+            let path = match (found, &problem) {
                 // Serde reports a missing field at the mapping's last key; the field belongs
                 // to the mapping, not to that key.
-                (Some(Found::Key(path)), ProblemKind::MissingField { .. }) => parent(&path),
+                (Some(Found::Key(path)), YamlProblem::MissingField { .. }) => parent(&path),
                 (Some(Found::Key(path) | Found::Value(path)), _) => path,
                 (None, _) => String::new(),
             };
-            report.add(at, Location::UNKNOWN, path, kind);
+            report.add(at, Location::UNKNOWN, path, problem.into());
             None
         }
     }
@@ -78,32 +156,32 @@ fn parent(path: &str) -> String {
         .map_or(String::new(), |dot| path[..dot].to_owned())
 }
 
-fn classify(err: &Error) -> ProblemKind {
+fn classify(err: &Error) -> YamlProblem {
     let inner = original(err);
     match inner {
         Error::SerdeUnknownField {
             field, expected, ..
-        } => ProblemKind::UnknownField {
+        } => YamlProblem::UnknownField {
             field: clean(field),
             expected: expected.clone(),
         },
-        Error::SerdeMissingField { field, .. } => ProblemKind::MissingField {
+        Error::SerdeMissingField { field, .. } => YamlProblem::MissingField {
             field: (*field).to_owned(),
         },
         Error::SerdeUnknownVariant {
             variant, expected, ..
-        } => ProblemKind::UnknownVariant {
+        } => YamlProblem::UnknownVariant {
             value: variant.clone(),
             expected: expected.clone(),
         },
-        Error::DuplicateMappingKey { key, .. } => ProblemKind::DuplicateKey {
+        Error::DuplicateMappingKey { key, .. } => YamlProblem::DuplicateKey {
             key: key.as_deref().map(clean),
         },
         Error::Budget { .. }
         | Error::AliasReplayCounterOverflow { .. }
         | Error::AliasReplayLimitExceeded { .. }
         | Error::AliasExpansionLimitExceeded { .. }
-        | Error::AliasReplayStackDepthExceeded { .. } => ProblemKind::TooComplex {
+        | Error::AliasReplayStackDepthExceeded { .. } => YamlProblem::TooComplex {
             message: message(inner),
         },
         Error::SerdeInvalidType { .. }
@@ -113,10 +191,10 @@ fn classify(err: &Error) -> ProblemKind {
         | Error::NullIntoString { .. }
         | Error::InvalidBooleanStrict { .. }
         | Error::NonFiniteFloat { .. }
-        | Error::UnsupportedTag { .. } => ProblemKind::WrongValue {
+        | Error::UnsupportedTag { .. } => YamlProblem::WrongValue {
             message: message(inner),
         },
-        _ => ProblemKind::Syntax {
+        _ => YamlProblem::Syntax {
             message: message(inner),
         },
     }

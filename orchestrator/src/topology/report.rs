@@ -1,4 +1,4 @@
-//! Collects problems while checking a topology and turns parser locations into places a
+//! Collects problems while checking an input file and turns parser locations into places a
 //! user (and miette) can find.
 
 use std::sync::Arc;
@@ -6,17 +6,16 @@ use std::sync::Arc;
 use miette::SourceSpan;
 use serde_saphyr::Location;
 
-use super::error::{Position, Problem};
-use super::kind::ProblemKind;
+use super::diagnostic::{Kind, Position, Problem};
 
 /// The problems found so far in one file.
-pub(crate) struct Report<'a> {
+pub(crate) struct Report<'a, K: Kind> {
     file: Arc<str>,
     text: &'a str,
-    problems: Vec<Problem>,
+    problems: Vec<Problem<K>>,
 }
 
-impl<'a> Report<'a> {
+impl<'a, K: Kind> Report<'a, K> {
     pub(crate) fn new(file: Arc<str>, text: &'a str) -> Self {
         Self {
             file,
@@ -31,7 +30,7 @@ impl<'a> Report<'a> {
         at: Location,
         fallback: Location,
         path: impl Into<String>,
-        kind: ProblemKind,
+        kind: K,
     ) {
         let at = if is_known(at) { at } else { fallback };
         self.problems.push(Problem::new(
@@ -43,11 +42,16 @@ impl<'a> Report<'a> {
         ));
     }
 
+    /// Problems recorded so far; comparing counts tells whether a check added any.
+    pub(crate) fn len(&self) -> usize {
+        self.problems.len()
+    }
+
     pub(crate) fn is_clean(&self) -> bool {
         self.problems.is_empty()
     }
 
-    pub(crate) fn into_problems(self) -> Vec<Problem> {
+    pub(crate) fn into_problems(self) -> Vec<Problem<K>> {
         self.problems
     }
 }

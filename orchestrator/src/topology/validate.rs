@@ -18,7 +18,10 @@ pub const MAX_VALIDATORS: u32 = 100;
 pub const MAX_REQUESTERS: usize = 1000;
 
 /// Checks everything; `None` when any problem was reported.
-pub(crate) fn validate(raw: &RawTopology, report: &mut Report<'_>) -> Option<Topology> {
+pub(crate) fn validate(
+    raw: &RawTopology,
+    report: &mut Report<'_, ProblemKind>,
+) -> Option<Topology> {
     let name = TestnetName::parse(raw.name.value());
     if name.is_none() {
         let kind = invalid_name("testnet name", raw.name.value());
@@ -70,7 +73,7 @@ pub(crate) fn invalid_name(what: &'static str, name: &str) -> ProblemKind {
     }
 }
 
-fn validators(raw: &Sp<RawValidators>, report: &mut Report<'_>) -> Option<Vec<Name>> {
+fn validators(raw: &Sp<RawValidators>, report: &mut Report<'_, ProblemKind>) -> Option<Vec<Name>> {
     let here = raw.at();
     match (&raw.value().count, &raw.value().names) {
         (Some(_), Some(_)) => {
@@ -136,7 +139,7 @@ fn parse_names(
     path: &str,
     what: &'static str,
     fallback: Location,
-    report: &mut Report<'_>,
+    report: &mut Report<'_, ProblemKind>,
 ) -> Option<Vec<Name>> {
     let mut out = Some(Vec::with_capacity(list.len()));
     for (i, raw) in list.iter().enumerate() {
@@ -157,7 +160,7 @@ pub(crate) fn too_many(what: &'static str, value: u64, max: u64) -> ProblemKind 
     ProblemKind::TooMany { what, value, max }
 }
 
-fn block_time(raw: &Sp<u32>, report: &mut Report<'_>) -> Option<u32> {
+fn block_time(raw: &Sp<u32>, report: &mut Report<'_, ProblemKind>) -> Option<u32> {
     let value = *raw.value();
     let path = "chain.block_time_ms";
     if !(1000..=6000).contains(&value) {
@@ -177,7 +180,7 @@ fn block_time(raw: &Sp<u32>, report: &mut Report<'_>) -> Option<u32> {
     }
 }
 
-fn market(raw: &RawMarket, report: &mut Report<'_>) -> Option<MarketParams> {
+fn market(raw: &RawMarket, report: &mut Report<'_, ProblemKind>) -> Option<MarketParams> {
     let mut blocks = |field: &str, value: &Sp<u32>| {
         let path = format!("chain.market.{field}");
         let got = NonZeroU32::new(*value.value());
@@ -235,7 +238,7 @@ fn market(raw: &RawMarket, report: &mut Report<'_>) -> Option<MarketParams> {
     })
 }
 
-fn requesters(raw: &RawChain, report: &mut Report<'_>) -> Option<Vec<Name>> {
+fn requesters(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Vec<Name>> {
     let list = &raw.requesters;
     let path = "chain.requesters";
     if list.value().is_empty() {
@@ -259,7 +262,7 @@ fn requesters(raw: &RawChain, report: &mut Report<'_>) -> Option<Vec<Name>> {
     parse_names(list.value(), path, "requester name", list.at(), report)
 }
 
-fn endowment(raw: &RawChain, report: &mut Report<'_>) -> Option<Tokens> {
+fn endowment(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Tokens> {
     let value = *raw.endowment.value();
     if value == 0 {
         let kind = ProblemKind::ZeroValue {
@@ -278,7 +281,12 @@ fn endowment(raw: &RawChain, report: &mut Report<'_>) -> Option<Tokens> {
 
 /// Checks the published port ranges and returns them; never fails, since a bad port is
 /// reported and the topology is refused anyway.
-fn publish(raw: &RawPublish, validators: usize, store: bool, report: &mut Report<'_>) -> Publish {
+fn publish(
+    raw: &RawPublish,
+    validators: usize,
+    store: bool,
+    report: &mut Report<'_, ProblemKind>,
+) -> Publish {
     let n = validators.max(1) as u64;
     let store_port = if store { raw.store.as_ref() } else { None };
     let fields: [(&'static str, Option<&Sp<u32>>, u64); 3] = [

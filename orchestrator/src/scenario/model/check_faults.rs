@@ -1,0 +1,149 @@
+//! The `faults` list: each fault names a container of the topology and exactly one trigger.
+
+use serde_saphyr::Location;
+
+use super::fault::{Fault, FaultNode, Trigger};
+use super::jobs::{beyond, JobEntry};
+use super::kind::ProblemKind;
+use super::raw::RawFault;
+use super::Report;
+use crate::topology::{Name, Sp, Topology, RESERVED_STORE};
+
+/// Checks every fault; `None` when any has a problem (or the topology is unknown).
+pub(crate) fn check(
+    raw: &[Sp<RawFault>],
+    topology: Option<&Topology>,
+    jobs: &[JobEntry],
+    timeout: u32,
+    report: &mut Report<'_>,
+) -> Option<Vec<Fault>> {
+    let mut faults = Some(Vec::with_capacity(raw.len()));
+    for (i, fault) in raw.iter().enumerate() {
+        let path = format!("faults[{i}]");
+        let f = fault.value();
+        let node = topology.and_then(|t| node(&f.node, &path, t, report));
+        let trigger = trigger(fault, &path, jobs, timeout, report);
+        match (node, trigger, faults.as_mut()) {
+            (Some(node), Some(trigger), Some(faults)) => faults.push(Fault {
+                action: *f.action.value(),
+                node,
+                trigger,
+            }),
+            _ => faults = None,
+        }
+    }
+    faults
+}
+
+fn node(
+    raw: &Sp<String>,
+    path: &str,
+    topology: &Topology,
+    report: &mut Report<'_>,
+) -> Option<FaultNode> {
+    let name = raw.value();
+    let validator = topology
+        .validators()
+        .iter()
+        .find(|v| v.name().as_str() == name);
+    if let Some(v) = validator {
+        return Some(FaultNode::Validator(v.name().clone()));
+    }
+    let compute = topology
+        .compute_nodes()
+        .iter()
+        .find(|n| n.name().as_str() == name);
+    if let Some(n) = compute {
+        return Some(FaultNode::Compute(n.name().clone()));
+    }
+    let path = format!("{path}.node");
+    if name == RESERVED_STORE {
+        if topology.store_enabled() {
+            return Some(FaultNode::Store);
+        }
+        report.add(
+            raw.at(),
+            Location::UNKNOWN,
+            path,
+            ProblemKind::StoreDisabled,
+        );
+        return None;
+    }
+    let in_group = topology
+        .compute_nodes()
+        .iter()
+        .find(|n| n.group().as_str() == name)
+        .map(|n| n.name().to_string());
+    let validators = topology.validators().iter().map(|v| v.name());
+    let examples = validators
+        .take(2)
+        .chain(topology.compute_nodes().iter().map(|n| n.name()).take(4))
+        .map(Name::to_string)
+        .collect();
+    let kind = ProblemKind::UnknownNode {
+        name: name.clone(),
+        in_group,
+        examples,
+    };
+    report.add(raw.at(), Location::UNKNOWN, path, kind);
+    None
+}
+
+fn trigger(
+    fault: &Sp<RawFault>,
+    path: &str,
+    jobs: &[JobEntry],
+    timeout: u32,
+    report: &mut Report<'_>,
+) -> Option<Trigger> {
+    let f = fault.value();
+    match (&f.at_block, &f.after) {
+        (Some(_), Some(_)) => {
+            report.add(
+                fault.at(),
+                Location::UNKNOWN,
+                path,
+                ProblemKind::FaultTriggerBoth,
+            );
+            None
+        }
+        (None, None) => {
+            report.add(
+                fault.at(),
+                Location::UNKNOWN,
+                path,
+                ProblemKind::FaultTriggerMissing,
+            );
+            None
+        }
+        (Some(at), None) => {
+            let block = *at.value();
+            if block >= timeout {
+                let event = format!("the {} fault happens", f.action.value().as_str());
+                let kind = beyond(event, block.into(), timeout, u64::from(block) + 1);
+                report.add(at.at(), fault.at(), format!("{path}.at_block"), kind);
+                return None;
+            }
+            Some(Trigger::AtBlock(block))
+        }
+        (None, Some(after)) => {
+            let job = &after.value().job;
+            let stage = *after.value().stage.value();
+            let Some(entry) = jobs.iter().find(|e| e.written == *job.value()) else {
+                let kind = unknown_job(job.value(), jobs);
+                report.add(job.at(), after.at(), format!("{path}.after.job"), kind);
+                return None;
+            };
+            let job = Name::parse(&entry.written)?;
+            Some(Trigger::After { job, stage })
+        }
+    }
+}
+
+/// A reference to a job that is not in `jobs`, with the names that are.
+pub(crate) fn unknown_job(name: &str, jobs: &[JobEntry]) -> ProblemKind {
+    ProblemKind::UnknownJob {
+        name: name.to_owned(),
+        known: jobs.iter().map(|e| e.written.clone()).collect(),
+    }
+}

@@ -1,0 +1,141 @@
+//! Faults a scenario injects: what happens to which container, and when.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::topology::Name;
+
+/// What is done to a node's container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultAction {
+    /// SIGKILL: the process dies at once, without cleanup.
+    Kill,
+    /// SIGTERM, then SIGKILL after a grace period.
+    Stop,
+    /// Start a stopped or killed container again.
+    Start,
+    /// Stop, then start.
+    Restart,
+    /// Freeze every process of the container.
+    Pause,
+    /// Thaw a paused container.
+    Unpause,
+    /// Take the container off the testnet's network.
+    Disconnect,
+    /// Put it back on the network.
+    Reconnect,
+}
+
+impl FaultAction {
+    /// The spelling in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Kill => "kill",
+            Self::Stop => "stop",
+            Self::Start => "start",
+            Self::Restart => "restart",
+            Self::Pause => "pause",
+            Self::Unpause => "unpause",
+            Self::Disconnect => "disconnect",
+            Self::Reconnect => "reconnect",
+        }
+    }
+}
+
+/// The container a fault hits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultNode {
+    /// A validator of the topology.
+    Validator(Name),
+    /// A compute daemon of the topology (`<group>-<index>`). With several daemons per
+    /// container, the fault hits the whole container.
+    Compute(Name),
+    /// The artifact store.
+    Store,
+}
+
+impl FaultNode {
+    /// The node's name as the topology (and the scenario file) spells it.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Validator(name) | Self::Compute(name) => name.as_str(),
+            Self::Store => crate::topology::RESERVED_STORE,
+        }
+    }
+}
+
+/// A point in a job's life, for triggering faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// The job is on chain (open).
+    Submitted,
+    /// A node accepted it.
+    Accepted,
+    /// A node posted its result.
+    Result,
+    /// Someone challenged the result.
+    Challenged,
+    /// The job reached a terminal state.
+    Settled,
+}
+
+impl Stage {
+    /// The spelling in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Accepted => "accepted",
+            Self::Result => "result",
+            Self::Challenged => "challenged",
+            Self::Settled => "settled",
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When a fault happens.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// This many blocks after the scenario starts; before `timeout_blocks`.
+    AtBlock(u32),
+    /// As soon as the first copy of `job` (a job name as written in the file) reaches `stage`.
+    After {
+        /// The job, by its name in the file.
+        job: Name,
+        /// The point in its life.
+        stage: Stage,
+    },
+}
+
+/// One injected fault.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Fault {
+    pub(crate) action: FaultAction,
+    pub(crate) node: FaultNode,
+    pub(crate) trigger: Trigger,
+}
+
+impl Fault {
+    /// What is done.
+    pub fn action(&self) -> FaultAction {
+        self.action
+    }
+    /// To which container.
+    pub fn node(&self) -> &FaultNode {
+        &self.node
+    }
+    /// When.
+    pub fn trigger(&self) -> &Trigger {
+        &self.trigger
+    }
+}

@@ -1,0 +1,328 @@
+//! The kinds of problem a scenario can have, each with its message; the fixes and codes are
+//! in `fix`. User-written strings are printed with `{:?}` so control characters in a hostile
+//! file cannot reach the terminal raw.
+
+use cr_protocol::workload::SpecError;
+
+use super::outcome::{Dispute, Outcome, RefundReason};
+use crate::topology::Problem as TopologyProblem;
+
+/// What is wrong; the `Display` text is the message, [`ProblemKind::fix`] the remedy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// Not well-formed YAML, or not the shape of a scenario.
+    #[error("{message}")]
+    Syntax {
+        /// The parser's explanation.
+        message: String,
+    },
+    /// Nothing but blanks and comments.
+    #[error("the file has no scenario in it")]
+    Empty,
+    /// Not UTF-8.
+    #[error("the file is not valid UTF-8 text")]
+    NotUtf8,
+    /// Implausibly large for a scenario.
+    #[error("the file has more than {max} bytes")]
+    FileTooLarge {
+        /// The limit in bytes.
+        max: u64,
+    },
+    /// The YAML exceeded the parser's budget (alias bombs, deep nesting).
+    #[error("the YAML is too complex to accept ({message})")]
+    TooComplex {
+        /// Which limit was hit.
+        message: String,
+    },
+    /// A key the format does not know.
+    #[error("unknown field `{field}`")]
+    UnknownField {
+        /// The key as written.
+        field: String,
+        /// The keys allowed here.
+        expected: Vec<&'static str>,
+    },
+    /// A required key is absent.
+    #[error("required field `{field}` is missing")]
+    MissingField {
+        /// The missing key.
+        field: String,
+    },
+    /// A key appears twice in one mapping.
+    #[error("{} is written twice in the same mapping", key.as_deref().map_or("a key".to_owned(), |k| format!("`{k}`")))]
+    DuplicateKey {
+        /// The repeated key, when it is a plain string.
+        key: Option<String>,
+    },
+    /// A value of the wrong YAML type or out of the type's range.
+    #[error("{message}")]
+    WrongValue {
+        /// Found vs expected.
+        message: String,
+    },
+    /// An enum value (action, stage, outcome, ...) that does not exist.
+    #[error("unknown value {value:?}")]
+    UnknownVariant {
+        /// The value as written.
+        value: String,
+        /// The accepted values.
+        expected: Vec<&'static str>,
+    },
+    /// A scenario or job name that breaks its naming rule.
+    #[error("{name:?} is not a valid {what}")]
+    InvalidName {
+        /// Which kind of name.
+        what: &'static str,
+        /// The name as written.
+        name: String,
+        /// Its longest allowed length.
+        max: usize,
+    },
+    /// Copies of a job would get names longer than 31 characters.
+    #[error("its copies would be named up to {longest:?}, longer than 31 characters")]
+    JobNameTooLong {
+        /// The longest copy name.
+        longest: String,
+    },
+    /// Two jobs (or generated copies) share a name.
+    #[error("the job name {name:?} is already used by {first}")]
+    DuplicateJob {
+        /// The shared name.
+        name: String,
+        /// The earlier owner, e.g. `jobs[0] (copy a-1)`.
+        first: String,
+    },
+    /// The topology file could not be read.
+    #[error("cannot read the topology file {path}: {reason}")]
+    TopologyUnreadable {
+        /// The path resolved against the scenario's directory.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A problem in the topology the scenario names.
+    #[error("the topology is invalid: {}", problem.what())]
+    TopologyInvalid {
+        /// The topology's own problem.
+        problem: Box<TopologyProblem>,
+    },
+    /// A period of 0 blocks.
+    #[error("a period of 0 blocks leaves no time to act")]
+    ZeroBlocks,
+    /// A number outside its range.
+    #[error("{value} is outside {min}..={max}")]
+    OutOfRange {
+        /// The value as written.
+        value: u64,
+        /// Least allowed.
+        min: u64,
+        /// Most allowed.
+        max: u64,
+    },
+    /// Something scheduled at or after the end of the scenario.
+    #[error("{event} at block {block}, but the scenario ends at block {timeout} (timeout_blocks)")]
+    BeyondTimeout {
+        /// What happens, e.g. `copy a-3 is submitted`.
+        event: String,
+        /// When.
+        block: u64,
+        /// `timeout_blocks`.
+        timeout: u32,
+        /// The least `timeout_blocks` that fits it.
+        min_timeout: u64,
+    },
+    /// More finality asked for than the scenario has blocks.
+    #[error("finality cannot advance {value} blocks in a scenario of {timeout} blocks")]
+    FinalityBeyondTimeout {
+        /// Blocks asked for.
+        value: u32,
+        /// `timeout_blocks`.
+        timeout: u32,
+    },
+    /// A workload that does not exist.
+    #[error("{}", SpecError::UnknownWorkload { found: found.clone() })]
+    UnknownWorkload {
+        /// The name as written.
+        found: String,
+    },
+    /// A size outside the workload's limits.
+    #[error("{error}")]
+    BadSize {
+        /// The spec check's verdict.
+        error: SpecError,
+    },
+    /// A budget of 0.
+    #[error("a budget of 0 tokens pays nobody")]
+    ZeroBudget,
+    /// `count: 0`.
+    #[error("count 0 submits nothing")]
+    ZeroCount,
+    /// Another count of zero where one is needed.
+    #[error("{what} cannot be 0")]
+    ZeroValue {
+        /// What the value means.
+        what: &'static str,
+    },
+    /// More job copies than a scenario supports.
+    #[error("{value} job copies in all are more than the {max} a scenario supports")]
+    TooManyJobs {
+        /// Copies counted so far.
+        value: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A GPU model that could not go on chain.
+    #[error("GPU model {model:?} is not 1 to 32 printable ASCII characters")]
+    InvalidGpuModel {
+        /// The model as written.
+        model: String,
+    },
+    /// A requester the topology does not fund.
+    #[error("{name:?} is not a requester of the topology")]
+    UnknownRequester {
+        /// As written.
+        name: String,
+        /// The topology's requesters.
+        known: Vec<String>,
+    },
+    /// One requester's jobs escrow more than it owns.
+    #[error(
+        "the jobs of requester {requester} escrow {total} tokens in all, not less than its \
+         {endowment}-token endowment, which must also pay fees"
+    )]
+    BudgetExceedsEndowment {
+        /// The requester.
+        requester: String,
+        /// Sum of its jobs' budgets so far.
+        total: u64,
+        /// `chain.endowment` of the topology.
+        endowment: u64,
+    },
+    /// The topology has no online worker at all.
+    #[error("no node of the topology takes jobs: it has no worker that is not offline")]
+    NoOnlineWorker,
+    /// No online worker meets the job's requirements.
+    #[error("{}", super::fix::unmatched(unmet))]
+    Unmatched {
+        /// Requirements no online worker meets, with what the best of them has.
+        unmet: Vec<String>,
+        /// The worker group missing the fewest requirements.
+        closest: String,
+        /// What that group lacks.
+        closest_lacks: Vec<String>,
+    },
+    /// `expect_unmatched: true`, yet a worker can take the job.
+    #[error("expect_unmatched is set, but the nodes of group {group} can take the job")]
+    ExpectUnmatchedButMatched {
+        /// A group that matches.
+        group: String,
+    },
+    /// A fault with both triggers.
+    #[error("both `at_block` and `after` are given")]
+    FaultTriggerBoth,
+    /// A fault with no trigger.
+    #[error("neither `at_block` nor `after` is given")]
+    FaultTriggerMissing,
+    /// A fault on a node the topology does not have.
+    #[error("{name:?} is not a node of the topology")]
+    UnknownNode {
+        /// As written.
+        name: String,
+        /// A node of the group, when `name` is a compute group.
+        in_group: Option<String>,
+        /// A few node names, for the fix.
+        examples: Vec<String>,
+    },
+    /// A fault on the store of a topology that runs none.
+    #[error("the topology runs no artifact store (store.enabled: false)")]
+    StoreDisabled,
+    /// A reference to a job the scenario does not have.
+    #[error("no job is named {name:?}")]
+    UnknownJob {
+        /// As written.
+        name: String,
+        /// The job names.
+        known: Vec<String>,
+    },
+    /// A compute group the topology does not have.
+    #[error("{name:?} is not a compute group of the topology")]
+    UnknownGroup {
+        /// As written.
+        name: String,
+        /// The groups.
+        known: Vec<String>,
+    },
+    /// Two expectations for one job.
+    #[error("job {job:?} already has an expectation at {first}")]
+    DuplicateExpectation {
+        /// The job.
+        job: String,
+        /// The earlier entry's path.
+        first: String,
+    },
+    /// A refund reason for a job not expected to be refunded.
+    #[error("a refund reason is given, but the expected outcome is {outcome}")]
+    ReasonWithoutRefund {
+        /// The outcome expected.
+        outcome: Outcome,
+    },
+    /// A dispute result that ends jobs in another outcome.
+    #[error("a {dispute} dispute ends with the job {needed}, not {outcome}")]
+    DisputeOutcome {
+        /// The dispute.
+        dispute: Dispute,
+        /// Expected.
+        outcome: Outcome,
+        /// What it leads to.
+        needed: Outcome,
+    },
+    /// `node_group` for an outcome that involves no node.
+    #[error("a job that ends {outcome} pays no node and slashes none")]
+    NodeGroupWithoutNode {
+        /// The outcome expected.
+        outcome: Outcome,
+    },
+    /// A refund reason that contradicts the dispute.
+    #[error("refund reason {reason} cannot go with dispute {dispute}")]
+    ReasonContradictsDispute {
+        /// The reason.
+        reason: RefundReason,
+        /// The dispute.
+        dispute: Dispute,
+    },
+    /// A number of timeouts the topology's attempts cannot produce.
+    #[error("{timeouts} timed-out attempt(s) cannot happen: {why}")]
+    TimeoutsImpossible {
+        /// Expected timeouts.
+        timeouts: u32,
+        /// Why not.
+        why: String,
+    },
+    /// A job no node takes, expected to end in a state that needs a node.
+    #[error("no node takes this job (expect_unmatched), so it cannot end {outcome}")]
+    UnmatchedJobOutcome {
+        /// The outcome expected.
+        outcome: Outcome,
+    },
+    /// A `node_group` whose nodes cannot take the job.
+    #[error("the nodes of group {group} cannot take this job: {why}")]
+    NodeGroupCannotTake {
+        /// The group.
+        group: String,
+        /// Why not.
+        why: String,
+    },
+    /// A dispute nobody in the topology would raise.
+    #[error("{}", super::fix::no_challenger(*dispute))]
+    NoChallenger {
+        /// The dispute expected.
+        dispute: Dispute,
+    },
+    /// A verdict with nobody to vote.
+    #[error("a {dispute} verdict needs committee votes, and the topology has no committee")]
+    NoCommittee {
+        /// The dispute expected.
+        dispute: Dispute,
+    },
+}
