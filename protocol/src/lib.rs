@@ -1,5 +1,7 @@
 //! What the orchestrator and the `cr-compute` daemon share about the marketplace.
 
+pub mod chain;
+pub mod genesis;
 pub mod hash;
 pub mod keys;
 pub mod store_client;

@@ -1,12 +1,11 @@
-//! The testnet's chain spec: the node's own `local` spec (which carries the runtime wasm) with
-//! its genesis patch replaced by the topology's validators, accounts, block time and marketplace
-//! parameters. Every validator then builds the same genesis from the same file.
+//! A testnet's chain spec: the node's own `local` (or `dev`) spec, which carries the runtime
+//! wasm, with its genesis patch replaced by the testnet's validators, accounts, block time and
+//! marketplace parameters. Every validator then builds the same genesis from the same file.
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// Smallest unit per token (12 decimals, as the runtime's `UNIT`).
-pub const UNIT: u128 = 1_000_000_000_000;
+pub use crate::chain::UNIT;
 
 /// One validator's consensus keys, as SS58 strings of the raw public keys.
 #[derive(Debug, Clone)]

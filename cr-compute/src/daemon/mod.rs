@@ -1,0 +1,98 @@
+//! The compute daemon. One process runs one or many logical daemons (`cr-compute fleet`, for
+//! fleets of thousands); they share the chain connection, the block stream, the store client
+//! and the metrics endpoint, and each has its own keys, declared machine and journal.
+
+mod config;
+mod journal;
+mod metrics;
+mod node;
+mod order;
+mod tasks;
+mod work;
+
+pub use config::{Behaviour, DaemonConfig, Endpoints, GpuDecl, Role};
+pub use journal::{Journal, Submission};
+pub use metrics::Registry;
+pub use order::satisfies;
+
+use anyhow::Context;
+use cr_protocol::chain::{Chain, Finality};
+use cr_protocol::store_client::StoreClient;
+use futures::StreamExt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// What every daemon of the process uses.
+pub(crate) struct Shared {
+    chain: Chain,
+    store: StoreClient,
+    cache: work::Cache,
+    metrics: Registry,
+}
+
+/// How long to wait for the chain at start (validators may still be coming up).
+const CONNECT_WITHIN: Duration = Duration::from_secs(180);
+
+/// Run `daemons` until `shutdown` completes or one of them fails.
+pub async fn run(
+    endpoints: Endpoints,
+    daemons: Vec<DaemonConfig>,
+    metrics_listen: Option<SocketAddr>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(!daemons.is_empty(), "no daemons configured");
+    let chain = Chain::connect_retrying(&endpoints.rpc, CONNECT_WITHIN).await?;
+    let store = StoreClient::new(&endpoints.store).with_context(|| format!("store URL {}", endpoints.store))?;
+    let shared = Arc::new(Shared { chain, store, cache: work::Cache::default(), metrics: Registry::default() });
+    let _metrics_server = match metrics_listen {
+        Some(addr) => Some(serve_metrics(addr, shared.metrics.clone()).await?),
+        None => None,
+    };
+    // One block subscription for the whole process, fanned out to every daemon.
+    let (blocks_tx, _) = broadcast::channel(1024);
+    let mut daemons_set = tokio::task::JoinSet::new();
+    for cfg in daemons {
+        let name = cfg.name.clone();
+        let node = node::Node::new(cfg, shared.clone()).with_context(|| format!("daemon {name}"))?;
+        let blocks = blocks_tx.subscribe();
+        daemons_set.spawn(async move { node.run(blocks).await.with_context(|| format!("daemon {name}")) });
+    }
+    let follow_shared = shared.clone();
+    let follow = async move {
+        let mut stream = follow_shared.chain.follow(Finality::Best).await?;
+        while let Some(block) = stream.next().await {
+            // No receiver yet (daemons still registering) is fine: they scan the chain at start.
+            let _ = blocks_tx.send(Arc::new(block?));
+        }
+        anyhow::bail!("the block subscription to {} ended", follow_shared.chain.url())
+    };
+    tokio::select! {
+        result = follow => result,
+        Some(done) = daemons_set.join_next() => match done {
+            Ok(result) => result,
+            Err(join) => Err(anyhow::anyhow!("a daemon task panicked: {join}")),
+        },
+        () = shutdown => {
+            tracing::info!("shutting down");
+            Ok(())
+        },
+    }
+}
+
+async fn serve_metrics(addr: SocketAddr, registry: Registry) -> anyhow::Result<crate::http::ServerHandle> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("metrics listener on {addr}"))?;
+    let handle = crate::http::spawn(listener, move |req: hyper::Request<hyper::body::Incoming>| {
+        let registry = registry.clone();
+        async move {
+            match req.uri().path() {
+                "/metrics" => crate::http::text(hyper::StatusCode::OK, registry.render()),
+                _ => crate::http::text(hyper::StatusCode::NOT_FOUND, "try /metrics"),
+            }
+        }
+    })?;
+    Ok(handle)
+}

@@ -1,0 +1,276 @@
+//! One logical daemon: registers, follows blocks, takes jobs in its turn, runs them, answers.
+
+use super::config::{Behaviour, DaemonConfig, Role};
+use super::journal::Journal;
+use super::metrics::NodeMetrics;
+use super::order::{satisfies, NodeView};
+use super::{tasks, Shared};
+use anyhow::Context;
+use cr_protocol::chain::{
+    api, capabilities, market, AccountId32, BlockEvents, Finality, JobStatus, MarketEvent, UNIT,
+};
+use cr_protocol::keys::Sr25519Key;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, Mutex};
+
+/// A job this node may take, and from which block on it tries.
+struct Candidate {
+    seen_at: u64,
+    requirements: Option<market::Requirements>,
+}
+
+/// What background tasks report back to the loop.
+pub(super) enum Report {
+    /// Our accept landed: run the job.
+    Accepted { job_id: u64, attempt: u32 },
+    /// Someone else got it, or it is gone.
+    NotTaken { job_id: u64 },
+    /// The spec is unusable: never try this job again.
+    Refused { job_id: u64 },
+    /// An execution ended (result posted or abandoned).
+    Finished { job_id: u64 },
+}
+
+/// Everything one logical daemon owns.
+pub(super) struct Node {
+    pub cfg: DaemonConfig,
+    pub shared: Arc<Shared>,
+    pub account: Arc<Sr25519Key>,
+    pub result_key: Arc<Sr25519Key>,
+    pub me: AccountId32,
+    pub journal: Arc<Mutex<Journal>>,
+    pub metrics: Arc<NodeMetrics>,
+    view: NodeView,
+    candidates: BTreeMap<u64, Candidate>,
+    refused: BTreeSet<u64>,
+    /// Jobs with an accept in flight or an execution running: they use capacity.
+    busy: BTreeSet<u64>,
+    on_committee: bool,
+}
+
+impl Node {
+    pub fn new(cfg: DaemonConfig, shared: Arc<Shared>) -> anyhow::Result<Self> {
+        let account = Sr25519Key::from_seed(&cfg.account_seed).context("account key")?;
+        let result_key = Sr25519Key::from_seed(&cfg.result_seed).context("result key")?;
+        let journal = Journal::open(&cfg.state_dir)
+            .with_context(|| format!("journal in {}", cfg.state_dir.display()))?;
+        let metrics = shared.metrics.node(&cfg.name);
+        Ok(Self {
+            me: AccountId32(account.account_id()),
+            account: Arc::new(account),
+            result_key: Arc::new(result_key),
+            journal: Arc::new(Mutex::new(journal)),
+            metrics,
+            cfg,
+            shared,
+            view: NodeView::default(),
+            candidates: BTreeMap::new(),
+            refused: BTreeSet::new(),
+            busy: BTreeSet::new(),
+            on_committee: false,
+        })
+    }
+
+    /// Register if needed, pick up where a previous run left off, then follow blocks forever.
+    pub async fn run(mut self, mut blocks: broadcast::Receiver<Arc<BlockEvents>>) -> anyhow::Result<()> {
+        let name = self.cfg.name.clone();
+        self.register().await?;
+        let shared = self.shared.clone();
+        let chain = &shared.chain;
+        self.on_committee = chain.committee().await?.contains(&self.me);
+        self.view = NodeView::from_nodes(&chain.nodes(Finality::Best).await?);
+        let (tx, mut reports) = mpsc::unbounded_channel();
+        if self.cfg.role == Role::Worker && self.cfg.behaviour != Behaviour::Offline {
+            self.resume_and_scan(&tx).await?;
+        }
+        tracing::info!(node = %name, account = %self.account.ss58(), committee = self.on_committee, "ready");
+        loop {
+            tokio::select! {
+                block = blocks.recv() => match block {
+                    Ok(block) => self.on_block(&block, &tx),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(node = %name, missed, "fell behind the chain; rescanning jobs");
+                        self.resume_and_scan(&tx).await?;
+                    },
+                    Err(broadcast::error::RecvError::Closed) => {
+                        anyhow::bail!("lost the chain connection; the node at {} stopped answering", chain.url())
+                    },
+                },
+                Some(report) = reports.recv() => self.on_report(report, &tx),
+            }
+        }
+    }
+
+    async fn register(&self) -> anyhow::Result<()> {
+        let chain = &self.shared.chain;
+        if let Some(existing) = chain.node(&self.me, Finality::Best).await? {
+            if existing.result_key != self.result_key.public() {
+                tracing::warn!(node = %self.cfg.name, "registered with another result key; results will be refused");
+            }
+        } else if self.cfg.role == Role::Worker {
+            let gpu = self.cfg.gpu.as_ref().map(|g| (g.count, g.model.as_str(), g.vram_mb));
+            let caps = capabilities(self.cfg.cpu_cores, self.cfg.memory_mb, gpu)?;
+            let call = api::transactions().compute().register_node(
+                caps,
+                self.result_key.public(),
+                u128::from(self.cfg.stake_tokens) * UNIT,
+                self.cfg.max_concurrent,
+            );
+            chain.submit(&call, self.account.keypair(), Finality::Best).await?;
+            tracing::info!(node = %self.cfg.name, stake_tokens = self.cfg.stake_tokens, "registered");
+        }
+        if self.cfg.behaviour == Behaviour::Offline && self.cfg.role == Role::Worker {
+            let call = api::transactions().compute().set_online(false);
+            chain.submit(&call, self.account.keypair(), Finality::Best).await?;
+            tracing::info!(node = %self.cfg.name, "went offline as configured");
+        }
+        Ok(())
+    }
+
+    /// Resume jobs assigned to us (a restart) and note every open job.
+    async fn resume_and_scan(&mut self, tx: &mpsc::UnboundedSender<Report>) -> anyhow::Result<()> {
+        let (best, _) = self.shared.chain.heads().await?;
+        for (job_id, job) in self.shared.chain.jobs(Finality::Best).await? {
+            match job.status {
+                JobStatus::Assigned { node, .. } if node == self.me && !self.busy.contains(&job_id) => {
+                    tracing::info!(node = %self.cfg.name, job_id, attempt = job.attempt, "resuming");
+                    self.start_execution(job_id, job.attempt, tx);
+                },
+                JobStatus::Open { .. } if !self.refused.contains(&job_id) => {
+                    self.candidates.entry(job_id).or_insert(Candidate {
+                        seen_at: best,
+                        requirements: Some(job.requirements),
+                    });
+                },
+                _ => {},
+            }
+        }
+        Ok(())
+    }
+
+    fn on_block(&mut self, block: &BlockEvents, tx: &mpsc::UnboundedSender<Report>) {
+        for event in &block.events {
+            self.view.apply(event);
+            self.on_event(block.number, event, tx);
+        }
+        if self.cfg.role == Role::Worker && self.cfg.behaviour != Behaviour::Offline {
+            self.try_accepts(block.number, tx);
+        }
+    }
+
+    fn on_event(&mut self, number: u64, event: &MarketEvent, tx: &mpsc::UnboundedSender<Report>) {
+        match event {
+            MarketEvent::JobSubmitted { job_id, requirements, .. } => {
+                self.candidates.insert(*job_id, Candidate { seen_at: number, requirements: Some(requirements.clone()) });
+            },
+            MarketEvent::JobTimedOut { job_id, node, reopened, .. } => {
+                if *node == self.me {
+                    NodeMetrics::inc(&self.metrics.jobs_failed);
+                }
+                if *reopened {
+                    self.candidates.insert(*job_id, Candidate { seen_at: number, requirements: None });
+                }
+            },
+            MarketEvent::JobAccepted { job_id, node, attempt, .. } => {
+                self.candidates.remove(job_id);
+                if *node == self.me && !self.busy.contains(job_id) {
+                    self.start_execution(*job_id, *attempt, tx);
+                }
+            },
+            MarketEvent::JobCancelled { job_id, .. } | MarketEvent::JobExpired { job_id, .. } => {
+                self.candidates.remove(job_id);
+            },
+            MarketEvent::JobCompleted { node, .. } if *node == self.me => {
+                NodeMetrics::inc(&self.metrics.jobs_completed);
+            },
+            MarketEvent::NodeSlashed { node, reason: market::SlashReason::WrongResult, .. } if *node == self.me => {
+                NodeMetrics::inc(&self.metrics.jobs_failed);
+            },
+            MarketEvent::ResultSubmitted { job_id, node, output_hash, .. }
+                if self.cfg.role == Role::Verifier && *node != self.me =>
+            {
+                tasks::spawn_verification(self.task_context(), *job_id, output_hash.0);
+            },
+            MarketEvent::JobChallenged { job_id, .. } if self.on_committee => {
+                tasks::spawn_vote(self.task_context(), *job_id);
+            },
+            _ => {},
+        }
+    }
+
+    fn capacity_left(&self) -> bool {
+        (self.busy.len() as u32) < self.cfg.max_concurrent
+    }
+
+    fn try_accepts(&mut self, number: u64, tx: &mpsc::UnboundedSender<Report>) {
+        let delay = if self.cfg.behaviour.is_faulty() { 0 } else { u64::from(self.cfg.accept_delay_blocks) };
+        let gpu = self.cfg.gpu.as_ref().map(|g| (g.count, g.model.as_str(), g.vram_mb));
+        let Ok(mine) = capabilities(self.cfg.cpu_cores, self.cfg.memory_mb, gpu) else { return };
+        let due: Vec<u64> = self
+            .candidates
+            .iter()
+            .filter(|(job_id, c)| {
+                if self.busy.contains(job_id) {
+                    return false;
+                }
+                let Some(req) = &c.requirements else { return true };
+                if !satisfies(&mine, req) {
+                    return false;
+                }
+                // Faulty test nodes race; honest ones wait their turn in the ranking.
+                let slot = if self.cfg.behaviour.is_faulty() { 0 } else { self.view.slot(**job_id, req, &self.me) };
+                number > c.seen_at + delay + slot
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for job_id in due {
+            if !self.capacity_left() {
+                break;
+            }
+            self.busy.insert(job_id);
+            tasks::spawn_accept(self.task_context(), job_id, mine.clone(), tx.clone());
+        }
+    }
+
+    fn start_execution(&mut self, job_id: u64, attempt: u32, tx: &mpsc::UnboundedSender<Report>) {
+        self.busy.insert(job_id);
+        self.candidates.remove(&job_id);
+        NodeMetrics::inc(&self.metrics.jobs_accepted);
+        tasks::spawn_execution(self.task_context(), job_id, attempt, tx.clone());
+    }
+
+    fn on_report(&mut self, report: Report, tx: &mpsc::UnboundedSender<Report>) {
+        match report {
+            Report::Accepted { job_id, attempt } => {
+                self.busy.remove(&job_id);
+                self.start_execution(job_id, attempt, tx);
+            },
+            Report::NotTaken { job_id } => {
+                self.busy.remove(&job_id);
+                self.candidates.remove(&job_id);
+            },
+            Report::Refused { job_id } => {
+                self.busy.remove(&job_id);
+                self.candidates.remove(&job_id);
+                self.refused.insert(job_id);
+            },
+            Report::Finished { job_id } => {
+                self.busy.remove(&job_id);
+            },
+        }
+    }
+
+    fn task_context(&self) -> tasks::Context {
+        tasks::Context {
+            name: self.cfg.name.clone(),
+            behaviour: self.cfg.behaviour,
+            shared: self.shared.clone(),
+            account: self.account.clone(),
+            result_key: self.result_key.clone(),
+            me: self.me.clone(),
+            journal: self.journal.clone(),
+            metrics: self.metrics.clone(),
+        }
+    }
+}

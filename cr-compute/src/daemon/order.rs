@@ -1,0 +1,162 @@
+//! Who tries to take a job first.
+//!
+//! Every daemon sees every new job at about the same time; if all eligible nodes sent an accept
+//! at once, all but one would fail and pay for it, and a large fleet would flood the chain. So
+//! each daemon ranks the eligible nodes by a hash of (job id, account) — a ranking every node
+//! computes identically from the same chain view — and nodes try in pairs, one pair per block.
+//! The view of who is registered, online and what they declared is kept from chain events.
+
+use cr_protocol::chain::{market, AccountId32, MarketEvent, NodeInfo};
+use cr_protocol::hash::blake2_256;
+use std::collections::BTreeMap;
+
+/// Nodes trying per block.
+const PER_BLOCK: usize = 2;
+
+/// The registered nodes as far as job ordering cares.
+#[derive(Debug, Default, Clone)]
+pub struct NodeView {
+    nodes: BTreeMap<[u8; 32], (market::Capabilities, bool)>,
+}
+
+impl NodeView {
+    /// From a full listing of the `Nodes` map.
+    pub fn from_nodes(nodes: &[(AccountId32, NodeInfo)]) -> Self {
+        let nodes = nodes.iter().map(|(a, n)| (a.0, (n.capabilities.clone(), n.online))).collect();
+        Self { nodes }
+    }
+
+    /// Follow registrations, updates and status changes.
+    pub fn apply(&mut self, event: &MarketEvent) {
+        match event {
+            MarketEvent::NodeRegistered { node, capabilities, .. } => {
+                self.nodes.insert(node.0, (capabilities.clone(), true));
+            },
+            MarketEvent::NodeUpdated { node, capabilities, .. } => {
+                if let Some(entry) = self.nodes.get_mut(&node.0) {
+                    entry.0 = capabilities.clone();
+                }
+            },
+            MarketEvent::NodeStatusChanged { node, online } => {
+                if let Some(entry) = self.nodes.get_mut(&node.0) {
+                    entry.1 = *online;
+                }
+            },
+            MarketEvent::NodeDeregistered { node, .. } => {
+                self.nodes.remove(&node.0);
+            },
+            _ => {},
+        }
+    }
+
+    /// Blocks after the job appeared at which `me` should first try to accept it.
+    pub fn slot(&self, job_id: u64, requirements: &market::Requirements, me: &AccountId32) -> u64 {
+        let mut eligible: Vec<[u8; 8]> = self
+            .nodes
+            .iter()
+            .filter(|(_, (caps, online))| *online && satisfies(caps, requirements))
+            .map(|(account, _)| score(job_id, account))
+            .collect();
+        eligible.sort_unstable();
+        let mine = score(job_id, &me.0);
+        let rank = eligible.iter().position(|s| *s == mine).unwrap_or(eligible.len());
+        (rank / PER_BLOCK) as u64
+    }
+}
+
+fn score(job_id: u64, account: &[u8; 32]) -> [u8; 8] {
+    let mut input = job_id.to_le_bytes().to_vec();
+    input.extend_from_slice(account);
+    let h = blake2_256(&input);
+    let mut s = [0u8; 8];
+    s.copy_from_slice(&h[..8]);
+    s
+}
+
+/// The runtime's matching rule (`Capabilities::satisfies`), mirrored so a daemon never sends an
+/// accept the chain would refuse.
+pub fn satisfies(caps: &market::Capabilities, req: &market::Requirements) -> bool {
+    if caps.cpu_cores < req.cpu_cores || caps.memory_mb < req.memory_mb {
+        return false;
+    }
+    let needs_gpu = req.gpu_count > 0 || req.gpu_vram_mb > 0 || req.gpu_model.is_some();
+    if !needs_gpu {
+        return true;
+    }
+    match &caps.gpu {
+        None => false,
+        Some(gpu) =>
+            gpu.count >= req.gpu_count.max(1) &&
+                gpu.vram_mb >= req.gpu_vram_mb &&
+                req.gpu_model.as_ref().is_none_or(|m| m.0 == gpu.model.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cr_protocol::chain::{capabilities, requirements};
+
+    fn account(n: u8) -> AccountId32 {
+        AccountId32([n; 32])
+    }
+
+    #[test]
+    fn matching_mirrors_the_runtime() {
+        let cpu = capabilities(4, 8192, None).expect("caps");
+        let a100 = capabilities(8, 32768, Some((1, "A100", 40960))).expect("caps");
+        let any_gpu = requirements(1, 512, 1, 0, None).expect("req");
+        let a100_only = requirements(1, 512, 1, 0, Some("A100")).expect("req");
+        let h100_only = requirements(1, 512, 1, 0, Some("H100")).expect("req");
+        assert!(!satisfies(&cpu, &any_gpu));
+        assert!(satisfies(&a100, &any_gpu));
+        assert!(satisfies(&a100, &a100_only));
+        assert!(!satisfies(&a100, &h100_only));
+        assert!(!satisfies(&cpu, &requirements(5, 0, 0, 0, None).expect("req")));
+    }
+
+    #[test]
+    fn two_nodes_per_block_and_everyone_agrees() {
+        let caps = capabilities(4, 8192, None).expect("caps");
+        let nodes: Vec<_> = (0..6u8)
+            .map(|n| {
+                (account(n), NodeInfo {
+                    capabilities: caps.clone(),
+                    result_key: [0; 32],
+                    stake: 1,
+                    online: true,
+                    max_concurrent: 1,
+                    active_jobs: 0,
+                    unsettled_jobs: 0,
+                })
+            })
+            .collect();
+        let view = NodeView::from_nodes(&nodes);
+        let req = requirements(1, 1, 0, 0, None).expect("req");
+        let mut slots: Vec<u64> = (0..6u8).map(|n| view.slot(42, &req, &account(n))).collect();
+        slots.sort();
+        assert_eq!(slots, vec![0, 0, 1, 1, 2, 2]);
+        // An ineligible node (a GPU job) is ranked behind everyone.
+        let gpu_req = requirements(1, 1, 1, 0, None).expect("req");
+        assert_eq!(view.slot(42, &gpu_req, &account(0)), 0);
+    }
+
+    #[test]
+    fn offline_nodes_are_not_ranked() {
+        let caps = capabilities(4, 8192, None).expect("caps");
+        let mut view = NodeView::default();
+        for n in 0..4u8 {
+            view.apply(&MarketEvent::NodeRegistered { node: account(n), stake: 1, capabilities: caps.clone() });
+        }
+        let req = requirements(1, 1, 0, 0, None).expect("req");
+        let before: Vec<u64> = (0..4u8).map(|n| view.slot(7, &req, &account(n))).collect();
+        for n in 0..4u8 {
+            if before[n as usize] == 0 {
+                view.apply(&MarketEvent::NodeStatusChanged { node: account(n), online: false });
+            }
+        }
+        let still_online: Vec<u64> =
+            (0..4u8).filter(|n| before[*n as usize] != 0).map(|n| view.slot(7, &req, &account(n))).collect();
+        assert_eq!(still_online, vec![0, 0]);
+    }
+}

@@ -1,0 +1,228 @@
+//! The work a daemon does off its event loop: accepting, executing and answering a job,
+//! verifying someone else's result, voting.
+
+use super::config::Behaviour;
+use super::journal::{Journal, Submission};
+use super::metrics::NodeMetrics;
+use super::node::Report;
+use super::work::execute;
+use super::Shared;
+use cr_protocol::chain::{api, market, AccountId32, Finality, JobStatus, MarketEvent, ResultClaim};
+use cr_protocol::hash::blake2_256;
+use cr_protocol::keys::Sr25519Key;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, Mutex};
+
+/// What a task needs of its daemon.
+#[derive(Clone)]
+pub(super) struct Context {
+    pub name: String,
+    pub behaviour: Behaviour,
+    pub shared: Arc<Shared>,
+    pub account: Arc<Sr25519Key>,
+    pub result_key: Arc<Sr25519Key>,
+    pub me: AccountId32,
+    pub journal: Arc<Mutex<Journal>>,
+    pub metrics: Arc<NodeMetrics>,
+}
+
+/// Check the job is still open and its spec usable, then send `accept_job`.
+pub(super) fn spawn_accept(
+    cx: Context,
+    job_id: u64,
+    _mine: market::Capabilities,
+    tx: mpsc::UnboundedSender<Report>,
+) {
+    tokio::spawn(async move {
+        let report = accept(&cx, job_id).await;
+        let _ = tx.send(report);
+    });
+}
+
+async fn accept(cx: &Context, job_id: u64) -> Report {
+    let chain = &cx.shared.chain;
+    let job = match chain.job(job_id, Finality::Best).await {
+        Ok(Some(job)) if matches!(job.status, JobStatus::Open { .. }) => job,
+        Ok(_) => return Report::NotTaken { job_id },
+        Err(e) => {
+            tracing::warn!(node = %cx.name, job_id, error = %e, "cannot read the job");
+            return Report::NotTaken { job_id };
+        },
+    };
+    // A spec that cannot be run is refused before accepting, never after.
+    if let Err(problem) = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await {
+        tracing::error!(node = %cx.name, job_id, %problem, "refusing the job");
+        return Report::Refused { job_id };
+    }
+    NodeMetrics::inc(&cx.metrics.accept_attempts);
+    let call = api::transactions().compute().accept_job(job_id);
+    match chain.submit(&call, cx.account.keypair(), Finality::Best).await {
+        Ok(outcome) => outcome
+            .events
+            .iter()
+            .find_map(|e| match e {
+                MarketEvent::JobAccepted { job_id: id, node, attempt, .. } if *id == job_id && *node == cx.me => {
+                    Some(Report::Accepted { job_id, attempt: *attempt })
+                },
+                _ => None,
+            })
+            .unwrap_or(Report::NotTaken { job_id }),
+        Err(e) => {
+            tracing::info!(node = %cx.name, job_id, reason = %e, "did not get the job");
+            Report::NotTaken { job_id }
+        },
+    }
+}
+
+/// Execute an accepted job and post its result.
+pub(super) fn spawn_execution(cx: Context, job_id: u64, attempt: u32, tx: mpsc::UnboundedSender<Report>) {
+    tokio::spawn(async move {
+        if let Err(e) = execute_and_answer(&cx, job_id, attempt).await {
+            NodeMetrics::inc(&cx.metrics.jobs_failed);
+            tracing::error!(node = %cx.name, job_id, attempt, error = %format!("{e:#}"), "job failed");
+        }
+        let _ = tx.send(Report::Finished { job_id });
+    });
+}
+
+async fn still_mine(cx: &Context, job_id: u64, attempt: u32) -> anyhow::Result<Option<u32>> {
+    let job = cx.shared.chain.job(job_id, Finality::Best).await?;
+    Ok(match job {
+        Some(job) if job.attempt == attempt => match job.status {
+            JobStatus::Assigned { node, deadline } if node == cx.me => Some(deadline),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32) -> anyhow::Result<()> {
+    if cx.behaviour == Behaviour::CrashAfterAccept && !cx.journal.lock().await.crashed_on(job_id) {
+        cx.journal.lock().await.mark_crash(job_id)?;
+        tracing::error!(node = %cx.name, job_id, "crashing after accepting, as configured (crash-after-accept)");
+        // Exit the whole process like a real crash would; the journal makes the restart resume.
+        std::process::exit(3);
+    }
+    let Some(deadline) = still_mine(cx, job_id, attempt).await? else {
+        tracing::info!(node = %cx.name, job_id, attempt, "no longer assigned to us; dropping it");
+        return Ok(());
+    };
+    let job = cx
+        .shared
+        .chain
+        .job(job_id, Finality::Best)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("job {job_id} vanished"))?;
+    let spec = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await?;
+    let cached = cx.journal.lock().await.cached_output(job_id, attempt);
+    let mut output = match cached {
+        Some(output) => output,
+        None => {
+            let (output, seconds) = execute(spec.clone()).await;
+            cx.metrics.observe_execution(seconds);
+            tracing::info!(node = %cx.name, job_id, workload = %spec.workload(), size = spec.size(), seconds, "executed");
+            cx.journal.lock().await.cache_output(job_id, attempt, &output)?;
+            output
+        },
+    };
+    if cx.behaviour == Behaviour::WrongResult {
+        // A cheater's output: same length, different bytes, so only re-execution exposes it.
+        if let Some(first) = output.first_mut() {
+            *first ^= 0xff;
+        }
+    }
+    let output_hash = blake2_256(&output);
+    let uri = cx.shared.store.put(output).await?;
+    if cx.behaviour == Behaviour::Late {
+        wait_past(cx, u64::from(deadline)).await?;
+    }
+    if cx.behaviour != Behaviour::Late && still_mine(cx, job_id, attempt).await?.is_none() {
+        tracing::warn!(node = %cx.name, job_id, attempt, "deadline passed while executing; not answering");
+        return Ok(());
+    }
+    let claim = ResultClaim {
+        genesis: cx.shared.chain.genesis_hash(),
+        job_id,
+        attempt,
+        node: cx.me.clone(),
+        output_hash,
+        uri: uri.to_string(),
+    };
+    let submitted = cx.shared.chain.submit_unsigned(&claim.signed_call(&cx.result_key)?).await;
+    match submitted {
+        Ok(_) => {
+            NodeMetrics::inc(&cx.metrics.results_submitted);
+            cx.journal.lock().await.record_submission(Submission {
+                job_id,
+                attempt,
+                output_hash: hex::encode(output_hash),
+            })?;
+            tracing::info!(node = %cx.name, job_id, attempt, output_hash = %hex::encode(output_hash), %uri, "result submitted");
+            Ok(())
+        },
+        Err(e) => anyhow::bail!("result refused: {e}"),
+    }
+}
+
+/// Wait until the best block is past `block`.
+async fn wait_past(cx: &Context, block: u64) -> anyhow::Result<()> {
+    loop {
+        let (best, _) = cx.shared.chain.heads().await?;
+        if best > block {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Re-execute a posted result and challenge it when it differs (or, for a dishonest verifier,
+/// when it does not).
+pub(super) fn spawn_verification(cx: Context, job_id: u64, posted: [u8; 32]) {
+    tokio::spawn(async move {
+        if let Err(e) = verify(&cx, job_id, posted).await {
+            tracing::warn!(node = %cx.name, job_id, error = %format!("{e:#}"), "verification failed");
+        }
+    });
+}
+
+async fn verify(cx: &Context, job_id: u64, posted: [u8; 32]) -> anyhow::Result<()> {
+    let chain = &cx.shared.chain;
+    let Some(job) = chain.job(job_id, Finality::Best).await? else { return Ok(()) };
+    let spec = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await?;
+    let honest = cx.shared.cache.expected_hash(&spec).await;
+    let matches = honest == posted;
+    let challenge = if cx.behaviour == Behaviour::WrongResult { matches } else { !matches };
+    tracing::info!(node = %cx.name, job_id, matches, challenge, "verified a result");
+    if challenge {
+        let call = api::transactions().compute().challenge(job_id);
+        chain.submit(&call, cx.account.keypair(), Finality::Best).await?;
+        NodeMetrics::inc(&cx.metrics.challenges);
+        tracing::info!(node = %cx.name, job_id, "challenged");
+    }
+    Ok(())
+}
+
+/// Vote on a challenged result as a committee member.
+pub(super) fn spawn_vote(cx: Context, job_id: u64) {
+    tokio::spawn(async move {
+        if let Err(e) = vote(&cx, job_id).await {
+            tracing::warn!(node = %cx.name, job_id, error = %format!("{e:#}"), "could not vote");
+        }
+    });
+}
+
+async fn vote(cx: &Context, job_id: u64) -> anyhow::Result<()> {
+    let chain = &cx.shared.chain;
+    let Some(job) = chain.job(job_id, Finality::Best).await? else { return Ok(()) };
+    let JobStatus::Disputed { result, .. } = &job.status else { return Ok(()) };
+    let posted = result.output_hash.0;
+    let spec = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await?;
+    let honest = cx.shared.cache.expected_hash(&spec).await == posted;
+    let valid = if cx.behaviour == Behaviour::WrongResult { !honest } else { honest };
+    let call = api::transactions().compute().vote(job_id, valid);
+    chain.submit(&call, cx.account.keypair(), Finality::Best).await?;
+    NodeMetrics::inc(&cx.metrics.votes);
+    tracing::info!(node = %cx.name, job_id, result_valid = valid, "voted");
+    Ok(())
+}

@@ -1,0 +1,291 @@
+//! A connection to one node: typed reads, signed and unsigned submissions, block following.
+
+use super::{api, AccountId32, ChainError, Job, MarketEvent, MarketParams, NodeInfo, H256};
+use futures::{Stream, StreamExt};
+use std::time::Duration;
+use subxt::{
+    config::RpcConfigFor,
+    rpcs::{methods::LegacyRpcMethods, RpcClient},
+    tx::Payload,
+    OnlineClient, SubstrateConfig,
+};
+use subxt_signer::sr25519::Keypair;
+use tokio::sync::Mutex;
+
+type Client = OnlineClient<SubstrateConfig>;
+type Rpc = LegacyRpcMethods<RpcConfigFor<SubstrateConfig>>;
+type AtBlock = subxt::client::OnlineClientAtBlock<SubstrateConfig>;
+
+/// Which head a read or a wait refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finality {
+    /// The node's best block: fastest, may still be reorganised away.
+    Best,
+    /// The last block GRANDPA finalized.
+    Finalized,
+}
+
+/// A transaction that made it into a block and succeeded.
+#[derive(Debug, Clone)]
+pub struct TxOutcome {
+    /// Block it was included in.
+    pub block: H256,
+    /// Marketplace events it emitted.
+    pub events: Vec<MarketEvent>,
+    /// Fee it paid, in base units.
+    pub fee: u128,
+}
+
+/// What one block did to the marketplace.
+#[derive(Debug, Clone)]
+pub struct BlockEvents {
+    /// Block number.
+    pub number: u64,
+    /// Block hash.
+    pub hash: H256,
+    /// Number of extrinsics in the block (inherents included).
+    pub extrinsics: usize,
+    /// Marketplace events, in order.
+    pub events: Vec<MarketEvent>,
+    /// Transaction fees paid in the block: `(payer, amount)`.
+    pub fees: Vec<(AccountId32, u128)>,
+}
+
+/// A connection to one node of the testnet.
+pub struct Chain {
+    url: String,
+    client: Client,
+    rpc: Rpc,
+    /// Signed submissions go one at a time, so each gets the next nonce.
+    submit_lock: Mutex<()>,
+}
+
+impl Chain {
+    /// Connect once to a node's WebSocket RPC (`ws://host:port`, plain text inside a testnet).
+    pub async fn connect(url: &str) -> Result<Self, ChainError> {
+        let connect_err = |e: &dyn std::fmt::Display| ChainError::Connect {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        };
+        let rpc_client = RpcClient::from_insecure_url(url).await.map_err(|e| connect_err(&e))?;
+        let client = Client::from_rpc_client(rpc_client.clone()).await.map_err(|e| connect_err(&e))?;
+        Ok(Self {
+            url: url.to_owned(),
+            client,
+            rpc: Rpc::new(rpc_client),
+            submit_lock: Mutex::new(()),
+        })
+    }
+
+    /// Connect, retrying until `within` has passed (a node just started answers after a while).
+    pub async fn connect_retrying(url: &str, within: Duration) -> Result<Self, ChainError> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            match Self::connect(url).await {
+                Ok(chain) => return Ok(chain),
+                Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+                Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+    }
+
+    /// The URL this connection uses.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Hash of block 0.
+    pub fn genesis_hash(&self) -> H256 {
+        self.client.genesis_hash()
+    }
+
+    /// Best and finalized block numbers.
+    pub async fn heads(&self) -> Result<(u64, u64), ChainError> {
+        let best = self.rpc.chain_get_header(None).await.map_err(|e| ChainError::rpc("chain_getHeader", e))?;
+        let fin_hash =
+            self.rpc.chain_get_finalized_head().await.map_err(|e| ChainError::rpc("chain_getFinalizedHead", e))?;
+        let fin = self
+            .rpc
+            .chain_get_header(Some(fin_hash))
+            .await
+            .map_err(|e| ChainError::rpc("chain_getHeader", e))?;
+        let number = |h: Option<<SubstrateConfig as subxt::Config>::Header>| {
+            h.map(|h| subxt::config::Header::number(&h)).unwrap_or(0)
+        };
+        Ok((number(best), number(fin)))
+    }
+
+    /// The chain's runtime `(spec_name, spec_version)`.
+    pub async fn runtime_version(&self) -> Result<(String, u32), ChainError> {
+        let v = self
+            .rpc
+            .state_get_runtime_version(None)
+            .await
+            .map_err(|e| ChainError::rpc("state_getRuntimeVersion", e))?;
+        let name = v.other.get("specName").and_then(|n| n.as_str()).unwrap_or("unknown").to_owned();
+        Ok((name, v.spec_version))
+    }
+
+    async fn at(&self, finality: Finality) -> Result<AtBlock, ChainError> {
+        match finality {
+            Finality::Finalized => {
+                self.client.at_current_block().await.map_err(|e| ChainError::rpc("reading the finalized block", e))
+            },
+            Finality::Best => {
+                let hash = self
+                    .rpc
+                    .chain_get_block_hash(None)
+                    .await
+                    .map_err(|e| ChainError::rpc("chain_getBlockHash", e))?
+                    .ok_or_else(|| ChainError::rpc("chain_getBlockHash", "the node has no best block"))?;
+                self.client.at_block(hash).await.map_err(|e| ChainError::rpc("reading the best block", e))
+            },
+        }
+    }
+
+    /// One job, if it exists.
+    pub async fn job(&self, id: u64, finality: Finality) -> Result<Option<Job>, ChainError> {
+        let at = self.at(finality).await?;
+        let value = at
+            .storage()
+            .try_fetch(api::storage().compute().jobs(), (id,))
+            .await
+            .map_err(|e| ChainError::rpc(format!("reading job {id}"), e))?;
+        value.map(|v| v.decode().map_err(|e| ChainError::rpc(format!("decoding job {id}"), e))).transpose()
+    }
+
+    /// Every job, ordered by id.
+    pub async fn jobs(&self, finality: Finality) -> Result<Vec<(u64, Job)>, ChainError> {
+        let at = self.at(finality).await?;
+        let mut iter = at
+            .storage()
+            .iter(api::storage().compute().jobs(), ())
+            .await
+            .map_err(|e| ChainError::rpc("listing jobs", e))?;
+        let mut jobs = Vec::new();
+        while let Some(entry) = iter.next().await {
+            let entry = entry.map_err(|e| ChainError::rpc("listing jobs", e))?;
+            let key = entry.key().map_err(|e| ChainError::rpc("decoding a job key", e))?;
+            let (id,) = key.decode().map_err(|e| ChainError::rpc("decoding a job key", e))?;
+            let job = entry.value().decode().map_err(|e| ChainError::rpc("decoding a job", e))?;
+            jobs.push((id, job));
+        }
+        jobs.sort_by_key(|(id, _)| *id);
+        Ok(jobs)
+    }
+
+    /// One registered node.
+    pub async fn node(&self, who: &AccountId32, finality: Finality) -> Result<Option<NodeInfo>, ChainError> {
+        let at = self.at(finality).await?;
+        let value = at
+            .storage()
+            .try_fetch(api::storage().compute().nodes(), (who.clone(),))
+            .await
+            .map_err(|e| ChainError::rpc(format!("reading node {who}"), e))?;
+        value.map(|v| v.decode().map_err(|e| ChainError::rpc(format!("decoding node {who}"), e))).transpose()
+    }
+
+    /// Every registered node.
+    pub async fn nodes(&self, finality: Finality) -> Result<Vec<(AccountId32, NodeInfo)>, ChainError> {
+        let at = self.at(finality).await?;
+        let mut iter = at
+            .storage()
+            .iter(api::storage().compute().nodes(), ())
+            .await
+            .map_err(|e| ChainError::rpc("listing nodes", e))?;
+        let mut nodes = Vec::new();
+        while let Some(entry) = iter.next().await {
+            let entry = entry.map_err(|e| ChainError::rpc("listing nodes", e))?;
+            let key = entry.key().map_err(|e| ChainError::rpc("decoding a node key", e))?;
+            let (who,) = key.decode().map_err(|e| ChainError::rpc("decoding a node key", e))?;
+            let info = entry.value().decode().map_err(|e| ChainError::rpc("decoding a node", e))?;
+            nodes.push((who, info));
+        }
+        Ok(nodes)
+    }
+
+    /// The marketplace parameters.
+    pub async fn params(&self) -> Result<MarketParams, ChainError> {
+        let at = self.at(Finality::Best).await?;
+        let value = at
+            .storage()
+            .try_fetch(api::storage().compute().params(), ())
+            .await
+            .map_err(|e| ChainError::rpc("reading the market parameters", e))?
+            .ok_or_else(|| ChainError::rpc("reading the market parameters", "genesis set none"))?;
+        value.decode().map_err(|e| ChainError::rpc("decoding the market parameters", e))
+    }
+
+    /// The dispute committee.
+    pub async fn committee(&self) -> Result<Vec<AccountId32>, ChainError> {
+        let at = self.at(Finality::Best).await?;
+        let value = at
+            .storage()
+            .fetch(api::storage().compute().committee(), ())
+            .await
+            .map_err(|e| ChainError::rpc("reading the committee", e))?;
+        Ok(value.decode().map_err(|e| ChainError::rpc("decoding the committee", e))?.0)
+    }
+
+    /// `(free, held)` balance of an account in base units.
+    pub async fn balance(&self, who: &AccountId32, finality: Finality) -> Result<(u128, u128), ChainError> {
+        let at = self.at(finality).await?;
+        let value = at
+            .storage()
+            .try_fetch(api::storage().system().account(), (who.clone(),))
+            .await
+            .map_err(|e| ChainError::rpc(format!("reading the balance of {who}"), e))?;
+        let Some(value) = value else { return Ok((0, 0)) };
+        let info = value.decode().map_err(|e| ChainError::rpc(format!("decoding the balance of {who}"), e))?;
+        Ok((info.data.free, info.data.reserved))
+    }
+
+    /// Sign `call` with `signer`, submit it and wait until it is in a block of the given
+    /// finality; fails if the pool refuses it or its dispatch fails.
+    pub async fn submit<C: Payload>(
+        &self,
+        call: &C,
+        signer: &Keypair,
+        wait: Finality,
+    ) -> Result<TxOutcome, ChainError> {
+        let name = format!("{}.{}", call.pallet_name(), call.call_name());
+        let rejected = |e: &dyn std::fmt::Display| ChainError::Rejected { call: name.clone(), reason: e.to_string() };
+        let progress = {
+            let _one_at_a_time = self.submit_lock.lock().await;
+            let at = self.at(Finality::Best).await?;
+            at.transactions()
+                .sign_and_submit_then_watch_default(call, signer)
+                .await
+                .map_err(|e| rejected(&e))?
+        };
+        super::follow::wait(progress, wait, &name).await
+    }
+
+    /// Submit an unsigned `call`; returns once the pool accepted it.
+    pub async fn submit_unsigned<C: Payload>(&self, call: &C) -> Result<H256, ChainError> {
+        let name = format!("{}.{}", call.pallet_name(), call.call_name());
+        let at = self.at(Finality::Best).await?;
+        let tx = at
+            .transactions()
+            .create_unsigned(call)
+            .map_err(|e| ChainError::Rejected { call: name.clone(), reason: e.to_string() })?;
+        tx.submit().await.map_err(|e| ChainError::Rejected { call: name, reason: e.to_string() })
+    }
+
+    /// Every new block of the given finality, with its marketplace events, from now on.
+    pub async fn follow(
+        &self,
+        finality: Finality,
+    ) -> Result<impl Stream<Item = Result<BlockEvents, ChainError>> + '_, ChainError> {
+        let blocks = match finality {
+            Finality::Best => self.client.stream_best_blocks().await,
+            Finality::Finalized => self.client.stream_blocks().await,
+        }
+        .map_err(|e| ChainError::rpc("subscribing to blocks", e))?;
+        let stream = futures::stream::unfold(blocks, |mut blocks| async move {
+            let block = blocks.next().await?;
+            Some((super::follow::block_events(block).await, blocks))
+        });
+        Ok(stream.boxed())
+    }
+}

@@ -1,0 +1,27 @@
+//! Errors talking to the chain, each naming the endpoint or call and what to do.
+
+/// A chain operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// No node answered at the URL.
+    #[error("no node answers at {url}: {reason}; is the testnet up (`testnet status`) and the URL right?")]
+    Connect { url: String, reason: String },
+    /// The node's runtime does not match the API this program was built with.
+    #[error("the node at {url} runs a runtime this program does not know ({reason}); rebuild after `ci/export-metadata.sh`")]
+    Incompatible { url: String, reason: String },
+    /// A request failed after connecting.
+    #[error("{what} failed: {reason}")]
+    Rpc { what: String, reason: String },
+    /// The transaction was refused by the pool or failed in its block.
+    #[error("{call} was rejected: {reason}")]
+    Rejected { call: String, reason: String },
+    /// A value does not fit the chain's bounds.
+    #[error("{what} is too long: {len} bytes, the chain accepts at most {max}")]
+    TooLong { what: &'static str, len: usize, max: usize },
+}
+
+impl ChainError {
+    pub(crate) fn rpc(what: impl Into<String>, err: impl std::fmt::Display) -> Self {
+        Self::Rpc { what: what.into(), reason: err.to_string() }
+    }
+}

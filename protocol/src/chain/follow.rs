@@ -1,0 +1,67 @@
+//! Turning subxt's transaction progress and blocks into marketplace outcomes.
+
+use super::{api, ChainError, Finality, TxOutcome};
+use super::client::BlockEvents;
+use subxt::{
+    client::{Block, OnlineClientAtBlockImpl},
+    tx::{TransactionProgress, TransactionStatus},
+    SubstrateConfig,
+};
+
+/// Wait for a submitted transaction to land in a block of `finality` and succeed.
+pub(super) async fn wait(
+    mut progress: TransactionProgress<SubstrateConfig, OnlineClientAtBlockImpl<SubstrateConfig>>,
+    finality: Finality,
+    call: &str,
+) -> Result<TxOutcome, ChainError> {
+    let rejected = |reason: String| ChainError::Rejected { call: call.to_owned(), reason };
+    while let Some(status) = progress.next().await {
+        let status = status.map_err(|e| rejected(e.to_string()))?;
+        let in_block = match status {
+            TransactionStatus::InBestBlock(b) if finality == Finality::Best => b,
+            TransactionStatus::InFinalizedBlock(b) => b,
+            TransactionStatus::Error { message }
+            | TransactionStatus::Invalid { message }
+            | TransactionStatus::Dropped { message } => return Err(rejected(message)),
+            _ => continue,
+        };
+        let events = in_block.wait_for_success().await.map_err(|e| rejected(e.to_string()))?;
+        let mut outcome = TxOutcome { block: in_block.block_hash(), events: Vec::new(), fee: 0 };
+        for ev in events.iter() {
+            let ev = ev.map_err(|e| rejected(format!("undecodable event: {e}")))?;
+            match ev.decode_as::<api::Event>() {
+                Ok(api::Event::Compute(e)) => outcome.events.push(e),
+                Ok(api::Event::TransactionPayment(
+                    api::transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
+                )) => outcome.fee += actual_fee,
+                _ => {},
+            }
+        }
+        return Ok(outcome);
+    }
+    Err(rejected("the node closed the transaction subscription".into()))
+}
+
+/// Read a block's extrinsic count and its marketplace and fee events.
+pub(super) async fn block_events(
+    block: Result<Block<SubstrateConfig>, subxt::error::BlocksError>,
+) -> Result<BlockEvents, ChainError> {
+    let block = block.map_err(|e| ChainError::rpc("following blocks", e))?;
+    let (number, hash) = (block.number(), block.hash());
+    let what = || format!("reading block #{number}");
+    let at = block.at().await.map_err(|e| ChainError::rpc(what(), e))?;
+    let extrinsics = at.extrinsics().fetch().await.map_err(|e| ChainError::rpc(what(), e))?.len();
+    let raw = at.events().fetch().await.map_err(|e| ChainError::rpc(what(), e))?;
+    let mut out = BlockEvents { number, hash, extrinsics, events: Vec::new(), fees: Vec::new() };
+    for ev in raw.iter() {
+        let ev = ev.map_err(|e| ChainError::rpc(what(), e))?;
+        match ev.decode_as::<api::Event>() {
+            Ok(api::Event::Compute(e)) => out.events.push(e),
+            Ok(api::Event::TransactionPayment(
+                api::transaction_payment::Event::TransactionFeePaid { who, actual_fee, .. },
+            )) => out.fees.push((who, actual_fee)),
+            _ => {},
+        }
+    }
+    Ok(out)
+}
