@@ -2,3 +2,7 @@
 pub mod provider;
 pub mod scenario;
 pub mod topology;
+pub mod artifacts;
+pub mod plan;
+pub mod network;
+pub mod progress;

@@ -1,0 +1,161 @@
+//! `up`, `down`, `check`, `build`.
+
+use miette::{IntoDiagnostic, WrapErr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+use testnet::artifacts::Workspace;
+use testnet::network::{self, TestnetState, UpOptions};
+use testnet::progress::{Mode, Progress};
+use testnet::provider::{DockerProvider, Provider};
+use testnet::scenario::model::Scenario;
+use testnet::topology::Topology;
+
+/// Exit code after Ctrl-C, as shells expect.
+const INTERRUPTED: u8 = 130;
+
+pub async fn connect() -> miette::Result<DockerProvider> {
+    DockerProvider::connect().await.into_diagnostic()
+}
+
+pub async fn up(path: &Path, build: bool, timeout: u64, keep_on_failure: bool, json: bool) -> miette::Result<ExitCode> {
+    let topology = Topology::load(path).map_err(miette::Report::new)?;
+    let provider = connect().await?;
+    let workspace = Workspace::from_env();
+    let options =
+        UpOptions { build, ready_within: Duration::from_secs(timeout), keep_on_failure, ..UpOptions::default() };
+    let mut progress = Progress::new(Mode::detect(json));
+    let testnet = topology.name().as_str().to_owned();
+    let result = tokio::select! {
+        r = network::up(&provider, &workspace, &topology, path, &options, &mut progress) => r,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\ninterrupted: removing testnet {testnet}");
+            let report = provider.teardown(&testnet).await.into_diagnostic()?;
+            for leftover in &report.leftovers {
+                eprintln!("  still there: {} {}; remove with `{}`", leftover.name, leftover.error, leftover.command);
+            }
+            return Ok(ExitCode::from(INTERRUPTED));
+        },
+    };
+    let state = result.into_diagnostic().wrap_err(format!("testnet up {}", path.display()))?;
+    let block_times = state.ready_after_seconds * 1000.0 / f64::from(state.block_time_ms);
+    progress.done(&format!("testnet {} ready in {:.1} s ({block_times:.1} block times)", state.testnet, state.ready_after_seconds));
+    print_endpoints(&state, json);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_endpoints(state: &TestnetState, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(state).unwrap_or_default());
+        return;
+    }
+    println!("testnet {} (topology {})", state.testnet, state.topology.display());
+    for node in &state.endpoints.nodes {
+        let rpc = node.rpc.as_deref().unwrap_or("-");
+        let metrics = node.metrics.as_deref().unwrap_or("-");
+        println!("  {:<10} {:<24} rpc {:<26} metrics {}", node.kind, node.node, rpc, metrics);
+    }
+    if let Some(store) = &state.endpoints.store {
+        println!("  store      http://{store}");
+    }
+    println!("take it down with: testnet down {}", state.testnet);
+}
+
+pub async fn down(name: Option<String>, all: bool, json: bool) -> miette::Result<ExitCode> {
+    let provider = connect().await?;
+    let names = match (name, all) {
+        (Some(name), _) => vec![name],
+        (None, true) => provider.list_testnets().await.into_diagnostic()?,
+        (None, false) => {
+            let running = provider.list_testnets().await.into_diagnostic()?;
+            match running.as_slice() {
+                [one] => vec![one.clone()],
+                [] => {
+                    eprintln!("no testnet is running");
+                    return Ok(ExitCode::SUCCESS);
+                },
+                many => miette::bail!(
+                    "several testnets run ({}); name one (`testnet down <name>`) or use --all",
+                    many.join(", ")
+                ),
+            }
+        },
+    };
+    let workspace = Workspace::from_env();
+    let mut clean = true;
+    for name in names {
+        let started = std::time::Instant::now();
+        let report = provider.teardown(&name).await.into_diagnostic()?;
+        TestnetState::remove(&workspace.root, &name);
+        clean &= report.is_clean();
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "testnet": name, "containers": report.containers.len(), "networks": report.networks.len(),
+                    "volumes": report.volumes.len(), "seconds": started.elapsed().as_secs_f64(),
+                    "leftovers": report.leftovers.iter().map(|l| &l.command).collect::<Vec<_>>(),
+                })
+            );
+        } else {
+            println!(
+                "testnet {name}: removed {} containers, {} networks, {} volumes in {:.1} s",
+                report.containers.len(),
+                report.networks.len(),
+                report.volumes.len(),
+                started.elapsed().as_secs_f64()
+            );
+            for leftover in &report.leftovers {
+                println!("  still there: {} ({}); remove with `{}`", leftover.name, leftover.error, leftover.command);
+            }
+        }
+    }
+    Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A scenario has `jobs:` or `expect:` at the top level; a topology never does.
+fn is_scenario(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("jobs:") || l.starts_with("expect:") || l.starts_with("topology:"))
+}
+
+pub fn check(files: &[PathBuf], json: bool) -> miette::Result<ExitCode> {
+    let mut failed = 0;
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let outcome = if is_scenario(&text) {
+            Scenario::load(file).map(|s| format!("scenario {} ({} jobs, {} faults)", s.name().as_str(), s.jobs().len(), s.faults().len())).map_err(miette::Report::new)
+        } else {
+            Topology::load(file)
+                .map(|t| format!("topology {} ({} validators, {} compute nodes)", t.name().as_str(), t.validators().len(), t.compute_nodes().len()))
+                .map_err(miette::Report::new)
+        };
+        match outcome {
+            Ok(summary) if json => println!("{}", serde_json::json!({"file": file, "ok": true, "summary": summary})),
+            Ok(summary) => println!("ok   {}: {summary}", file.display()),
+            Err(report) => {
+                failed += 1;
+                if json {
+                    println!("{}", serde_json::json!({"file": file, "ok": false, "error": format!("{report}")}));
+                } else {
+                    eprintln!("{report:?}");
+                }
+            },
+        }
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+pub async fn build(json: bool) -> miette::Result<ExitCode> {
+    let provider = connect().await?;
+    let workspace = Workspace::from_env();
+    let mut progress = Progress::new(Mode::detect(json));
+    progress.step("building cr-node and cr-compute", 0);
+    workspace.build_binaries().await.into_diagnostic()?;
+    progress.step("building images", 2);
+    let images = workspace.build_images(&provider).await.into_diagnostic()?;
+    progress.done("images ready");
+    for image in images {
+        println!("{} {} ({:?})", image.tag, image.id, image.outcome);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,74 @@
+//! Subcommands of `testnet`.
+
+mod lifecycle;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Dockerized multi-node testnets of the compute marketplace.
+#[derive(Debug, Parser)]
+#[command(name = "testnet", version)]
+pub struct Cli {
+    /// Machine-readable JSON on stdout instead of tables and progress.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build what is missing and start the testnet of a topology; returns once blocks are
+    /// finalized and every daemon is registered.
+    Up {
+        /// Topology file.
+        #[arg(default_value = "topologies/local.yaml")]
+        topology: PathBuf,
+        /// Skip `cargo build` (use the binaries as they are).
+        #[arg(long)]
+        no_build: bool,
+        /// Seconds to wait for readiness.
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Leave a testnet that failed to come up running, for inspection.
+        #[arg(long)]
+        keep_on_failure: bool,
+    },
+    /// Remove every container, network and volume of a testnet (works after a crash too).
+    Down {
+        /// Testnet name; every testnet when omitted and `--all` is given.
+        name: Option<String>,
+        /// Remove every testnet this engine runs.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Validate topology and scenario files without starting anything.
+    Check {
+        /// Files to check; scenarios are recognised by their `jobs:`/`expect:` sections.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of topology files (for editors).
+    Schema,
+    /// Build the binaries and the validator and compute images.
+    Build,
+}
+
+/// Run a command; `Err` is rendered with its causes and fixes.
+pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
+    match cli.command {
+        Command::Up { topology, no_build, timeout, keep_on_failure } => {
+            lifecycle::up(&topology, !no_build, timeout, keep_on_failure, cli.json).await
+        },
+        Command::Down { name, all } => lifecycle::down(name, all, cli.json).await,
+        Command::Check { files } => lifecycle::check(&files, cli.json),
+        Command::Schema => {
+            let schema = testnet::topology::json_schema();
+            println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
+        },
+        Command::Build => lifecycle::build(cli.json).await,
+    }
+}

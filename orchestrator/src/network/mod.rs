@@ -1,0 +1,9 @@
+//! Running testnets: bring one up from a plan, find it again from its labels, take it down.
+
+mod ready;
+mod state;
+mod up;
+
+pub use ready::wait_ready;
+pub use state::{Endpoints, NodeEndpoint, TestnetState};
+pub use up::{up, UpError, UpOptions};

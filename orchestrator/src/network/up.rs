@@ -1,0 +1,230 @@
+//! `testnet up`: binaries, images, chain spec, network, validators, store, daemons, readiness.
+//! Any failure after the first container exists tears the testnet down again, so a failed `up`
+//! leaves nothing running (or says exactly what remains and how to remove it).
+
+use super::ready::{wait_ready, NotReady};
+use super::state::{Endpoints, NodeEndpoint, TestnetState};
+use crate::artifacts::{ArtifactError, Workspace};
+use crate::plan::{Plan, DAEMON_METRICS_PORT, PROMETHEUS_PORT, RPC_PORT, STORE_PORT};
+use crate::progress::Progress;
+use crate::provider::{
+    create_many, start_many, ContainerRef, ContainerSpec, ContainerStatus, Provider, ProviderError,
+    DEFAULT_PARALLELISM,
+};
+use futures::StreamExt;
+use crate::topology::Topology;
+use cr_protocol::chain::{AccountId32, Chain, ChainError};
+use std::path::Path;
+use std::time::Duration;
+
+/// Knobs of `up`.
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    /// Run `cargo build` for the binaries first.
+    pub build: bool,
+    /// How long to wait for readiness.
+    pub ready_within: Duration,
+    /// Containers created or started at once.
+    pub parallelism: usize,
+    /// Leave a failed testnet running for inspection (`testnet logs`), instead of removing it.
+    pub keep_on_failure: bool,
+}
+
+impl Default for UpOptions {
+    fn default() -> Self {
+        Self {
+            build: true,
+            ready_within: Duration::from_secs(300),
+            parallelism: DEFAULT_PARALLELISM,
+            keep_on_failure: false,
+        }
+    }
+}
+
+/// Why `up` failed. Every variant after `Exists` comes with the teardown already done.
+#[derive(Debug, thiserror::Error)]
+pub enum UpError {
+    #[error("testnet {0} is already running; use it, or remove it first with `testnet down {0}`")]
+    Exists(String),
+    #[error(transparent)]
+    Artifacts(#[from] ArtifactError),
+    #[error("could not derive the testnet's keys: {0}")]
+    Keys(#[from] cr_protocol::keys::KeyError),
+    #[error("the node could not produce a chain spec template: {0}")]
+    ChainSpec(String),
+    #[error("{node} exited right after starting; its last log lines:\n{log}{teardown}")]
+    Exited { node: String, log: String, teardown: String },
+    #[error("{source}{teardown}")]
+    Provider { source: ProviderError, teardown: String },
+    #[error("the testnet did not become ready: {source}{teardown}")]
+    NotReady { source: NotReady, teardown: String },
+    #[error("cannot reach the first validator's RPC: {source}{teardown}")]
+    Chain { source: ChainError, teardown: String },
+}
+
+/// Bring up the testnet of `topology`, returning once it is ready.
+pub async fn up(
+    provider: &dyn Provider,
+    workspace: &Workspace,
+    topology: &Topology,
+    topology_path: &Path,
+    options: &UpOptions,
+    progress: &mut Progress,
+) -> Result<TestnetState, UpError> {
+    let testnet = topology.name().as_str().to_owned();
+    if !provider.list(&testnet).await.map_err(|source| UpError::Provider { source, teardown: String::new() })?.is_empty()
+    {
+        return Err(UpError::Exists(testnet));
+    }
+    if options.build {
+        progress.step("building cr-node and cr-compute (cargo; quick when nothing changed)", 0);
+        workspace.build_binaries().await?;
+    }
+    progress.step("building images from the local binaries (no registry)", 2);
+    let images = workspace.build_images(provider).await?;
+    progress.set(2, &format!("images: {}", images.iter().map(|i| format!("{} {:?}", i.tag, i.outcome)).collect::<Vec<_>>().join(", ")));
+    let plan = Plan::new(topology)?;
+    let chain_spec = chain_spec(workspace, &plan).await?;
+
+    match start(provider, &plan, &chain_spec, options, progress).await {
+        Ok(endpoints) => {
+            let state = TestnetState {
+                testnet: testnet.clone(),
+                topology: std::fs::canonicalize(topology_path).unwrap_or_else(|_| topology_path.to_owned()),
+                endpoints,
+                ready_after_seconds: progress.elapsed(),
+                block_time_ms: topology.block_time_ms(),
+            };
+            // Losing the state file only costs convenience: every command can rediscover the
+            // testnet from its container labels.
+            if let Err(e) = state.save(&workspace.root) {
+                tracing::warn!(error = %e, "could not save the testnet state file");
+            }
+            Ok(state)
+        },
+        Err(failure) if options.keep_on_failure => Err(failure.with_teardown(format!(
+            "\n(testnet {testnet} was left running as asked: inspect it with `testnet logs`, remove it with `testnet down {testnet}`)"
+        ))),
+        Err(failure) => {
+            progress.step(&format!("failed; removing testnet {testnet}"), 0);
+            let report = provider.teardown(&testnet).await;
+            let teardown = match report {
+                Ok(r) if r.is_clean() => format!("\n(testnet {testnet} was removed again: {} containers)", r.containers.len()),
+                Ok(r) => format!(
+                    "\nthese objects remain; remove them with:\n{}",
+                    r.leftovers.iter().map(|l| format!("  {}", l.command)).collect::<Vec<_>>().join("\n")
+                ),
+                Err(e) => format!("\nremoving the testnet failed too ({e}); run `testnet down {testnet}`"),
+            };
+            Err(failure.with_teardown(teardown))
+        },
+    }
+}
+
+enum Failure {
+    Exited { node: String, log: String },
+    Provider(ProviderError),
+    Chain(ChainError),
+    NotReady(NotReady),
+}
+
+impl Failure {
+    fn with_teardown(self, teardown: String) -> UpError {
+        match self {
+            Self::Exited { node, log } => UpError::Exited { node, log, teardown },
+            Self::Provider(source) => UpError::Provider { source, teardown },
+            Self::Chain(source) => UpError::Chain { source, teardown },
+            Self::NotReady(source) => UpError::NotReady { source, teardown },
+        }
+    }
+}
+
+async fn chain_spec(workspace: &Workspace, plan: &Plan) -> Result<Vec<u8>, UpError> {
+    let output = tokio::process::Command::new(workspace.node_binary())
+        .args(["export-chain-spec", "--chain", "local"])
+        .output()
+        .await
+        .map_err(|e| UpError::ChainSpec(format!("{}: {e}", workspace.node_binary().display())))?;
+    if !output.status.success() {
+        return Err(UpError::ChainSpec(String::from_utf8_lossy(&output.stderr).into_owned()));
+    }
+    plan.genesis.apply(&output.stdout).map_err(|e| UpError::ChainSpec(e.to_string()))
+}
+
+async fn create_and_start(
+    provider: &dyn Provider,
+    specs: &[ContainerSpec],
+    options: &UpOptions,
+    progress: &mut Progress,
+    what: &str,
+) -> Result<Vec<ContainerRef>, Failure> {
+    progress.step(&format!("starting {} {what}", specs.len()), specs.len() as u64);
+    let created: Vec<_> = create_many(provider, specs, options.parallelism).await.into_iter().collect::<Result<_, _>>().map_err(Failure::Provider)?;
+    for (i, result) in start_many(provider, &created, options.parallelism).await.into_iter().enumerate() {
+        result.map_err(Failure::Provider)?;
+        progress.set(i as u64 + 1, "");
+    }
+    Ok(created)
+}
+
+async fn start(
+    provider: &dyn Provider,
+    plan: &Plan,
+    chain_spec: &[u8],
+    options: &UpOptions,
+    progress: &mut Progress,
+) -> Result<Endpoints, Failure> {
+    let network = provider.ensure_network(&plan.testnet).await.map_err(Failure::Provider)?;
+    let with_network = |mut specs: Vec<ContainerSpec>| {
+        for s in &mut specs {
+            s.network = Some(network.clone());
+        }
+        specs
+    };
+    let validators = create_and_start(provider, &with_network(plan.validator_specs(chain_spec)), options, progress, "validators").await?;
+    let store = match plan.store_spec() {
+        Some(spec) => create_and_start(provider, &with_network(vec![spec]), options, progress, "artifact store").await?,
+        None => Vec::new(),
+    };
+    let compute = create_and_start(provider, &with_network(plan.compute_specs()), options, progress, "compute containers").await?;
+
+    // A node that rejects its command line exits at once; say why instead of timing out later.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for container in validators.iter().chain(&store).chain(&compute) {
+        let state = provider.inspect(container).await.map_err(Failure::Provider)?;
+        if state.status != ContainerStatus::Running {
+            return Err(Failure::Exited { node: container.node.clone(), log: log_tail(provider, container).await });
+        }
+    }
+    let mut endpoints = Endpoints::default();
+    for (container, kind) in validators.iter().map(|c| (c, "validator")).chain(compute.iter().map(|c| (c, "compute"))) {
+        let ports = provider.inspect(container).await.map_err(Failure::Provider)?.ports;
+        let url = |port: u16, scheme: &str, suffix: &str| ports.get(&port).map(|a| format!("{scheme}://{a}{suffix}"));
+        endpoints.nodes.push(NodeEndpoint {
+            node: container.node.clone(),
+            kind: kind.to_owned(),
+            rpc: url(RPC_PORT, "ws", ""),
+            metrics: url(if kind == "validator" { PROMETHEUS_PORT } else { DAEMON_METRICS_PORT }, "http", "/metrics"),
+        });
+    }
+    if let Some(store) = store.first() {
+        let ports = provider.inspect(store).await.map_err(Failure::Provider)?.ports;
+        endpoints.store = ports.get(&STORE_PORT).map(|a| a.to_string());
+    }
+
+    let rpc = endpoints.validator_rpcs().first().map(|s| s.to_string()).unwrap_or_default();
+    progress.step(&format!("connecting to {rpc}"), 0);
+    let chain = Chain::connect_retrying(&rpc, Duration::from_secs(60)).await.map_err(Failure::Chain)?;
+    let workers: Vec<AccountId32> = plan.workers().map(|(_, k)| AccountId32(k.account.account_id())).collect();
+    wait_ready(&chain, &workers, options.ready_within, progress).await.map_err(Failure::NotReady)?;
+    Ok(endpoints)
+}
+
+async fn log_tail(provider: &dyn Provider, container: &ContainerRef) -> String {
+    let lines: Vec<String> = provider
+        .logs(container, false, Some(8))
+        .filter_map(|l| async move { l.ok().map(|l| format!("  {}", l.text)) })
+        .collect()
+        .await;
+    lines.join("\n")
+}
