@@ -6,3 +6,4 @@ pub mod artifacts;
 pub mod plan;
 pub mod network;
 pub mod progress;
+pub mod report;

@@ -1,6 +1,8 @@
 //! Subcommands of `testnet`.
 
 mod lifecycle;
+mod observe;
+mod scenario;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -54,6 +56,26 @@ pub enum Command {
     Schema,
     /// Build the binaries and the validator and compute images.
     Build,
+    /// Show a testnet's containers (status, ports, CPU, memory) and its chain (runtime,
+    /// blocks, registered daemons, jobs by state); `testnet status --help` lists the `--json` fields.
+    Status(observe::StatusArgs),
+    /// Print a node's container log (a validator, `store`, or a compute container or daemon).
+    Logs(observe::LogsArgs),
+    /// Check a job's result from the host against the hash on chain; exits 1 on a mismatch.
+    Verify(observe::VerifyArgs),
+    /// Run scenarios: a fresh testnet each, jobs and faults injected, expectations checked;
+    /// writes JUnit XML and JSON, saves container logs on failure, exits non-zero on any failure.
+    Test {
+        /// Scenario files.
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Where reports (and logs of failed scenarios) go.
+        #[arg(long, default_value = "target/testnet-reports")]
+        reports: PathBuf,
+        /// Skip `cargo build` (use the binaries as they are).
+        #[arg(long)]
+        no_build: bool,
+    },
 }
 
 /// Run a command; `Err` is rendered with its causes and fixes.
@@ -70,5 +92,11 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         },
         Command::Build => lifecycle::build(cli.json).await,
+        Command::Status(args) => observe::status(args, cli.json).await,
+        Command::Logs(args) => observe::logs(args, cli.json).await,
+        Command::Verify(args) => observe::verify(args, cli.json).await,
+        Command::Test { scenarios, reports, no_build } => {
+            scenario::test(&scenarios, &reports, !no_build, cli.json).await
+        },
     }
 }

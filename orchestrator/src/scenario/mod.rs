@@ -1,4 +1,112 @@
 //! Scenarios: jobs and faults injected into a running testnet, and the outcomes they must
 //! have (`testnet test SCENARIO...`).
 
+mod inject;
+pub mod ledger;
 pub mod model;
+mod runner;
+pub mod trace;
+pub mod verdict;
+
+pub use runner::fee_account;
+
+use crate::artifacts::Workspace;
+use crate::network::UpOptions;
+use crate::progress::Progress;
+use crate::provider::Provider;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use trace::JobTrace;
+use verdict::Assertion;
+
+/// What one scenario did and whether it met its expectations.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    pub scenario: String,
+    pub topology: String,
+    pub testnet: String,
+    pub passed: bool,
+    pub start_block: u64,
+    pub end_block: u64,
+    /// Blocks from the first injection to the last check.
+    pub blocks: u64,
+    pub block_time_ms: u32,
+    /// Seconds `up` took to readiness.
+    pub up_seconds: f64,
+    /// Seconds for the whole scenario, `up` included.
+    pub wall_seconds: f64,
+    pub assertions: Vec<Assertion>,
+    /// Per job: stages with block numbers, outcome, node, amounts.
+    pub jobs: BTreeMap<String, JobTrace>,
+    /// Faults applied and injection problems, in order.
+    pub notes: Vec<String>,
+    pub invariant_violations: Vec<String>,
+    /// Where container logs were saved (failures only).
+    pub logs_dir: Option<PathBuf>,
+}
+
+impl ScenarioReport {
+    /// A report for a scenario that could not run at all.
+    pub fn aborted(scenario: &str, topology: &Path, error: &str) -> Self {
+        Self {
+            scenario: scenario.to_owned(),
+            topology: topology.display().to_string(),
+            testnet: String::new(),
+            passed: false,
+            start_block: 0,
+            end_block: 0,
+            blocks: 0,
+            block_time_ms: 0,
+            up_seconds: 0.0,
+            wall_seconds: 0.0,
+            assertions: vec![Assertion::holds("scenario runs", false, "it runs", error)],
+            jobs: BTreeMap::new(),
+            notes: Vec::new(),
+            invariant_violations: Vec::new(),
+            logs_dir: None,
+        }
+    }
+}
+
+/// Run one scenario end to end: up, inject, check, save logs on failure, down.
+pub async fn run_one(
+    provider: &dyn Provider,
+    workspace: &Workspace,
+    scenario: &model::Scenario,
+    up: &UpOptions,
+    reports_dir: &Path,
+    progress: &mut Progress,
+) -> ScenarioReport {
+    let name = scenario.name().as_str();
+    let testnet = scenario.topology().name().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let mut report = match runner::run(provider, workspace, scenario, up, progress).await {
+        Ok(report) => report,
+        Err(e) => {
+            let mut r = ScenarioReport::aborted(name, scenario.topology_path(), &format!("{e:#}"));
+            r.testnet = testnet.clone();
+            r.wall_seconds = started.elapsed().as_secs_f64();
+            r
+        },
+    };
+    if !report.passed {
+        let dir = reports_dir.join(format!("{name}-logs"));
+        if std::fs::create_dir_all(&dir).is_ok() {
+            if let Ok(containers) = provider.list(&testnet).await {
+                for c in containers {
+                    let _ = provider.save_logs(&c.to_ref(), &dir.join(format!("{}.log", c.node))).await;
+                }
+            }
+            report.logs_dir = Some(dir);
+        }
+    }
+    progress.step(&format!("removing testnet {testnet}"), 0);
+    if let Ok(teardown) = provider.teardown(&testnet).await {
+        for leftover in teardown.leftovers {
+            report.notes.push(format!("teardown left {}: remove with `{}`", leftover.name, leftover.command));
+        }
+    }
+    crate::network::TestnetState::remove(&workspace.root, &testnet);
+    report
+}

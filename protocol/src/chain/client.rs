@@ -16,13 +16,15 @@ type Client = OnlineClient<SubstrateConfig>;
 type Rpc = LegacyRpcMethods<RpcConfigFor<SubstrateConfig>>;
 type AtBlock = subxt::client::OnlineClientAtBlock<SubstrateConfig>;
 
-/// Which head a read or a wait refers to.
+/// Which block a read refers to (for waits, only `Best` and `Finalized` make sense).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finality {
     /// The node's best block: fastest, may still be reorganised away.
     Best,
     /// The last block GRANDPA finalized.
     Finalized,
+    /// A given block, e.g. one a block stream just delivered.
+    At(H256),
 }
 
 /// A transaction that made it into a block and succeeded.
@@ -56,8 +58,9 @@ pub struct Chain {
     url: String,
     client: Client,
     rpc: Rpc,
-    /// Signed submissions go one at a time, so each gets the next nonce.
-    submit_lock: Mutex<()>,
+    /// Signed submissions go one at a time, and each account's next nonce is remembered: the
+    /// node's own count lags behind transactions this client just handed to the pool.
+    nonces: Mutex<std::collections::HashMap<[u8; 32], u64>>,
 }
 
 impl Chain {
@@ -73,7 +76,7 @@ impl Chain {
             url: url.to_owned(),
             client,
             rpc: Rpc::new(rpc_client),
-            submit_lock: Mutex::new(()),
+            nonces: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -130,6 +133,9 @@ impl Chain {
         match finality {
             Finality::Finalized => {
                 self.client.at_current_block().await.map_err(|e| ChainError::rpc("reading the finalized block", e))
+            },
+            Finality::At(hash) => {
+                self.client.at_block(hash).await.map_err(|e| ChainError::rpc(format!("reading block {hash:?}"), e))
             },
             Finality::Best => {
                 let hash = self
@@ -227,6 +233,17 @@ impl Chain {
         Ok(value.decode().map_err(|e| ChainError::rpc("decoding the committee", e))?.0)
     }
 
+    /// Total issuance of the currency.
+    pub async fn total_issuance(&self, finality: Finality) -> Result<u128, ChainError> {
+        let at = self.at(finality).await?;
+        let value = at
+            .storage()
+            .fetch(api::storage().balances().total_issuance(), ())
+            .await
+            .map_err(|e| ChainError::rpc("reading the total issuance", e))?;
+        value.decode().map_err(|e| ChainError::rpc("decoding the total issuance", e))
+    }
+
     /// `(free, held)` balance of an account in base units.
     pub async fn balance(&self, who: &AccountId32, finality: Finality) -> Result<(u128, u128), ChainError> {
         let at = self.at(finality).await?;
@@ -251,12 +268,27 @@ impl Chain {
         let name = format!("{}.{}", call.pallet_name(), call.call_name());
         let rejected = |e: &dyn std::fmt::Display| ChainError::Rejected { call: name.clone(), reason: e.to_string() };
         let progress = {
-            let _one_at_a_time = self.submit_lock.lock().await;
-            let at = self.at(Finality::Best).await?;
-            at.transactions()
-                .sign_and_submit_then_watch_default(call, signer)
+            let mut nonces = self.nonces.lock().await;
+            let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
+            let pool_aware = self
+                .rpc
+                .system_account_next_index(&account)
                 .await
-                .map_err(|e| rejected(&e))?
+                .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
+            let nonce = pool_aware.max(nonces.get(&account.0).copied().unwrap_or(0));
+            let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
+            let at = self.at(Finality::Best).await?;
+            match at.transactions().sign_and_submit_then_watch(call, signer, params).await {
+                Ok(progress) => {
+                    nonces.insert(account.0, nonce + 1);
+                    progress
+                },
+                Err(e) => {
+                    // Start again from the node's count next time.
+                    nonces.remove(&account.0);
+                    return Err(rejected(&e));
+                },
+            }
         };
         super::follow::wait(progress, wait, &name).await
     }
@@ -278,7 +310,7 @@ impl Chain {
         finality: Finality,
     ) -> Result<impl Stream<Item = Result<BlockEvents, ChainError>> + '_, ChainError> {
         let blocks = match finality {
-            Finality::Best => self.client.stream_best_blocks().await,
+            Finality::Best | Finality::At(_) => self.client.stream_best_blocks().await,
             Finality::Finalized => self.client.stream_blocks().await,
         }
         .map_err(|e| ChainError::rpc("subscribing to blocks", e))?;

@@ -18,7 +18,7 @@ pub(super) async fn wait(
     while let Some(status) = progress.next().await {
         let status = status.map_err(|e| rejected(e.to_string()))?;
         let in_block = match status {
-            TransactionStatus::InBestBlock(b) if finality == Finality::Best => b,
+            TransactionStatus::InBestBlock(b) if finality != Finality::Finalized => b,
             TransactionStatus::InFinalizedBlock(b) => b,
             TransactionStatus::Error { message }
             | TransactionStatus::Invalid { message }

@@ -1,0 +1,246 @@
+//! Run one scenario: a fresh testnet, the jobs and faults at their blocks, every block checked,
+//! then the expectations, the report and the teardown.
+
+use super::inject::{apply_fault, cancel_job, fault_target, requester_key, submit_job, upload_specs};
+use super::ledger::{check_block, obligations, Ledger};
+use super::model::{Scenario, Stage, Trigger};
+use super::trace::Traces;
+use super::verdict::{fee_of, job_assertions, Assertion};
+use super::ScenarioReport;
+use crate::artifacts::Workspace;
+use crate::network::{self, UpOptions};
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::provider::Provider;
+use cr_protocol::chain::{AccountId32, Chain, Finality, JobStatus};
+use cr_protocol::store_client::StoreClient;
+use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// The runtime's fee account: `PalletId(*b"cr/fees!")` as an account id.
+pub fn fee_account() -> [u8; 32] {
+    let mut a = [0u8; 32];
+    a[..4].copy_from_slice(b"modl");
+    a[4..12].copy_from_slice(b"cr/fees!");
+    a
+}
+
+enum Done {
+    Submitted { name: String, job_id: u64 },
+    Failed { what: String, error: String },
+}
+
+/// Bring up the scenario's testnet, run it, evaluate it. The testnet is left running; the
+/// caller saves logs and tears it down.
+pub async fn run(
+    provider: &dyn Provider,
+    workspace: &Workspace,
+    scenario: &Scenario,
+    up: &UpOptions,
+    progress: &mut Progress,
+) -> anyhow::Result<ScenarioReport> {
+    let started = Instant::now();
+    let topology = scenario.topology();
+    let state = network::up(provider, workspace, topology, scenario.topology_path(), up, progress).await?;
+    let plan = Plan::new(topology)?;
+    let rpc = state.endpoints.validator_rpcs().first().map(|s| s.to_string()).unwrap_or_default();
+    let chain = Arc::new(Chain::connect_retrying(&rpc, Duration::from_secs(30)).await?);
+    let store_addr = state.endpoints.store.clone().ok_or_else(|| anyhow::anyhow!("the topology has no store"))?;
+    let store = StoreClient::new(&format!("http://{store_addr}"))?;
+    let spec_uris = upload_specs(&store, scenario).await?;
+
+    // Accounts whose money the run tracks, by id, with a name for messages.
+    let mut tracked: BTreeMap<[u8; 32], String> = BTreeMap::new();
+    for r in &plan.requesters {
+        tracked.insert(r.key.account_id(), format!("requester {}", r.name));
+    }
+    let mut node_names = BTreeMap::new();
+    let mut group_of_node = BTreeMap::new();
+    for (node, keys) in &plan.compute {
+        tracked.insert(keys.account.account_id(), format!("node {}", node.name().as_str()));
+        node_names.insert(keys.account.account_id(), node.name().as_str().to_owned());
+        group_of_node.insert(node.name().as_str().to_owned(), node.group().as_str().to_owned());
+    }
+    tracked.insert(fee_account(), "fee account".to_owned());
+    let mut start_totals = BTreeMap::new();
+    for account in tracked.keys() {
+        let (free, held) = chain.balance(&AccountId32(*account), Finality::Best).await?;
+        start_totals.insert(*account, free + held);
+    }
+    let issuance_start = chain.total_issuance(Finality::Best).await?;
+    let (start_block, finalized_start) = chain.heads().await?;
+
+    progress.step(&format!("scenario {}: {} jobs, {} faults", scenario.name().as_str(), scenario.jobs().len(), scenario.faults().len()), u64::from(scenario.timeout_blocks().get()));
+    let mut traces = Traces::default();
+    let mut ledger = Ledger::new(fee_account());
+    let mut ids: BTreeMap<String, u64> = BTreeMap::new();
+    let mut submitted_at: BTreeMap<String, u64> = BTreeMap::new();
+    let mut pending: BTreeSet<String> = scenario.jobs().iter().map(|j| j.name().as_str().to_owned()).collect();
+    let mut cancelled = BTreeSet::new();
+    let mut faults_done = vec![false; scenario.faults().len()];
+    let mut notes: Vec<String> = Vec::new();
+    let mut violations = Vec::new();
+    let mut checked_blocks = 0u64;
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+    let follower = chain.clone();
+    let mut blocks = follower.follow(Finality::Best).await?;
+    let (mut last_hash, mut last_block);
+
+    loop {
+        let block = tokio::select! {
+            Some(done) = done_rx.recv() => {
+                match done {
+                    Done::Submitted { name, job_id } => { ids.insert(name, job_id); },
+                    Done::Failed { what, error } => notes.push(format!("{what} failed: {error}")),
+                }
+                continue;
+            },
+            block = blocks.next() => match block {
+                Some(block) => block?,
+                None => anyhow::bail!("the block subscription ended"),
+            },
+        };
+        if block.number <= start_block {
+            continue;
+        }
+        let relative = block.number - start_block;
+        traces.apply(block.number, &block.events);
+        ledger.apply(&block.events, &block.fees);
+        (last_hash, last_block) = (Some(block.hash), block.number);
+        for (name, id) in &ids {
+            submitted_at.entry(name.clone()).or_insert_with(|| traces.jobs.get(id).and_then(|t| t.submitted).unwrap_or(block.number));
+        }
+        if scenario.expectations().invariants() {
+            let at = Finality::At(block.hash);
+            let (jobs, nodes) = (chain.jobs(at).await?, chain.nodes(at).await?);
+            let owed = obligations(&jobs, &nodes);
+            let mut held = BTreeMap::new();
+            for (account, name) in &tracked {
+                held.insert(*account, (name.clone(), chain.balance(&AccountId32(*account), at).await?.1));
+            }
+            let issuance = chain.total_issuance(at).await?;
+            violations.extend(check_block(block.number, &held, &owed, (issuance_start, issuance, ledger.fees)));
+            checked_blocks += 1;
+        }
+        // Jobs due now.
+        let due: Vec<_> = scenario
+            .jobs()
+            .iter()
+            .filter(|j| pending.contains(j.name().as_str()) && u64::from(j.arrival_block()) < relative)
+            .collect();
+        for job in due {
+            pending.remove(job.name().as_str());
+            let (chain, tx, job) = (chain.clone(), done_tx.clone(), job.clone());
+            let key = requester_key(&plan, &job)?.clone();
+            let uri = spec_uris.get(&cr_protocol::hash::blake2_256(&job.spec().to_bytes())).cloned().unwrap_or_default();
+            tokio::spawn(async move {
+                let name = job.name().as_str().to_owned();
+                let _ = tx.send(match submit_job(&chain, &key, &job, &uri).await {
+                    Ok(job_id) => Done::Submitted { name, job_id },
+                    Err(e) => Done::Failed { what: format!("submitting {name}"), error: format!("{e:#}") },
+                });
+            });
+        }
+        // Cancellations due now.
+        for job in scenario.jobs() {
+            let name = job.name().as_str();
+            let (Some(after), Some(id), Some(at)) = (job.cancel_after(), ids.get(name), submitted_at.get(name)) else { continue };
+            if block.number >= at + u64::from(after) && cancelled.insert(name.to_owned()) {
+                let (chain, tx, key, id) = (chain.clone(), done_tx.clone(), requester_key(&plan, job)?.clone(), *id);
+                let name = name.to_owned();
+                tokio::spawn(async move {
+                    if let Err(e) = cancel_job(&chain, &key, id).await {
+                        let _ = tx.send(Done::Failed { what: format!("cancelling {name}"), error: format!("{e:#}") });
+                    }
+                });
+            }
+        }
+        // Faults due now.
+        for (i, fault) in scenario.faults().iter().enumerate() {
+            let due = match fault.trigger() {
+                Trigger::AtBlock(b) => u64::from(*b) < relative,
+                Trigger::After { job, stage } => scenario.copies(job).first().and_then(|p| ids.get(p.name().as_str())).and_then(|id| traces.jobs.get(id)).is_some_and(|t| match stage {
+                    Stage::Submitted => t.submitted.is_some(),
+                    Stage::Accepted => t.accepted.is_some(),
+                    Stage::Result => t.result.is_some(),
+                    Stage::Challenged => t.challenged.is_some(),
+                    Stage::Settled => t.settled.is_some(),
+                }),
+            };
+            if due && !faults_done[i] {
+                faults_done[i] = true;
+                let outcome = match fault_target(provider, scenario, fault.node()).await {
+                    Ok(container) => apply_fault(provider, &container, fault.action()).await,
+                    Err(e) => Err(e),
+                };
+                let line = format!("block +{relative}: {} {}", fault.action().as_str(), fault.node().name());
+                notes.push(match outcome {
+                    Ok(()) => line,
+                    Err(e) => format!("{line} failed: {e:#}"),
+                });
+            }
+        }
+        let all_in = pending.is_empty() && ids.len() == scenario.jobs().len();
+        let all_ended = all_in && ids.values().all(|id| traces.jobs.get(id).is_some_and(|t| t.end.is_some()));
+        let (_, finalized_now) = chain.heads().await?;
+        let finality_ok = finalized_now.saturating_sub(finalized_start) >= u64::from(scenario.expectations().finality_advances());
+        progress.set(relative, &format!("block +{relative}: {}/{} jobs ended", ids.values().filter(|id| traces.jobs.get(id).is_some_and(|t| t.end.is_some())).count(), scenario.jobs().len()));
+        if (all_ended && finality_ok) || relative >= u64::from(scenario.timeout_blocks().get()) {
+            break;
+        }
+    }
+
+    // The money: every tracked account moved exactly what the events say.
+    let mut assertions = Vec::new();
+    let at = last_hash.map_or(Finality::Best, Finality::At);
+    for (account, name) in &tracked {
+        let (free, held) = chain.balance(&AccountId32(*account), at).await?;
+        let actual = (free + held) as i128 - start_totals.get(account).copied().unwrap_or(0) as i128;
+        assertions.push(Assertion::new(format!("balance change of {name}"), ledger.expected_delta(account), actual));
+    }
+    let mut named = BTreeMap::new();
+    for (name, id) in &ids {
+        if let Some(mut t) = traces.jobs.get(id).cloned() {
+            t.node_name = t.node.as_ref().and_then(|n| node_names.get(&n.0).cloned());
+            if let (Some(fee), true) = (t.protocol_fee, t.end.is_some()) {
+                let pct = topology.market().protocol_fee.get();
+                assertions.push(Assertion::new(format!("job {name} protocol fee is {pct}% of the budget, rounded down"), fee_of(t.budget, pct), fee));
+            }
+            named.insert(name.clone(), t);
+        }
+    }
+    assertions.extend(job_assertions(scenario, &named, &group_of_node));
+    if scenario.expectations().all_terminal() {
+        let open: Vec<_> = chain.jobs(at).await?.into_iter().filter(|(_, j)| !matches!(j.status, JobStatus::Completed { .. } | JobStatus::Refunded { .. } | JobStatus::Cancelled | JobStatus::Expired)).map(|(id, _)| id.to_string()).collect();
+        assertions.push(Assertion::new("no job left non-terminal", "none", if open.is_empty() { "none".to_owned() } else { format!("jobs {}", open.join(", ")) }));
+    }
+    let (_, finalized_end) = chain.heads().await?;
+    let advanced = finalized_end.saturating_sub(finalized_start);
+    let need = scenario.expectations().finality_advances();
+    assertions.push(Assertion::holds("finality advances", advanced >= u64::from(need), format!(">= {need} blocks"), format!("{advanced} blocks")));
+    if scenario.expectations().invariants() {
+        let first = violations.first().map(|v: &super::ledger::Violation| format!("block #{}: {}", v.block, v.what));
+        assertions.push(Assertion::holds(format!("held balances equal open obligations and issuance moves only by fees, at each of {checked_blocks} blocks"), violations.is_empty(), "no violation", first.unwrap_or_else(|| "no violation".into())));
+    }
+    let passed = assertions.iter().all(|a| a.passed);
+    Ok(ScenarioReport {
+        scenario: scenario.name().as_str().to_owned(),
+        topology: scenario.topology_path().display().to_string(),
+        testnet: topology.name().as_str().to_owned(),
+        passed,
+        start_block,
+        end_block: last_block,
+        blocks: last_block - start_block,
+        block_time_ms: topology.block_time_ms(),
+        up_seconds: state.ready_after_seconds,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        assertions,
+        jobs: named,
+        notes,
+        invariant_violations: violations.iter().map(|v| format!("block #{}: {}", v.block, v.what)).collect(),
+        logs_dir: None,
+    })
+}

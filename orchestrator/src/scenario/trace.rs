@@ -1,0 +1,137 @@
+//! What happened to each job, stage by stage, with block numbers, read from chain events.
+
+use cr_protocol::chain::{market, AccountId32, MarketEvent};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum End {
+    Completed,
+    Refunded,
+    Cancelled,
+    Expired,
+}
+
+/// One job's history.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JobTrace {
+    pub job_id: u64,
+    pub budget: u128,
+    #[serde(skip)]
+    pub requester: Option<AccountId32>,
+    pub submitted: Option<u64>,
+    pub accepted: Option<u64>,
+    pub result: Option<u64>,
+    pub challenged: Option<u64>,
+    pub settled: Option<u64>,
+    pub end: Option<End>,
+    /// Refund reason, for refunded jobs.
+    pub refund_reason: Option<String>,
+    /// Dispute outcome, when disputed.
+    pub dispute: Option<String>,
+    pub votes_valid: u32,
+    pub votes_invalid: u32,
+    /// Timed-out attempts.
+    pub timeouts: u32,
+    /// The node that took the last attempt (paid when completed, slashed when it lost).
+    #[serde(skip)]
+    pub node: Option<AccountId32>,
+    /// Name of that node, filled in by the runner.
+    pub node_name: Option<String>,
+    /// Slashes tied to this job: (node, amount).
+    #[serde(skip)]
+    pub slashed: Vec<(AccountId32, u128)>,
+    pub node_payout: Option<u128>,
+    pub protocol_fee: Option<u128>,
+}
+
+/// Every job of a run, by chain id.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Traces {
+    pub jobs: BTreeMap<u64, JobTrace>,
+}
+
+impl Traces {
+    /// Record one block's events.
+    pub fn apply(&mut self, block: u64, events: &[MarketEvent]) {
+        for event in events {
+            self.apply_one(block, event);
+        }
+    }
+
+    fn job(&mut self, job_id: u64) -> &mut JobTrace {
+        self.jobs.entry(job_id).or_insert_with(|| JobTrace { job_id, ..JobTrace::default() })
+    }
+
+    fn apply_one(&mut self, block: u64, event: &MarketEvent) {
+        use MarketEvent as E;
+        match event {
+            E::JobSubmitted { job_id, requester, budget, .. } => {
+                let t = self.job(*job_id);
+                t.submitted = Some(block);
+                t.budget = *budget;
+                t.requester = Some(requester.clone());
+            },
+            E::JobAccepted { job_id, node, .. } => {
+                let t = self.job(*job_id);
+                t.accepted.get_or_insert(block);
+                t.node = Some(node.clone());
+            },
+            E::ResultSubmitted { job_id, .. } => {
+                self.job(*job_id).result.get_or_insert(block);
+            },
+            E::JobChallenged { job_id, .. } => {
+                self.job(*job_id).challenged.get_or_insert(block);
+            },
+            E::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } => {
+                let t = self.job(*job_id);
+                t.dispute = Some(
+                    match outcome {
+                        market::DisputeOutcome::NodeWrong => "node-wrong",
+                        market::DisputeOutcome::ChallengerWrong => "challenger-wrong",
+                        market::DisputeOutcome::NoQuorum => "no-quorum",
+                    }
+                    .to_owned(),
+                );
+                (t.votes_valid, t.votes_invalid) = (*votes_valid, *votes_invalid);
+            },
+            E::JobTimedOut { job_id, .. } => self.job(*job_id).timeouts += 1,
+            E::NodeSlashed { node, job_id, amount, .. } => self.job(*job_id).slashed.push((node.clone(), *amount)),
+            E::JobCompleted { job_id, node, node_payout, protocol_fee } => {
+                let t = self.job(*job_id);
+                t.end = Some(End::Completed);
+                t.settled = Some(block);
+                t.node = Some(node.clone());
+                (t.node_payout, t.protocol_fee) = (Some(*node_payout), Some(*protocol_fee));
+            },
+            E::JobRefunded { job_id, reason, .. } => {
+                let t = self.job(*job_id);
+                t.end = Some(End::Refunded);
+                t.settled = Some(block);
+                t.refund_reason = Some(
+                    match reason {
+                        market::RefundReason::ResultRejected => "result-rejected",
+                        market::RefundReason::AttemptsExhausted => "attempts-exhausted",
+                    }
+                    .to_owned(),
+                );
+            },
+            E::JobCancelled { job_id, .. } => {
+                let t = self.job(*job_id);
+                (t.end, t.settled) = (Some(End::Cancelled), Some(block));
+            },
+            E::JobExpired { job_id, .. } => {
+                let t = self.job(*job_id);
+                (t.end, t.settled) = (Some(End::Expired), Some(block));
+            },
+            _ => {},
+        }
+    }
+
+    /// Whether every traced job has ended.
+    pub fn all_ended(&self) -> bool {
+        self.jobs.values().all(|t| t.end.is_some())
+    }
+}

@@ -1,0 +1,125 @@
+//! Expectations against what happened: one named assertion each, with expected and actual, so a
+//! failure says which job, what was expected and what the chain did.
+
+use super::model::{Dispute, JobExpectation, Outcome, Scenario};
+use super::trace::{End, JobTrace};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One checked statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assertion {
+    pub name: String,
+    pub passed: bool,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl Assertion {
+    pub fn new(name: impl Into<String>, expected: impl ToString, actual: impl ToString) -> Self {
+        let (expected, actual) = (expected.to_string(), actual.to_string());
+        Self { name: name.into(), passed: expected == actual, expected, actual }
+    }
+
+    pub fn holds(name: impl Into<String>, passed: bool, expected: impl ToString, actual: impl ToString) -> Self {
+        Self { name: name.into(), passed, expected: expected.to_string(), actual: actual.to_string() }
+    }
+}
+
+fn end_name(end: Option<End>) -> &'static str {
+    match end {
+        Some(End::Completed) => Outcome::Completed.as_str(),
+        Some(End::Refunded) => Outcome::Refunded.as_str(),
+        Some(End::Cancelled) => Outcome::Cancelled.as_str(),
+        Some(End::Expired) => Outcome::Expired.as_str(),
+        None => "not terminal",
+    }
+}
+
+/// Every per-job expectation, for every copy of the job.
+pub fn job_assertions(
+    scenario: &Scenario,
+    traces: &BTreeMap<String, JobTrace>,
+    group_of_node: &BTreeMap<String, String>,
+) -> Vec<Assertion> {
+    let mut out = Vec::new();
+    for expectation in scenario.expectations().jobs() {
+        for plan in scenario.copies(expectation.job()) {
+            let name = plan.name().as_str();
+            match traces.get(name) {
+                Some(trace) => out.extend(one_job(name, expectation, trace, group_of_node)),
+                None => out.push(Assertion::new(format!("job {name} was submitted"), "submitted", "never submitted")),
+            }
+        }
+    }
+    out
+}
+
+fn one_job(
+    name: &str,
+    e: &JobExpectation,
+    t: &JobTrace,
+    group_of_node: &BTreeMap<String, String>,
+) -> Vec<Assertion> {
+    let mut out = vec![Assertion::new(format!("job {name} outcome"), e.outcome().as_str(), end_name(t.end))];
+    if let Some(within) = e.within_blocks() {
+        let took = t.submitted.zip(t.settled).map(|(s, e)| e - s);
+        out.push(Assertion::holds(
+            format!("job {name} ends within {within} blocks of submission"),
+            took.is_some_and(|b| b <= u64::from(within.get())),
+            format!("<= {within} blocks"),
+            took.map_or("did not end".to_owned(), |b| format!("{b} blocks")),
+        ));
+    }
+    if let Some(reason) = e.reason() {
+        out.push(Assertion::new(
+            format!("job {name} refund reason"),
+            reason.as_str(),
+            t.refund_reason.as_deref().unwrap_or("no refund"),
+        ));
+    }
+    if let Some(dispute) = e.dispute() {
+        let actual = t.dispute.as_deref().unwrap_or(Dispute::None.as_str());
+        out.push(Assertion::new(format!("job {name} dispute"), dispute.as_str(), actual));
+    }
+    if let Some(group) = e.node_group() {
+        let actual = t.node_name.as_ref().and_then(|n| group_of_node.get(n)).map_or("no node", String::as_str);
+        let role = if e.outcome() == Outcome::Completed { "paid" } else { "at fault" };
+        out.push(Assertion::new(format!("job {name} node ({role}) group"), group.as_str(), actual));
+    }
+    if let Some(timeouts) = e.timeouts() {
+        out.push(Assertion::new(format!("job {name} timed-out attempts"), timeouts, t.timeouts));
+    }
+    if t.end == Some(End::Completed) {
+        // 90/10 as the chain computed it: fee = budget * fee% rounded down, node gets the rest.
+        let sum = t.node_payout.unwrap_or(0) + t.protocol_fee.unwrap_or(0);
+        out.push(Assertion::new(format!("job {name} payout + fee = budget"), t.budget, sum));
+    }
+    out
+}
+
+/// Fee of a budget as the runtime computes it (rounded down).
+pub fn fee_of(budget: u128, percent: u8) -> u128 {
+    budget * u128::from(percent) / 100
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assertion_equality_and_holds() {
+        assert!(Assertion::new("x", "completed", "completed").passed);
+        let a = Assertion::new("job bad outcome", "refunded", "completed");
+        assert!(!a.passed);
+        assert_eq!((a.expected.as_str(), a.actual.as_str()), ("refunded", "completed"));
+        assert!(!Assertion::holds("y", false, "<= 3 blocks", "5 blocks").passed);
+    }
+
+    #[test]
+    fn fee_rounds_down() {
+        assert_eq!(fee_of(1005, 10), 100);
+        assert_eq!(fee_of(100, 10), 10);
+        assert_eq!(fee_of(9, 10), 0);
+    }
+}
