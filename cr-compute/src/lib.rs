@@ -3,4 +3,3 @@
 pub mod daemon;
 pub mod http;
 pub mod store;
-pub mod verify;

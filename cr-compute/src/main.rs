@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use cr_compute::daemon;
 use cr_compute::http::shutdown_signal;
 use cr_compute::store::{self, StoreConfig, DEFAULT_MAX_BLOB_BYTES};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -149,11 +149,12 @@ struct StoreArgs {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A plain level (`RUST_LOG=debug`); per-module filters would cost the binary a regex engine.
+    let filter = std::env::var("RUST_LOG").ok().and_then(|l| l.parse::<LevelFilter>().ok()).unwrap_or(LevelFilter::INFO);
     // Colour only for a person at a terminal; container logs stay plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(filter)
         .with_writer(std::io::stderr)
         .with_ansi(ansi);
     match format {
@@ -206,7 +207,7 @@ async fn fleet(args: FleetArgs) -> anyhow::Result<()> {
 
 async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
     let chain = cr_protocol::chain::Chain::connect(&args.rpc).await?;
-    let verdict = cr_compute::verify::verify_job(&chain, args.job, args.store.as_deref()).await?;
+    let verdict = cr_protocol::provenance::verify_job(&chain, args.job, args.store.as_deref()).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&verdict)?);
     } else {

@@ -161,7 +161,7 @@ async fn job_is_paid_90_10_and_the_chain_hash_is_the_store_bytes_hash() {
     assert_eq!(blake2_256(&served), result.output_hash.0);
     let honest = WorkloadSpec::new(Workload::HashChain, 20_000, 1).expect("spec").execute();
     assert_eq!(served, honest, "an honest node serves the deterministic output");
-    let verdict = cr_compute::verify::verify_job(&w.chain, job_id, None).await.expect("verify");
+    let verdict = cr_protocol::provenance::verify_job(&w.chain, job_id, None).await.expect("verify");
     assert!(verdict.matches, "{verdict:?}");
 }
 

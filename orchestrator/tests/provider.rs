@@ -19,8 +19,9 @@ const PROBE: &str = "while true; do \
      if [ -n \"$out\" ]; then echo \"OK $out\"; else echo FAIL; fi; sleep 0.3; done";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
 async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
-    let Some(p) = docker().await else { return };
+    let p = docker().await;
     let testnet = unique("net");
     let _guard = TestnetGuard(testnet.clone());
     let image = busybox_image(&p).await;
@@ -191,8 +192,9 @@ async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
 async fn provider_testnets_coexist_and_teardown_is_scoped() {
-    let Some(p) = docker().await else { return };
+    let p = docker().await;
     let image = busybox_image(&p).await;
     let (a, b) = (unique("one"), unique("two"));
     let _guards = (TestnetGuard(a.clone()), TestnetGuard(b.clone()));

@@ -16,8 +16,9 @@ fn images_dir() -> PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
 async fn provider_image_rebuilt_only_when_content_changes() {
-    let Some(p) = docker().await else { return };
+    let p = docker().await;
     let tag = format!("cr-testnet-test/rebuild-{}:local", std::process::id());
     let _image = ImageGuard(tag.clone());
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -144,8 +145,9 @@ async fn run_recipe(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
 async fn provider_validator_recipe_runs_a_dynamic_binary_from_scratch() {
-    let Some(p) = docker().await else { return };
+    let p = docker().await;
     // `ls` links libc and the loader like cr-node links libstdc++, libc, ...: if the
     // libraries or the loader were misplaced, it could not even start.
     let libs = testnet::provider::context::shared_libraries(Path::new("/bin/ls"))
@@ -169,8 +171,9 @@ async fn provider_validator_recipe_runs_a_dynamic_binary_from_scratch() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
 async fn provider_cr_compute_recipe_runs_from_scratch() {
-    let Some(p) = docker().await else { return };
+    let p = docker().await;
     let (code, lines) = run_recipe(
         &p,
         "cr-compute",

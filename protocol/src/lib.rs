@@ -4,5 +4,6 @@ pub mod chain;
 pub mod genesis;
 pub mod hash;
 pub mod keys;
+pub mod provenance;
 pub mod store_client;
 pub mod workload;

@@ -1,14 +1,16 @@
-//! `cr-compute verify JOB`: provenance. Download a job's result, hash it, compare with the hash
-//! the node posted on chain.
+//! Provenance: download a job's result, hash it, compare with the hash the node posted on
+//! chain. Shared by `cr-compute verify JOB` (inside a testnet) and `testnet verify JOB` (from
+//! the host, through the store's published port).
 
-use cr_protocol::chain::{market, Chain, Finality, JobStatus};
-use cr_protocol::hash::blake2_256;
-use cr_protocol::store_client::{BlobUri, StoreClient, StoreError};
+use crate::chain::{market, Chain, Finality, JobStatus};
+use crate::hash::blake2_256;
+use crate::store_client::{BlobUri, StoreClient, StoreError};
 use serde::Serialize;
 
 /// The outcome of a provenance check.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
+    /// The job checked.
     pub job_id: u64,
     /// Lifecycle state, e.g. `Completed`.
     pub status: String,
@@ -28,7 +30,7 @@ pub struct Verdict {
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     #[error(transparent)]
-    Chain(#[from] cr_protocol::chain::ChainError),
+    Chain(#[from] crate::chain::ChainError),
     #[error("job {0} does not exist on this chain")]
     NoJob(u64),
     #[error("job {job_id} has no result to verify (it is {status}); results exist once a node posted one")]
@@ -39,7 +41,20 @@ pub enum VerifyError {
     Download(String),
 }
 
-fn status_name(status: &JobStatus) -> &'static str {
+/// Every lifecycle state, in lifecycle order (the names [`status_name`] returns).
+pub const JOB_STATUSES: [&str; 8] = [
+    "Open",
+    "Assigned",
+    "Submitted",
+    "Disputed",
+    "Completed",
+    "Refunded",
+    "Cancelled",
+    "Expired",
+];
+
+/// The name of a job's lifecycle state, e.g. `Completed`.
+pub fn status_name(status: &JobStatus) -> &'static str {
     match status {
         JobStatus::Open { .. } => "Open",
         JobStatus::Assigned { .. } => "Assigned",
@@ -54,23 +69,38 @@ fn status_name(status: &JobStatus) -> &'static str {
 
 fn posted_result(status: &JobStatus) -> Option<&market::JobResult> {
     match status {
-        JobStatus::Submitted { result, .. } | JobStatus::Disputed { result, .. } | JobStatus::Completed { result, .. } => {
-            Some(result)
-        },
+        JobStatus::Submitted { result, .. }
+        | JobStatus::Disputed { result, .. }
+        | JobStatus::Completed { result, .. } => Some(result),
         _ => None,
     }
 }
 
 /// Check job `job_id` against the chain at `rpc`. `store_authority` replaces the URI's
 /// `host:port` when the store is reached from outside the testnet network (a published port).
-pub async fn verify_job(chain: &Chain, job_id: u64, store_authority: Option<&str>) -> Result<Verdict, VerifyError> {
-    let job = chain.job(job_id, Finality::Finalized).await?.ok_or(VerifyError::NoJob(job_id))?;
+pub async fn verify_job(
+    chain: &Chain,
+    job_id: u64,
+    store_authority: Option<&str>,
+) -> Result<Verdict, VerifyError> {
+    let job = chain
+        .job(job_id, Finality::Finalized)
+        .await?
+        .ok_or(VerifyError::NoJob(job_id))?;
     let status = status_name(&job.status).to_owned();
-    let result = posted_result(&job.status).ok_or_else(|| VerifyError::NoResult { job_id, status: status.clone() })?;
+    let result = posted_result(&job.status).ok_or_else(|| VerifyError::NoResult {
+        job_id,
+        status: status.clone(),
+    })?;
     let uri_text = String::from_utf8_lossy(&result.uri.0).into_owned();
-    let uri: BlobUri = uri_text.parse().map_err(|_| VerifyError::BadUri(uri_text.clone()))?;
-    let client = StoreClient::new(&format!("http://{}", store_authority.unwrap_or(uri.authority())))
-        .map_err(|e| VerifyError::Download(e.to_string()))?;
+    let uri: BlobUri = uri_text
+        .parse()
+        .map_err(|_| VerifyError::BadUri(uri_text.clone()))?;
+    let client = StoreClient::new(&format!(
+        "http://{}",
+        store_authority.unwrap_or(uri.authority())
+    ))
+    .map_err(|e| VerifyError::Download(e.to_string()))?;
     let (downloaded, bytes) = match client.get_uri(&uri, store_authority).await {
         Ok(bytes) => (blake2_256(&bytes), bytes.len()),
         // The store served bytes that are not what the URI names: that is a verdict, not a failure.

@@ -26,6 +26,8 @@ pub(super) enum Report {
     Accepted { job_id: u64, attempt: u32 },
     /// Someone else got it, or it is gone.
     NotTaken { job_id: u64 },
+    /// The accept failed but the job is still open: try again at the next block.
+    Retry { job_id: u64 },
     /// The spec is unusable: never try this job again.
     Refused { job_id: u64 },
     /// An execution ended (result posted or abandoned).
@@ -249,6 +251,9 @@ impl Node {
             Report::NotTaken { job_id } => {
                 self.busy.remove(&job_id);
                 self.candidates.remove(&job_id);
+            },
+            Report::Retry { job_id } => {
+                self.busy.remove(&job_id);
             },
             Report::Refused { job_id } => {
                 self.busy.remove(&job_id);

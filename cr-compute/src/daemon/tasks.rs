@@ -69,8 +69,17 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
             })
             .unwrap_or(Report::NotTaken { job_id }),
         Err(e) => {
-            tracing::info!(node = %cx.name, job_id, reason = %e, "did not get the job");
-            Report::NotTaken { job_id }
+            // Lost the race, or a transient refusal: only give up once the job is gone.
+            let still_open = matches!(
+                chain.job(job_id, Finality::Best).await,
+                Ok(Some(job)) if matches!(job.status, JobStatus::Open { .. })
+            );
+            tracing::info!(node = %cx.name, job_id, reason = %e, still_open, "did not get the job");
+            if still_open {
+                Report::Retry { job_id }
+            } else {
+                Report::NotTaken { job_id }
+            }
         },
     }
 }

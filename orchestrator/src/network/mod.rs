@@ -2,6 +2,7 @@
 
 mod ready;
 mod state;
+pub mod status;
 mod up;
 
 pub use ready::wait_ready;

@@ -106,6 +106,9 @@ impl ProblemKind {
                  another behaviour",
                 members.saturating_sub(*offline)
             ),
+            Self::CrashSharesContainer { .. } => format!(
+                "set {field} to 1 so each crash-after-accept daemon runs alone in its container"
+            ),
             Self::PortOutOfRange { .. } => {
                 format!("choose {field} so that every port it covers is within 1..=65535")
             }
@@ -148,6 +151,7 @@ impl ProblemKind {
             Self::QuorumZero { .. } => "quorum-zero",
             Self::QuorumAboveCommittee { .. } => "quorum-above-committee",
             Self::QuorumUnreachable { .. } => "quorum-unreachable",
+            Self::CrashSharesContainer { .. } => "crash-shares-container",
             Self::PortOutOfRange { .. } => "port-out-of-range",
             Self::PortOverlap { .. } => "port-overlap",
         }

@@ -187,6 +187,15 @@ pub enum ProblemKind {
         /// Members whose behaviour is `offline`.
         offline: u32,
     },
+    /// `crash-after-accept` daemons packed with others: the crash exits the whole process.
+    #[error(
+        "a crash-after-accept daemon would share its container with {others} other daemon(s), \
+         and its crash exits the whole container, taking them down too"
+    )]
+    CrashSharesContainer {
+        /// How many other daemons the fullest container of the group would hold.
+        others: u32,
+    },
     /// A published port (or the last of a range) outside 1..=65535.
     #[error("port range {first}..={last} is outside 1..=65535")]
     PortOutOfRange {

@@ -317,3 +317,23 @@ fn group_names_leave_room_for_the_node_index() {
         "g".repeat(29)
     )));
 }
+
+#[test]
+fn crash_after_accept_daemons_run_alone_in_their_container() {
+    let kind = one(
+        &with("compute:\n  - group: crash\n    count: 3\n    per_container: 2\n    behaviour: crash-after-accept\n"),
+        "t.yaml:7:20: compute[0].per_container: a crash-after-accept daemon would share its \
+         container with 1 other daemon(s), and its crash exits the whole container, taking them \
+         down too; set compute[0].per_container to 1 so each crash-after-accept daemon runs \
+         alone in its container",
+    );
+    assert_eq!(kind, ProblemKind::CrashSharesContainer { others: 1 });
+    // Alone: one per container, or a group of one however packed; other behaviours may share.
+    for group in [
+        "{group: c, count: 3, per_container: 1, behaviour: crash-after-accept}",
+        "{group: c, count: 1, per_container: 4, behaviour: crash-after-accept}",
+        "{group: c, count: 4, per_container: 4, behaviour: late}",
+    ] {
+        ok(&with(&format!("compute:\n  - {group}\n")));
+    }
+}

@@ -7,8 +7,12 @@ use serde_saphyr::Location;
 
 use super::compute::{self, Fleet};
 use super::kind::ProblemKind;
-use super::model::{MarketParams, Name, Percent, Publish, TestnetName, Tokens, ValidatorSpec};
-use super::raw::{RawChain, RawMarket, RawPublish, RawTopology, RawValidators, Sp};
+use super::model::{
+    Behaviour, MarketParams, Name, Percent, Publish, TestnetName, Tokens, ValidatorSpec,
+};
+use super::raw::{
+    RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators, Sp,
+};
 use super::report::Report;
 use super::{names, Topology};
 
@@ -39,6 +43,7 @@ pub(crate) fn validate(
     if let Some(fleet) = &fleet {
         compute::check_quorum(&raw.chain.market.quorum, fleet, report);
     }
+    crash_alone(&raw.compute, report);
     let store_enabled = *raw.store.enabled.value();
     let validator_count = validators.as_ref().map_or(1, Vec::len);
     let publish = publish(&raw.publish, validator_count, store_enabled, report);
@@ -154,6 +159,24 @@ fn parse_names(
         }
     }
     out
+}
+
+/// A `crash-after-accept` daemon exits its process on purpose. In a shared container that
+/// process is `cr-compute fleet`, so every neighbour would go down with it and a scenario
+/// would see more failures than it injected.
+fn crash_alone(groups: &Sp<Vec<Sp<RawComputeGroup>>>, report: &mut Report<'_, ProblemKind>) {
+    for (i, group) in groups.value().iter().enumerate() {
+        let g = group.value();
+        // The fullest container holds min(per_container, count) daemons; one alone is fine.
+        let fullest = (*g.per_container.value()).min(*g.count.value());
+        if *g.behaviour.value() == Behaviour::CrashAfterAccept && fullest > 1 {
+            let kind = ProblemKind::CrashSharesContainer {
+                others: fullest - 1,
+            };
+            let path = format!("compute[{i}].per_container");
+            report.add(g.per_container.at(), group.at(), path, kind);
+        }
+    }
 }
 
 pub(crate) fn too_many(what: &'static str, value: u64, max: u64) -> ProblemKind {

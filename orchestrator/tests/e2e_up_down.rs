@@ -1,0 +1,184 @@
+//! End to end in real containers, through the real `testnet` binary: `up` reaches readiness,
+//! `status` shows it, `down` leaves no labelled container, network or volume, also after
+//! Ctrl-C and after `up` was killed, and two testnets live side by side.
+//!
+//! The end-to-end tier runs these (`cargo test -p testnet --test e2e_up_down -- --ignored
+//! --test-threads 1`); they need Docker and the release binaries `cr-node` and `cr-compute`
+//! already built (`up --no-build` builds the images from them).
+
+#[path = "e2e_support.rs"]
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::*;
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"))
+}
+
+#[test]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
+fn up_status_logs_down_leave_nothing_behind() {
+    let dir = temp();
+    let name = unique("updown");
+    // Two daemons in one container (density), so `logs` has a daemon to pick out.
+    let dense = "{group: dense, count: 2, per_container: 2, cpu_cores: 1, memory_mb: 1024}";
+    let topology = write_topology(dir.path(), &name, &[dense]);
+    let _guard = Down(name.clone());
+
+    let (took, ready) = up(&topology);
+    eprintln!("up {name}: {:.1} s wall; {ready}", took.as_secs_f64());
+
+    let (code, status) = status(&name);
+    assert_eq!(code, Some(0), "{status:#}");
+    let chain = &status["chain"];
+    assert!(chain["finalized"].as_u64() >= Some(1), "{status:#}");
+    assert_eq!(chain["expected_workers"].as_u64(), Some(3), "{status:#}");
+    assert_eq!(chain["registered_daemons"].as_u64(), Some(3), "{status:#}");
+    let jobs = chain["jobs"].as_object().map(|j| j.len());
+    assert_eq!(jobs, Some(8), "every job state is counted: {status:#}");
+    let containers = status["containers"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        containers, 6,
+        "2 validators, store, cpu-0, dense-c1, verifier-0: {status:#}"
+    );
+
+    let logs = testnet(&["logs", "cpu-0", "--tail", "50", "--testnet", &name]);
+    assert!(logs.status.success(), "{}", text(&logs));
+    // The daemon logs JSON to stderr, and `logs` keeps the container's streams apart.
+    assert!(
+        String::from_utf8_lossy(&logs.stderr).contains("\"registered\""),
+        "{}",
+        text(&logs)
+    );
+    let dense = testnet(&["logs", "dense-1", "--testnet", &name]);
+    let lines = String::from_utf8_lossy(&dense.stderr).into_owned();
+    assert!(lines.contains("\"node\":\"dense-1\""), "{}", text(&dense));
+    assert!(!lines.contains("\"node\":\"dense-0\""), "{}", text(&dense));
+    let unknown = testnet(&["logs", "cpu-7", "--testnet", &name]);
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("verifier-0"),
+        "{}",
+        text(&unknown)
+    );
+
+    let down = testnet(&["down", &name]);
+    assert!(down.status.success(), "{}", text(&down));
+    eprintln!(
+        "down {name}: {}",
+        String::from_utf8_lossy(&down.stdout).trim()
+    );
+    assert_eq!(
+        labelled(&name),
+        (0, 0, 0),
+        "containers, networks, volumes left"
+    );
+    assert!(containers_of(&name).is_empty());
+    assert!(!testnets().contains(&name));
+}
+
+fn containers_of(name: &str) -> Vec<String> {
+    containers(name).into_iter().map(|c| c.name).collect()
+}
+
+/// Start `up` as a child and wait until it has created a container.
+fn start_up(dir: &std::path::Path, name: &str) -> std::process::Child {
+    let topology = write_topology(dir, name, &[]);
+    let log = |what: &str| {
+        let path = dir.join(format!("up.{what}"));
+        std::fs::File::create(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let child = Command::new(BIN)
+        .args(["up", "--no-build"])
+        .arg(&topology)
+        .stdin(Stdio::null())
+        .stdout(log("stdout"))
+        .stderr(log("stderr"))
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {BIN} up: {e}"));
+    wait_for_containers(name, Duration::from_secs(120));
+    child
+}
+
+fn up_output(dir: &std::path::Path) -> String {
+    std::fs::read_to_string(dir.join("up.stderr")).unwrap_or_default()
+}
+
+#[test]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
+fn ctrl_c_during_up_removes_everything() {
+    let dir = temp();
+    let name = unique("sigint");
+    let _guard = Down(name.clone());
+    let mut child = start_up(dir.path(), &name);
+    signal(child.id(), "INT");
+    let exit = wait_exit(&mut child, Duration::from_secs(90));
+    assert_eq!(exit.code(), Some(130), "{}", up_output(dir.path()));
+    assert_eq!(
+        labelled(&name),
+        (0, 0, 0),
+        "after Ctrl-C:\n{}",
+        up_output(dir.path())
+    );
+}
+
+#[test]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
+fn down_cleans_up_after_a_killed_up() {
+    let dir = temp();
+    let name = unique("sigkill");
+    let _guard = Down(name.clone());
+    let mut child = start_up(dir.path(), &name);
+    signal(child.id(), "KILL");
+    let exit = wait_exit(&mut child, Duration::from_secs(30));
+    assert_eq!(exit.code(), None, "killed by a signal");
+    // A request the killed process had already sent may still complete in the engine; a
+    // user runs `down` a moment later, so does this test.
+    std::thread::sleep(Duration::from_secs(2));
+    let (left, networks, _) = labelled(&name);
+    assert!(
+        left >= 1 && networks == 1,
+        "a killed up leaves its objects: {left} containers, {networks} networks"
+    );
+    let down = testnet(&["down", &name]);
+    assert!(down.status.success(), "{}", text(&down));
+    assert_eq!(labelled(&name), (0, 0, 0));
+}
+
+#[test]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
+fn two_testnets_side_by_side() {
+    let dir = temp();
+    let (a, b) = (unique("a"), unique("b"));
+    let _guards = (Down(a.clone()), Down(b.clone()));
+    up(&write_topology(dir.path(), &a, &[]));
+    up(&write_topology(dir.path(), &b, &[]));
+
+    // Without a name, `status` lists them and asks for one.
+    let out = testnet(&["status", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    for name in [&a, &b] {
+        assert!(
+            listed["running"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|n| n == name.as_str())),
+            "{listed}"
+        );
+    }
+
+    let down = testnet(&["down", &a]);
+    assert!(down.status.success(), "{}", text(&down));
+    assert_eq!(labelled(&a), (0, 0, 0));
+    let (code, status) = status(&b);
+    assert_eq!(code, Some(0), "{status:#}");
+    assert!(
+        status["chain"]["finalized"].as_u64() >= Some(1),
+        "{status:#}"
+    );
+    assert!(containers(&b)
+        .iter()
+        .all(|c| c.status == testnet::provider::ContainerStatus::Running));
+}
