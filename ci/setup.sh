@@ -12,8 +12,11 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# The runtime is compiled to wasm with a rebuilt std, which needs both of these.
-rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# The runtime is compiled to wasm: wasm32v1-none has a prebuilt core/alloc, so the wasm builder
+# skips rebuilding std; the other two are its fallback path.
+for target in wasm32v1-none wasm32-unknown-unknown; do
+  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+done
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
 
 docker info >/dev/null 2>&1 || { echo "setup: no Docker engine answers; start dockerd first" >&2; exit 1; }

@@ -23,6 +23,9 @@ CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p cr-compute
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --workspace --locked -- --ignored --test-threads 1
 
 step "tier 4: end to end in Docker (scenarios and a small load run)"
-CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test workloads/scenarios/*.yaml
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test --no-build workloads/scenarios/*.yaml
+# 20 daemons (5 per container), 200 jobs at 5/s: exits 1 if a job is lost or escrow stays held.
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- load --no-build \
+  --fleet 20 --per-container 5 --jobs 200 --rate 5 --arrival poisson
 
 step "all tiers passed"

@@ -7,3 +7,4 @@ pub mod plan;
 pub mod network;
 pub mod progress;
 pub mod report;
+pub mod load;

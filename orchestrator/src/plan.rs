@@ -150,11 +150,7 @@ impl Plan {
                     "metrics": format!("0.0.0.0:{DAEMON_METRICS_PORT}"),
                     "daemons": daemons,
                 });
-                let node_name = if container.nodes.len() == 1 {
-                    container.nodes[0].as_str().to_owned()
-                } else {
-                    format!("{}-c{}", container.group.as_str(), container.index)
-                };
+                let node_name = container.label();
                 let mut spec = ContainerSpec::new(&self.testnet, &node_name, "compute", COMPUTE_IMAGE);
                 spec.cmd = ["--log-format", "json", "fleet", "--config", "/etc/cr/fleet.json"].iter().map(|s| s.to_string()).collect();
                 spec.labels.insert("io.cr-testnet.group".into(), container.group.as_str().to_owned());

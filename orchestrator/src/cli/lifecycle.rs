@@ -12,7 +12,7 @@ use testnet::scenario::model::Scenario;
 use testnet::topology::Topology;
 
 /// Exit code after Ctrl-C, as shells expect.
-const INTERRUPTED: u8 = 130;
+pub(super) const INTERRUPTED: u8 = 130;
 
 pub async fn connect() -> miette::Result<DockerProvider> {
     DockerProvider::connect().await.into_diagnostic()

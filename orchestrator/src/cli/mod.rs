@@ -1,6 +1,7 @@
 //! Subcommands of `testnet`.
 
 mod lifecycle;
+mod load;
 mod observe;
 mod scenario;
 
@@ -63,6 +64,10 @@ pub enum Command {
     Logs(observe::LogsArgs),
     /// Check a job's result from the host against the hash on chain; exits 1 on a mismatch.
     Verify(observe::VerifyArgs),
+    /// Load test: bring up a fleet, flood the chain to measure its ceiling, drive jobs at a
+    /// rate (constant, Poisson, bursts), report latency per stage, throughput, bring-up and
+    /// per-daemon cost (table, load.json, load.html); exits 1 if a job is lost or escrow stuck.
+    Load(load::LoadArgs),
     /// Run scenarios: a fresh testnet each, jobs and faults injected, expectations checked;
     /// writes JUnit XML and JSON, saves container logs on failure, exits non-zero on any failure.
     Test {
@@ -95,6 +100,7 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Status(args) => observe::status(args, cli.json).await,
         Command::Logs(args) => observe::logs(args, cli.json).await,
         Command::Verify(args) => observe::verify(args, cli.json).await,
+        Command::Load(args) => load::load(args, cli.json).await,
         Command::Test { scenarios, reports, no_build } => {
             scenario::test(&scenarios, &reports, !no_build, cli.json).await
         },

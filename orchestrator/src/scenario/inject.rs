@@ -86,12 +86,7 @@ pub async fn fault_target(provider: &dyn Provider, scenario: &Scenario, node: &F
                 .iter()
                 .find(|n| n.name() == name)
                 .ok_or_else(|| anyhow::anyhow!("no compute node {}", name.as_str()))?;
-            let container = &topology.compute_containers()[daemon.container()];
-            if container.nodes.len() == 1 {
-                name.as_str().to_owned()
-            } else {
-                format!("{}-c{}", container.group.as_str(), container.index)
-            }
+            topology.compute_containers()[daemon.container()].label()
         },
         other => other.name().to_owned(),
     };

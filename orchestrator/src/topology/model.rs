@@ -267,6 +267,16 @@ pub struct ComputeContainer {
     pub nodes: Vec<Name>,
 }
 
+impl ComputeContainer {
+    /// The node label of the container: its daemon's name when alone, else `<group>-c<index>`.
+    pub fn label(&self) -> String {
+        match self.nodes.as_slice() {
+            [only] => only.as_str().to_owned(),
+            _ => format!("{}-c{}", self.group.as_str(), self.index),
+        }
+    }
+}
+
 /// Genesis parameters of pallet-compute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

@@ -244,6 +244,33 @@ impl Chain {
         value.decode().map_err(|e| ChainError::rpc("decoding the total issuance", e))
     }
 
+    /// Block `number` of the best chain with its marketplace events and timestamp (ms since
+    /// the Unix epoch); `None` when the chain is not that long yet. For looking back at what
+    /// happened before a follower started (e.g. registrations during `up`).
+    pub async fn block_by_number(&self, number: u64) -> Result<Option<(BlockEvents, u64)>, ChainError> {
+        let what = || format!("chain_getBlockHash({number})");
+        let hash = self
+            .rpc
+            .chain_get_block_hash(Some(number.into()))
+            .await
+            .map_err(|e| ChainError::rpc(what(), e))?;
+        let Some(hash) = hash else { return Ok(None) };
+        let at = self.client.at_block(hash).await.map_err(|e| ChainError::rpc(what(), e))?;
+        let events = super::follow::events_at(number, hash, at).await?;
+        Ok(Some((events, self.timestamp(Finality::At(hash)).await?)))
+    }
+
+    /// The block's timestamp (`pallet_timestamp::Now`), milliseconds since the Unix epoch.
+    pub async fn timestamp(&self, finality: Finality) -> Result<u64, ChainError> {
+        let at = self.at(finality).await?;
+        let value = at
+            .storage()
+            .fetch(api::storage().timestamp().now(), ())
+            .await
+            .map_err(|e| ChainError::rpc("reading the block timestamp", e))?;
+        value.decode().map_err(|e| ChainError::rpc("decoding the block timestamp", e))
+    }
+
     /// `(free, held)` balance of an account in base units.
     pub async fn balance(&self, who: &AccountId32, finality: Finality) -> Result<(u128, u128), ChainError> {
         let at = self.at(finality).await?;
@@ -266,31 +293,55 @@ impl Chain {
         wait: Finality,
     ) -> Result<TxOutcome, ChainError> {
         let name = format!("{}.{}", call.pallet_name(), call.call_name());
-        let rejected = |e: &dyn std::fmt::Display| ChainError::Rejected { call: name.clone(), reason: e.to_string() };
-        let progress = {
-            let mut nonces = self.nonces.lock().await;
-            let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
-            let pool_aware = self
-                .rpc
-                .system_account_next_index(&account)
-                .await
-                .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
-            let nonce = pool_aware.max(nonces.get(&account.0).copied().unwrap_or(0));
-            let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
-            let at = self.at(Finality::Best).await?;
-            match at.transactions().sign_and_submit_then_watch(call, signer, params).await {
-                Ok(progress) => {
-                    nonces.insert(account.0, nonce + 1);
-                    progress
-                },
-                Err(e) => {
-                    // Start again from the node's count next time.
-                    nonces.remove(&account.0);
-                    return Err(rejected(&e));
-                },
-            }
-        };
+        let progress = self
+            .with_nonce(&name, signer, |at, params| async move {
+                at.transactions().sign_and_submit_then_watch(call, signer, params).await
+            })
+            .await?;
         super::follow::wait(progress, wait, &name).await
+    }
+
+    /// Sign `call` with `signer` and hand it to the pool without watching it (a watch is a
+    /// subscription, and a node allows a connection only so many): returns the transaction
+    /// hash once the pool accepted it. For floods, where inclusion is read from blocks.
+    pub async fn submit_to_pool<C: Payload>(&self, call: &C, signer: &Keypair) -> Result<H256, ChainError> {
+        let name = format!("{}.{}", call.pallet_name(), call.call_name());
+        self.with_nonce(&name, signer, |at, params| async move {
+            at.transactions().sign_and_submit(call, signer, params).await
+        })
+        .await
+    }
+
+    /// Run one signed submission with the signer's next nonce: the larger of the node's
+    /// pool-aware count and what this client handed out, so concurrent submissions from one
+    /// account do not collide. Submissions go one at a time for that reason.
+    async fn with_nonce<T, E, F, Fut>(&self, name: &str, signer: &Keypair, send: F) -> Result<T, ChainError>
+    where
+        E: std::fmt::Display,
+        F: FnOnce(AtBlock, subxt::config::DefaultExtrinsicParams<SubstrateConfig>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+    {
+        let mut nonces = self.nonces.lock().await;
+        let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
+        let pool_aware = self
+            .rpc
+            .system_account_next_index(&account)
+            .await
+            .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
+        let nonce = pool_aware.max(nonces.get(&account.0).copied().unwrap_or(0));
+        let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
+        let at = self.at(Finality::Best).await?;
+        match send(at, params).await {
+            Ok(sent) => {
+                nonces.insert(account.0, nonce + 1);
+                Ok(sent)
+            },
+            Err(e) => {
+                // Start again from the node's count next time.
+                nonces.remove(&account.0);
+                Err(ChainError::Rejected { call: name.to_owned(), reason: e.to_string() })
+            },
+        }
     }
 
     /// Submit an unsigned `call`; returns once the pool accepted it.

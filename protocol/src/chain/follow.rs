@@ -1,6 +1,6 @@
 //! Turning subxt's transaction progress and blocks into marketplace outcomes.
 
-use super::{api, ChainError, Finality, TxOutcome};
+use super::{api, ChainError, Finality, TxOutcome, H256};
 use super::client::BlockEvents;
 use subxt::{
     client::{Block, OnlineClientAtBlockImpl},
@@ -48,8 +48,17 @@ pub(super) async fn block_events(
 ) -> Result<BlockEvents, ChainError> {
     let block = block.map_err(|e| ChainError::rpc("following blocks", e))?;
     let (number, hash) = (block.number(), block.hash());
+    let at = block.at().await.map_err(|e| ChainError::rpc(format!("reading block #{number}"), e))?;
+    events_at(number, hash, at).await
+}
+
+/// The same for a block already opened for reading.
+pub(super) async fn events_at(
+    number: u64,
+    hash: H256,
+    at: subxt::client::OnlineClientAtBlock<SubstrateConfig>,
+) -> Result<BlockEvents, ChainError> {
     let what = || format!("reading block #{number}");
-    let at = block.at().await.map_err(|e| ChainError::rpc(what(), e))?;
     let extrinsics = at.extrinsics().fetch().await.map_err(|e| ChainError::rpc(what(), e))?.len();
     let raw = at.events().fetch().await.map_err(|e| ChainError::rpc(what(), e))?;
     let mut out = BlockEvents { number, hash, extrinsics, events: Vec::new(), fees: Vec::new() };

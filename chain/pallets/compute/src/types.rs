@@ -113,7 +113,7 @@ impl Capabilities {
 			Some(gpu) =>
 				gpu.count >= req.gpu_count.max(1) &&
 					gpu.vram_mb >= req.gpu_vram_mb &&
-					req.gpu_model.as_ref().map_or(true, |m| *m == gpu.model),
+					req.gpu_model.as_ref().is_none_or(|m| *m == gpu.model),
 		}
 	}
 
@@ -123,7 +123,7 @@ impl Capabilities {
 			self.memory_mb > 0 &&
 			self.gpu
 				.as_ref()
-				.map_or(true, |g| g.count > 0 && g.vram_mb > 0 && !g.model.is_empty())
+				.is_none_or(|g| g.count > 0 && g.vram_mb > 0 && !g.model.is_empty())
 	}
 }
 

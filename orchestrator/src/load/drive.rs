@@ -1,0 +1,126 @@
+//! Submitting a load run's jobs on their schedule and following every block until each job has
+//! ended: what happened, when, by the host's clock and by block number.
+
+use crate::scenario::trace::{End, Traces};
+use cr_protocol::chain::{api, market, requirements, uri, Chain, Finality, MarketEvent, H256};
+use cr_protocol::keys::Sr25519Key;
+use futures::StreamExt;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// One job to submit: its spec and the requester paying for it.
+#[derive(Clone)]
+pub struct JobOrder {
+    pub spec_hash: [u8; 32],
+    pub spec_uri: String,
+    pub requester: Sr25519Key,
+    pub budget: u128,
+}
+
+/// A job's life in seconds since the run started (host clock; chain stages are the arrival
+/// of the first best block that showed them).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct JobRecord {
+    pub job_id: Option<u64>,
+    pub sent: f64,
+    pub included: Option<f64>,
+    pub accepted: Option<f64>,
+    pub result: Option<f64>,
+    pub settled: Option<f64>,
+    pub end: Option<End>,
+    /// Why the submission failed, when it did.
+    pub error: Option<String>,
+}
+
+/// Everything the run observed.
+pub struct Observed {
+    pub records: Vec<JobRecord>,
+    /// `(seconds, block number, extrinsics without the inherent)` for every block seen.
+    pub blocks: Vec<(f64, u64, usize)>,
+}
+
+/// Submit `orders[i]` at `schedule[i]` and follow the chain until every submitted job has
+/// ended, or until `grace` after the last submission.
+pub async fn drive(
+    chain: Arc<Chain>,
+    orders: Vec<JobOrder>,
+    schedule: Vec<Duration>,
+    grace: Duration,
+    mut on_progress: impl FnMut(usize, usize),
+) -> anyhow::Result<Observed> {
+    let mut blocks = chain.follow(Finality::Best).await?;
+    let start = Instant::now();
+    let last_send = schedule.last().copied().unwrap_or_default();
+    let deadline = start + last_send + grace;
+    let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Result<u64, String>)>();
+    let mut records = vec![JobRecord::default(); orders.len()];
+    let mut traces = Traces::default();
+    let mut seen: BTreeMap<u64, f64> = BTreeMap::new();
+    let mut block_log = Vec::new();
+    let (mut next, mut answered) = (0usize, 0usize);
+    let since = |at: Instant| at.duration_since(start).as_secs_f64();
+
+    loop {
+        let due = schedule.get(next).map_or(deadline, |d| start + *d);
+        tokio::select! {
+            _ = tokio::time::sleep_until(due.into()), if next < orders.len() => {
+                records[next].sent = since(Instant::now());
+                let (chain, tx, order, i) = (chain.clone(), tx.clone(), orders[next].clone(), next);
+                tokio::spawn(async move {
+                    let _ = tx.send((i, submit(&chain, &order).await.map_err(|e| format!("{e:#}"))));
+                });
+                next += 1;
+            },
+            Some((i, outcome)) = rx.recv() => {
+                answered += 1;
+                match outcome {
+                    Ok(id) => records[i].job_id = Some(id),
+                    Err(e) => records[i].error = Some(e),
+                }
+            },
+            block = blocks.next() => {
+                let block = block.ok_or_else(|| anyhow::anyhow!("the block subscription ended"))??;
+                let now = since(Instant::now());
+                seen.entry(block.number).or_insert(now);
+                block_log.push((now, block.number, block.extrinsics.saturating_sub(1)));
+                traces.apply(block.number, &block.events);
+            },
+            _ = tokio::time::sleep_until(deadline.into()) => break,
+        }
+        let ended = records.iter().filter(|r| r.job_id.and_then(|id| traces.jobs.get(&id)).is_some_and(|t| t.end.is_some())).count();
+        on_progress(ended, orders.len());
+        let failed = records.iter().filter(|r| r.error.is_some()).count();
+        if next == orders.len() && answered == orders.len() && ended + failed == orders.len() {
+            break;
+        }
+    }
+    let at = |block: Option<u64>| block.and_then(|b| seen.get(&b).copied());
+    for r in &mut records {
+        let Some(t) = r.job_id.and_then(|id| traces.jobs.get(&id)) else { continue };
+        (r.included, r.accepted, r.result, r.settled) = (at(t.submitted), at(t.accepted), at(t.result), at(t.settled));
+        r.end = t.end;
+    }
+    Ok(Observed { records, blocks: block_log })
+}
+
+/// Submit one job with the chain's default deadlines; returns its id.
+async fn submit(chain: &Chain, order: &JobOrder) -> anyhow::Result<u64> {
+    let call = api::transactions().compute().submit_job(
+        H256(order.spec_hash),
+        uri(&order.spec_uri)?,
+        requirements(1, 256, 0, 0, None)?,
+        order.budget,
+        market::JobDeadlines { accept_within: None, execute_within: None },
+    );
+    let outcome = chain.submit(&call, order.requester.keypair(), Finality::Best).await?;
+    outcome
+        .events
+        .iter()
+        .find_map(|e| match e {
+            MarketEvent::JobSubmitted { job_id, .. } => Some(*job_id),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow::anyhow!("submit_job emitted no JobSubmitted"))
+}

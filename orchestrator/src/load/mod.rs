@@ -1,0 +1,287 @@
+//! `testnet load`: a fleet of compute daemons and a stream of jobs at a chosen arrival rate.
+//! Measures throughput, per-stage latency, fleet bring-up and per-daemon cost, and compares the
+//! job rate with the chain's own extrinsic ceiling, measured on the same testnet in the same
+//! run. A run passes when no job is lost and no escrow is left held.
+
+mod arrival;
+mod ceiling;
+mod drive;
+mod fleet;
+pub mod report;
+mod stats;
+mod svg;
+
+pub use arrival::{Arrival, ArrivalError};
+pub use ceiling::Ceiling;
+pub use fleet::FleetUse;
+pub use stats::Percentiles;
+
+use crate::artifacts::Workspace;
+use crate::network::{self, UpOptions};
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::provider::Provider;
+use crate::scenario::trace::End;
+use crate::topology::{Tokens, Topology};
+use cr_protocol::chain::{AccountId32, Chain, Finality, JobStatus};
+use cr_protocol::hash::blake2_256;
+use cr_protocol::store_client::StoreClient;
+use cr_protocol::workload::{Workload, WorkloadSpec};
+pub use drive::JobRecord;
+use drive::JobOrder;
+use futures::StreamExt;
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Signed and unsigned extrinsics one completed job costs: submit, accept, result.
+pub const EXTRINSICS_PER_JOB: f64 = 3.0;
+
+/// What to drive into the fleet.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub jobs: u32,
+    /// Mean arrivals per second.
+    pub rate: f64,
+    pub arrival: Arrival,
+    /// Hash-chain iterations per job (its run time).
+    pub size: u64,
+    pub budget: Tokens,
+    /// Remarks in the ceiling flood; 0 skips the measurement.
+    pub ceiling_extrinsics: u32,
+    /// Blocks to wait for stragglers after the last submission.
+    pub grace_blocks: u32,
+}
+
+/// What a load run did; `passed` when no job was lost and no escrow is left held.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub testnet: String,
+    pub topology: String,
+    pub daemons: usize,
+    pub containers: usize,
+    pub block_time_ms: u32,
+    pub arrival: String,
+    pub rate: f64,
+    pub jobs: u32,
+    /// Seconds `up` took until every daemon was registered.
+    pub up_seconds: f64,
+    /// `(seconds since up started, daemons registered)`.
+    pub bring_up: Vec<(f64, usize)>,
+    pub ceiling: Option<Ceiling>,
+    pub idle: Option<FleetUse>,
+    pub under_load: Option<FleetUse>,
+    pub refused: usize,
+    pub completed: usize,
+    pub refunded: usize,
+    /// Jobs submitted that had not ended when the run stopped, or that the chain still holds
+    /// as open.
+    pub lost: usize,
+    /// Held balance left on requesters after every job ended (escrow not released).
+    pub stuck_escrow: u128,
+    /// From the first submission to the last settlement.
+    pub busy_seconds: f64,
+    pub jobs_per_second: f64,
+    /// `jobs_per_second / ceiling.extrinsics_per_second`.
+    pub ratio_to_ceiling: Option<f64>,
+    /// `jobs_per_second / (ceiling.extrinsics_per_second / EXTRINSICS_PER_JOB)`.
+    pub ratio_to_job_ceiling: Option<f64>,
+    /// Per stage: `submit->included`, `included->accepted`, `accepted->result`,
+    /// `result->settled` (mostly the challenge window), `submit->settled`.
+    pub latency: Vec<(String, Percentiles)>,
+    pub records: Vec<JobRecord>,
+    /// `(seconds, block, extrinsics)` for every block of the job phase.
+    pub blocks: Vec<(f64, u64, usize)>,
+    pub problems: Vec<String>,
+    pub passed: bool,
+}
+
+/// Bring up the topology's testnet, measure, drive the jobs, check, and tear it down.
+pub async fn run_one(
+    provider: &dyn Provider,
+    workspace: &Workspace,
+    topology: &Topology,
+    topology_path: &Path,
+    options: &LoadOptions,
+    up: &UpOptions,
+    progress: &mut Progress,
+) -> anyhow::Result<LoadReport> {
+    let result = run(provider, workspace, topology, topology_path, options, up, progress).await;
+    let testnet = topology.name().as_str();
+    progress.step(&format!("removing testnet {testnet}"), 0);
+    let teardown = provider.teardown(testnet).await;
+    network::TestnetState::remove(&workspace.root, testnet);
+    let mut report = result?;
+    match teardown {
+        Ok(t) => report.problems.extend(t.leftovers.iter().map(|l| format!("teardown left {}: remove with `{}`", l.name, l.command))),
+        Err(e) => report.problems.push(format!("teardown failed: {e}; run `testnet down {testnet}`")),
+    }
+    Ok(report)
+}
+
+async fn run(
+    provider: &dyn Provider,
+    workspace: &Workspace,
+    topology: &Topology,
+    topology_path: &Path,
+    options: &LoadOptions,
+    up: &UpOptions,
+    progress: &mut Progress,
+) -> anyhow::Result<LoadReport> {
+    anyhow::ensure!(options.rate > 0.0 && options.rate.is_finite(), "--rate must be a positive number of jobs per second");
+    let up_started_ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() as u64;
+    let up_clock = Instant::now();
+    let state = network::up(provider, workspace, topology, topology_path, up, progress).await?;
+    let up_seconds = up_clock.elapsed().as_secs_f64();
+    let plan = Plan::new(topology)?;
+    let rpc = state.endpoints.validator_rpcs().first().map(|s| s.to_string()).unwrap_or_default();
+    let chain = Arc::new(Chain::connect_retrying(&rpc, Duration::from_secs(30)).await?);
+
+    progress.step("reading the fleet's bring-up from the chain", 0);
+    let bring_up = fleet::registration_curve(&chain, up_started_ms).await?;
+    progress.step("sampling idle daemons (docker stats)", 0);
+    let idle = fleet::sample(provider, topology, "idle").await.ok();
+    let keys: Vec<_> = plan.requesters.iter().map(|r| r.key.clone()).collect();
+    let ceiling = if options.ceiling_extrinsics > 0 {
+        progress.step(&format!("measuring the chain's ceiling with {} remarks", options.ceiling_extrinsics), 0);
+        Some(ceiling::measure(&rpc, &keys, options.ceiling_extrinsics, topology.block_time_ms()).await?)
+    } else {
+        None
+    };
+
+    let store_addr = state.endpoints.store.clone().ok_or_else(|| anyhow::anyhow!("the topology has no store"))?;
+    let store = StoreClient::new(&format!("http://{store_addr}"))?;
+    progress.step(&format!("uploading {} task specs", options.jobs), u64::from(options.jobs));
+    let orders = upload(&store, &keys, options).await?;
+
+    let schedule = options.arrival.schedule(options.jobs, options.rate);
+    let grace = Duration::from_millis(u64::from(topology.block_time_ms()) * u64::from(options.grace_blocks));
+    let halfway = schedule.get(schedule.len() / 2).copied().unwrap_or_default();
+    progress.step(&format!("driving {} jobs ({} at {}/s)", options.jobs, options.arrival, options.rate), u64::from(options.jobs));
+    let shown: &Progress = progress;
+    let tenth = (options.jobs as usize / 10).max(1);
+    let report_progress = |ended: usize, total: usize| {
+        let status = if ended % tenth == 0 { format!("{ended}/{total} jobs ended") } else { String::new() };
+        shown.set(ended as u64, &status);
+    };
+    let (observed, under_load) = tokio::join!(
+        drive::drive(chain.clone(), orders, schedule, grace, report_progress),
+        async {
+            tokio::time::sleep(halfway).await;
+            fleet::sample(provider, topology, "under load").await.ok()
+        }
+    );
+    let observed = observed?;
+    let (completed, refunded, lost, refused) = count(&observed.records);
+    let mut problems = Vec::new();
+    let open_on_chain: Vec<u64> = chain
+        .jobs(Finality::Best)
+        .await?
+        .into_iter()
+        .filter(|(_, j)| !matches!(j.status, JobStatus::Completed { .. } | JobStatus::Refunded { .. } | JobStatus::Cancelled | JobStatus::Expired))
+        .map(|(id, _)| id)
+        .collect();
+    if !open_on_chain.is_empty() {
+        problems.push(format!("{} jobs still open on chain: {:?}", open_on_chain.len(), open_on_chain));
+    }
+    if lost > 0 {
+        problems.push(format!("{lost} submitted jobs had not ended when the run stopped"));
+    }
+    if refused > 0 {
+        problems.push(format!("{refused} submissions were refused; first: {}", observed.records.iter().find_map(|r| r.error.clone()).unwrap_or_default()));
+    }
+    let mut stuck_escrow = 0;
+    for key in &keys {
+        stuck_escrow += chain.balance(&AccountId32(key.account_id()), Finality::Best).await?.1;
+    }
+    if stuck_escrow > 0 {
+        problems.push(format!("{stuck_escrow} base units of escrow still held by requesters"));
+    }
+
+    let first_sent = observed.records.iter().map(|r| r.sent).fold(f64::INFINITY, f64::min);
+    let last_settled = observed.records.iter().filter_map(|r| r.settled).fold(0.0, f64::max);
+    let busy_seconds = (last_settled - first_sent).max(0.0);
+    let jobs_per_second = if busy_seconds > 0.0 { completed as f64 / busy_seconds } else { 0.0 };
+    let ceiling_rate = ceiling.as_ref().map(|c| c.extrinsics_per_second).filter(|r| *r > 0.0);
+    Ok(LoadReport {
+        testnet: topology.name().as_str().to_owned(),
+        topology: topology_path.display().to_string(),
+        daemons: topology.compute_nodes().len(),
+        containers: topology.compute_containers().len(),
+        block_time_ms: topology.block_time_ms(),
+        arrival: options.arrival.to_string(),
+        rate: options.rate,
+        jobs: options.jobs,
+        up_seconds,
+        bring_up,
+        ratio_to_ceiling: ceiling_rate.map(|c| jobs_per_second / c),
+        ratio_to_job_ceiling: ceiling_rate.map(|c| jobs_per_second / (c / EXTRINSICS_PER_JOB)),
+        ceiling,
+        idle,
+        under_load,
+        refused,
+        completed,
+        refunded,
+        lost: lost.max(open_on_chain.len()),
+        stuck_escrow,
+        busy_seconds,
+        jobs_per_second,
+        latency: latencies(&observed.records),
+        passed: lost == 0 && open_on_chain.is_empty() && stuck_escrow == 0 && refused == 0,
+        problems,
+        records: observed.records,
+        blocks: observed.blocks,
+    })
+}
+
+/// Upload one distinct spec per job (seed = index), a few at a time.
+async fn upload(store: &StoreClient, keys: &[cr_protocol::keys::Sr25519Key], options: &LoadOptions) -> anyhow::Result<Vec<JobOrder>> {
+    anyhow::ensure!(!keys.is_empty(), "the topology names no requester to submit jobs");
+    let inside = format!("{}:{}", crate::plan::STORE_HOST, crate::plan::STORE_PORT);
+    let uploads: Vec<_> = futures::stream::iter(0..options.jobs)
+        .map(|i| {
+            let inside = inside.clone();
+            async move {
+                let bytes = WorkloadSpec::new(Workload::HashChain, options.size, u64::from(i))?.to_bytes();
+                let spec_hash = blake2_256(&bytes);
+                let blob = store.put(bytes).await?;
+                anyhow::Ok(JobOrder {
+                    spec_hash,
+                    spec_uri: blob.with_authority(&inside)?.to_string(),
+                    requester: keys[i as usize % keys.len()].clone(),
+                    budget: options.budget.base_units(),
+                })
+            }
+        })
+        .buffered(16)
+        .collect()
+        .await;
+    uploads.into_iter().collect()
+}
+
+/// `(completed, refunded, lost, refused)`.
+fn count(records: &[JobRecord]) -> (usize, usize, usize, usize) {
+    let ended = |e: End| records.iter().filter(|r| r.end == Some(e)).count();
+    let lost = records.iter().filter(|r| r.job_id.is_some() && r.end.is_none()).count();
+    let refused = records.iter().filter(|r| r.error.is_some()).count();
+    (ended(End::Completed), ended(End::Refunded), lost, refused)
+}
+
+fn latencies(records: &[JobRecord]) -> Vec<(String, Percentiles)> {
+    type Pick = fn(&JobRecord) -> Option<(f64, f64)>;
+    let stages: [(&str, Pick); 5] = [
+        ("submit->included", |r| Some((r.sent, r.included?))),
+        ("included->accepted", |r| Some((r.included?, r.accepted?))),
+        ("accepted->result", |r| Some((r.accepted?, r.result?))),
+        ("result->settled", |r| Some((r.result?, r.settled?))),
+        ("submit->settled", |r| Some((r.sent, r.settled?))),
+    ];
+    stages
+        .iter()
+        .filter_map(|(name, pick)| {
+            let v: Vec<f64> = records.iter().filter_map(pick).map(|(a, b)| b - a).collect();
+            Percentiles::of(&v).map(|p| ((*name).to_owned(), p))
+        })
+        .collect()
+}

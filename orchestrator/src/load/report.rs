@@ -1,0 +1,152 @@
+//! A load run as a terminal table, `load.json`, and `load.html` with plots a person would
+//! rather look at than read.
+
+use super::svg::{chart, Mark, Series};
+use super::{FleetUse, LoadReport};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+fn mib(v: Option<f64>) -> String {
+    v.map_or("-".into(), |v| format!("{v:.1} MiB"))
+}
+
+fn fleet_line(out: &mut String, f: &FleetUse) {
+    let _ = writeln!(
+        out,
+        "  per daemon, {:<10}  RSS p50 {} max {}; CPU p50 {:.2}% max {:.2}%  (fleet: {:.0} MiB, {:.0}% CPU, {} containers)",
+        f.phase,
+        mib(f.rss_mib_per_daemon.map(|p| p.p50)),
+        mib(f.rss_mib_per_daemon.map(|p| p.max)),
+        f.cpu_percent_per_daemon.map_or(0.0, |p| p.p50),
+        f.cpu_percent_per_daemon.map_or(0.0, |p| p.max),
+        f.total_rss_mib,
+        f.total_cpu_percent,
+        f.containers.len()
+    );
+}
+
+/// The terminal summary.
+pub fn table(r: &LoadReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "load run on {} ({}): {} daemons in {} containers, {} s blocks", r.testnet, r.topology, r.daemons, r.containers, f64::from(r.block_time_ms) / 1000.0);
+    let _ = writeln!(out, "  fleet up and registered in {:.1} s ({:.1} block times)", r.up_seconds, r.up_seconds * 1000.0 / f64::from(r.block_time_ms));
+    if let Some(f) = &r.idle {
+        fleet_line(&mut out, f);
+    }
+    if let Some(f) = &r.under_load {
+        fleet_line(&mut out, f);
+    }
+    if let Some(c) = &r.ceiling {
+        let _ = writeln!(
+            out,
+            "  chain ceiling: {:.1} extrinsics/s ({} remarks in {} blocks, peak {} per block = {:.1}/s; host submitted {:.0}/s, {} refused)",
+            c.extrinsics_per_second, c.included, c.blocks, c.peak_per_block, c.peak_per_second, c.submit_per_second, c.refused
+        );
+    }
+    let _ = writeln!(out, "  jobs: {} at {}/s ({}): {} completed, {} refunded, {} refused, {} lost; stuck escrow {}", r.jobs, r.rate, r.arrival, r.completed, r.refunded, r.refused, r.lost, r.stuck_escrow);
+    let ratio = |v: Option<f64>| v.map_or("-".into(), |v| format!("{:.1}%", v * 100.0));
+    let _ = writeln!(
+        out,
+        "  throughput: {:.2} jobs/s over {:.1} s = {} of the extrinsic ceiling, {} of the job ceiling (ceiling / {} extrinsics per job)",
+        r.jobs_per_second,
+        r.busy_seconds,
+        ratio(r.ratio_to_ceiling),
+        ratio(r.ratio_to_job_ceiling),
+        super::EXTRINSICS_PER_JOB
+    );
+    let _ = writeln!(out, "  {:<20} {:>6} {:>8} {:>8} {:>8} {:>8}", "latency (s)", "n", "p50", "p90", "p99", "max");
+    for (stage, p) in &r.latency {
+        let _ = writeln!(out, "  {stage:<20} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2}", p.count, p.p50, p.p90, p.p99, p.max);
+    }
+    for p in &r.problems {
+        let _ = writeln!(out, "  problem: {p}");
+    }
+    let _ = writeln!(out, "  {}", if r.passed { "PASS: every job ended, no escrow left held" } else { "FAIL" });
+    out
+}
+
+/// The plots of the HTML report.
+fn charts(r: &LoadReport) -> Vec<String> {
+    let dots = |name, color, pick: fn(&super::JobRecord) -> Option<(f64, f64)>| Series {
+        name,
+        color,
+        mark: Mark::Dots,
+        points: r.records.iter().filter_map(pick).collect(),
+    };
+    let latency = chart(
+        "Latency by submission time",
+        "submitted at (s into the run)",
+        "seconds",
+        &[
+            dots("submit -> settled", "#2b6cb0", |j| Some((j.sent, j.settled? - j.sent))),
+            dots("submit -> accepted", "#dd6b20", |j| Some((j.sent, j.accepted? - j.sent))),
+            dots("accepted -> result", "#38a169", |j| Some((j.sent, j.result? - j.accepted?))),
+        ],
+    );
+    let mut settled: Vec<f64> = r.records.iter().filter_map(|j| j.settled).collect();
+    settled.sort_by(f64::total_cmp);
+    let mut sent: Vec<f64> = r.records.iter().map(|j| j.sent).collect();
+    sent.sort_by(f64::total_cmp);
+    let cumulative = |v: &[f64]| v.iter().enumerate().map(|(i, t)| (*t, (i + 1) as f64)).collect::<Vec<_>>();
+    let throughput = chart(
+        "Throughput",
+        "seconds into the run",
+        "jobs",
+        &[
+            Series { name: "submitted", color: "#718096", mark: Mark::Steps, points: cumulative(&sent) },
+            Series { name: "settled", color: "#2b6cb0", mark: Mark::Steps, points: cumulative(&settled) },
+        ],
+    );
+    let block_s = f64::from(r.block_time_ms) / 1000.0;
+    let mut extrinsics = vec![Series {
+        name: "extrinsics per block",
+        color: "#805ad5",
+        mark: Mark::Line,
+        points: r.blocks.iter().map(|b| (b.0, b.2 as f64)).collect(),
+    }];
+    if let (Some(c), Some(last)) = (&r.ceiling, r.blocks.last()) {
+        let per_block = c.extrinsics_per_second * block_s;
+        extrinsics.push(Series { name: "measured ceiling", color: "#e53e3e", mark: Mark::Line, points: vec![(0.0, per_block), (last.0, per_block)] });
+    }
+    let chain = chart("Chain load against its ceiling", "seconds into the run", "extrinsics per block", &extrinsics);
+    let bring_up = chart(
+        "Fleet bring-up",
+        "seconds since `up` started",
+        "daemons registered on chain",
+        &[Series {
+            name: "registered",
+            color: "#319795",
+            mark: Mark::Steps,
+            points: std::iter::once((0.0, 0.0)).chain(r.bring_up.iter().map(|(t, n)| (*t, *n as f64))).collect(),
+        }],
+    );
+    vec![latency, throughput, chain, bring_up]
+}
+
+/// A self-contained page: summary, plots, no scripts, nothing fetched.
+pub fn html(r: &LoadReport) -> String {
+    let summary = table(r).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let figures: String = charts(r).into_iter().map(|c| format!("<figure>{c}</figure>")).collect();
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Load run: {testnet}</title><style>
+body{{font-family:system-ui,sans-serif;margin:1.5rem;color:#1a202c;background:#f7fafc}}
+pre{{background:#fff;border:1px solid #e2e8f0;padding:1rem;overflow-x:auto;font-size:.8rem}}
+.grid-of-figures{{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}}
+figure{{margin:0;background:#fff;border:1px solid #e2e8f0;padding:.5rem}}
+svg{{width:100%;height:auto}} .grid{{stroke:#edf2f7}} .tick,.legend{{font-size:11px;fill:#4a5568}}
+.axis{{font-size:12px;fill:#2d3748}} .title{{font-size:14px;font-weight:600;fill:#1a202c}}
+</style></head><body><h1>Load run: {testnet}</h1><pre>{summary}</pre><div class="grid-of-figures">{figures}</div></body></html>
+"#,
+        testnet = r.testnet
+    )
+}
+
+/// Write `load.json` and `load.html` into `dir`; returns the HTML path.
+pub fn write(dir: &Path, r: &LoadReport) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("load.json"), serde_json::to_vec_pretty(r).map_err(std::io::Error::other)?)?;
+    let page = dir.join("load.html");
+    std::fs::write(&page, html(r))?;
+    Ok(page)
+}
