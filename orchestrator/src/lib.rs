@@ -8,3 +8,4 @@ pub mod network;
 pub mod progress;
 pub mod report;
 pub mod load;
+pub mod dashboard;

@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod genesis;
 pub mod hash;
+pub mod http;
 pub mod keys;
 pub mod provenance;
 pub mod store_client;

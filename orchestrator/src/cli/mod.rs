@@ -1,5 +1,6 @@
 //! Subcommands of `testnet`.
 
+mod dashboard;
 mod lifecycle;
 mod load;
 mod observe;
@@ -64,6 +65,9 @@ pub enum Command {
     Logs(observe::LogsArgs),
     /// Check a job's result from the host against the hash on chain; exits 1 on a mismatch.
     Verify(observe::VerifyArgs),
+    /// Serve a live web page of a running testnet on 127.0.0.1: blocks, finality, validators,
+    /// the fleet, every job on its pipeline stage, and a form to submit jobs.
+    Dashboard(dashboard::DashboardArgs),
     /// Load test: bring up a fleet, flood the chain to measure its ceiling, drive jobs at a
     /// rate (constant, Poisson, bursts), report latency per stage, throughput, bring-up and
     /// per-daemon cost (table, load.json, load.html); exits 1 if a job is lost or escrow stuck.
@@ -100,6 +104,7 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Status(args) => observe::status(args, cli.json).await,
         Command::Logs(args) => observe::logs(args, cli.json).await,
         Command::Verify(args) => observe::verify(args, cli.json).await,
+        Command::Dashboard(args) => dashboard::dashboard(args).await,
         Command::Load(args) => load::load(args, cli.json).await,
         Command::Test { scenarios, reports, no_build } => {
             scenario::test(&scenarios, &reports, !no_build, cli.json).await

@@ -2,7 +2,8 @@
 //! ended: what happened, when, by the host's clock and by block number.
 
 use crate::scenario::trace::{End, Traces};
-use cr_protocol::chain::{api, market, requirements, uri, Chain, Finality, MarketEvent, H256};
+use crate::scenario::inject::{submit, JobRequest};
+use cr_protocol::chain::{Chain, Finality};
 use cr_protocol::keys::Sr25519Key;
 use futures::StreamExt;
 use std::collections::BTreeMap;
@@ -10,13 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-/// One job to submit: its spec and the requester paying for it.
+/// One job to submit and the requester paying for it.
 #[derive(Clone)]
 pub struct JobOrder {
-    pub spec_hash: [u8; 32],
-    pub spec_uri: String,
+    pub job: JobRequest,
     pub requester: Sr25519Key,
-    pub budget: u128,
 }
 
 /// A job's life in seconds since the run started (host clock; chain stages are the arrival
@@ -69,7 +68,7 @@ pub async fn drive(
                 records[next].sent = since(Instant::now());
                 let (chain, tx, order, i) = (chain.clone(), tx.clone(), orders[next].clone(), next);
                 tokio::spawn(async move {
-                    let _ = tx.send((i, submit(&chain, &order).await.map_err(|e| format!("{e:#}"))));
+                    let _ = tx.send((i, submit(&chain, &order.requester, &order.job).await.map_err(|e| format!("{e:#}"))));
                 });
                 next += 1;
             },
@@ -103,24 +102,4 @@ pub async fn drive(
         r.end = t.end;
     }
     Ok(Observed { records, blocks: block_log })
-}
-
-/// Submit one job with the chain's default deadlines; returns its id.
-async fn submit(chain: &Chain, order: &JobOrder) -> anyhow::Result<u64> {
-    let call = api::transactions().compute().submit_job(
-        H256(order.spec_hash),
-        uri(&order.spec_uri)?,
-        requirements(1, 256, 0, 0, None)?,
-        order.budget,
-        market::JobDeadlines { accept_within: None, execute_within: None },
-    );
-    let outcome = chain.submit(&call, order.requester.keypair(), Finality::Best).await?;
-    outcome
-        .events
-        .iter()
-        .find_map(|e| match e {
-            MarketEvent::JobSubmitted { job_id, .. } => Some(*job_id),
-            _ => None,
-        })
-        .ok_or_else(|| anyhow::anyhow!("submit_job emitted no JobSubmitted"))
 }

@@ -24,10 +24,10 @@ use crate::provider::Provider;
 use crate::scenario::trace::End;
 use crate::topology::{Tokens, Topology};
 use cr_protocol::chain::{AccountId32, Chain, Finality, JobStatus};
-use cr_protocol::hash::blake2_256;
 use cr_protocol::store_client::StoreClient;
 use cr_protocol::workload::{Workload, WorkloadSpec};
 pub use drive::JobRecord;
+use crate::scenario::inject::{upload_spec, JobRequest};
 use drive::JobOrder;
 use futures::StreamExt;
 use serde::Serialize;
@@ -238,21 +238,14 @@ async fn run(
 /// Upload one distinct spec per job (seed = index), a few at a time.
 async fn upload(store: &StoreClient, keys: &[cr_protocol::keys::Sr25519Key], options: &LoadOptions) -> anyhow::Result<Vec<JobOrder>> {
     anyhow::ensure!(!keys.is_empty(), "the topology names no requester to submit jobs");
-    let inside = format!("{}:{}", crate::plan::STORE_HOST, crate::plan::STORE_PORT);
     let uploads: Vec<_> = futures::stream::iter(0..options.jobs)
-        .map(|i| {
-            let inside = inside.clone();
-            async move {
-                let bytes = WorkloadSpec::new(Workload::HashChain, options.size, u64::from(i))?.to_bytes();
-                let spec_hash = blake2_256(&bytes);
-                let blob = store.put(bytes).await?;
-                anyhow::Ok(JobOrder {
-                    spec_hash,
-                    spec_uri: blob.with_authority(&inside)?.to_string(),
-                    requester: keys[i as usize % keys.len()].clone(),
-                    budget: options.budget.base_units(),
-                })
-            }
+        .map(|i| async move {
+            let spec = WorkloadSpec::new(Workload::HashChain, options.size, u64::from(i))?;
+            let (spec_hash, spec_uri) = upload_spec(store, &spec).await?;
+            anyhow::Ok(JobOrder {
+                job: JobRequest::new(spec_hash, spec_uri, false, options.budget.base_units()),
+                requester: keys[i as usize % keys.len()].clone(),
+            })
         })
         .buffered(16)
         .collect()

@@ -8,22 +8,29 @@ use cr_protocol::chain::{api, market, requirements, uri, Chain, Finality, Market
 use cr_protocol::hash::blake2_256;
 use cr_protocol::keys::Sr25519Key;
 use cr_protocol::store_client::StoreClient;
+use cr_protocol::workload::WorkloadSpec;
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// Upload one spec; returns its Blake2-256 and its URI as daemons inside the network see it.
+pub async fn upload_spec(store: &StoreClient, spec: &WorkloadSpec) -> anyhow::Result<([u8; 32], String)> {
+    let bytes = spec.to_bytes();
+    let hash = blake2_256(&bytes);
+    let blob = store.put(bytes).await?;
+    // Daemons inside the network reach the store by name, not by the published port.
+    let inside = blob.with_authority(&format!("{}:{}", crate::plan::STORE_HOST, crate::plan::STORE_PORT))?;
+    Ok((hash, inside.to_string()))
+}
 
 /// Upload every distinct spec; returns spec hash -> URI as the daemons will see it.
 pub async fn upload_specs(store: &StoreClient, scenario: &Scenario) -> anyhow::Result<BTreeMap<[u8; 32], String>> {
     let mut uris = BTreeMap::new();
     for plan in scenario.jobs() {
-        let bytes = plan.spec().to_bytes();
-        let hash = blake2_256(&bytes);
-        if uris.contains_key(&hash) {
+        if uris.contains_key(&blake2_256(&plan.spec().to_bytes())) {
             continue;
         }
-        let blob = store.put(bytes).await?;
-        // Daemons inside the network reach the store by name, not by the published port.
-        let inside = blob.with_authority(&format!("{}:{}", crate::plan::STORE_HOST, crate::plan::STORE_PORT))?;
-        uris.insert(hash, inside.to_string());
+        let (hash, uri) = upload_spec(store, plan.spec()).await?;
+        uris.insert(hash, uri);
     }
     Ok(uris)
 }
@@ -37,25 +44,53 @@ pub fn requester_key<'a>(plan: &'a Plan, job: &JobPlan) -> anyhow::Result<&'a Sr
         .ok_or_else(|| anyhow::anyhow!("requester {} is not in the topology", job.requester().as_str()))
 }
 
-/// Submit one job; returns its chain id.
-pub async fn submit_job(chain: &Chain, key: &Sr25519Key, job: &JobPlan, spec_uri: &str) -> anyhow::Result<u64> {
-    let r = job.requirements();
-    let req = requirements(
-        r.cpu_cores(),
-        r.memory_mb(),
-        r.gpu_count(),
-        r.gpu_vram_mb(),
-        r.gpu_model().map(|m| m.as_str()),
-    )?;
+/// A job as the chain takes it: what `testnet test`, `testnet load` and the dashboard's form
+/// all submit through [`submit`].
+#[derive(Debug, Clone)]
+pub struct JobRequest {
+    pub spec_hash: [u8; 32],
+    /// Where daemons download the spec (inside the testnet network).
+    pub spec_uri: String,
+    pub cpu_cores: u32,
+    pub memory_mb: u32,
+    pub gpu_count: u32,
+    pub gpu_vram_mb: u32,
+    pub gpu_model: Option<String>,
+    /// Base units escrowed.
+    pub budget: u128,
+    /// `None`: the chain's genesis defaults.
+    pub accept_within: Option<u32>,
+    pub execute_within: Option<u32>,
+}
+
+impl JobRequest {
+    /// A CPU job of 1 core and 256 MB (or one GPU when the workload needs it), with the
+    /// chain's default deadlines.
+    pub fn new(spec_hash: [u8; 32], spec_uri: String, needs_gpu: bool, budget: u128) -> Self {
+        Self {
+            spec_hash,
+            spec_uri,
+            cpu_cores: 1,
+            memory_mb: 256,
+            gpu_count: u32::from(needs_gpu),
+            gpu_vram_mb: 0,
+            gpu_model: None,
+            budget,
+            accept_within: None,
+            execute_within: None,
+        }
+    }
+}
+
+/// Submit one job as `key`; returns its chain id once it is in a best block.
+pub async fn submit(chain: &Chain, key: &Sr25519Key, job: &JobRequest) -> anyhow::Result<u64> {
+    let req = requirements(job.cpu_cores, job.memory_mb, job.gpu_count, job.gpu_vram_mb, job.gpu_model.as_deref())?;
     let call = api::transactions().compute().submit_job(
-        H256(blake2_256(&job.spec().to_bytes())),
-        uri(spec_uri)?,
+        H256(job.spec_hash),
+        uri(&job.spec_uri)?,
         req,
-        job.budget().base_units(),
-        market::JobDeadlines {
-            accept_within: job.accept_within().map(|n| n.get()),
-            execute_within: job.execute_within().map(|n| n.get()),
-        },
+        job.budget,
+        market::JobDeadlines { accept_within: job.accept_within, execute_within: job.execute_within },
     );
     let outcome = chain.submit(&call, key.keypair(), Finality::Best).await?;
     outcome
@@ -65,7 +100,25 @@ pub async fn submit_job(chain: &Chain, key: &Sr25519Key, job: &JobPlan, spec_uri
             MarketEvent::JobSubmitted { job_id, .. } => Some(*job_id),
             _ => None,
         })
-        .ok_or_else(|| anyhow::anyhow!("submit_job for {} emitted no JobSubmitted", job.name().as_str()))
+        .ok_or_else(|| anyhow::anyhow!("submit_job emitted no JobSubmitted"))
+}
+
+/// Submit one scenario job; returns its chain id.
+pub async fn submit_job(chain: &Chain, key: &Sr25519Key, job: &JobPlan, spec_uri: &str) -> anyhow::Result<u64> {
+    let r = job.requirements();
+    let request = JobRequest {
+        spec_hash: blake2_256(&job.spec().to_bytes()),
+        spec_uri: spec_uri.to_owned(),
+        cpu_cores: r.cpu_cores(),
+        memory_mb: r.memory_mb(),
+        gpu_count: r.gpu_count(),
+        gpu_vram_mb: r.gpu_vram_mb(),
+        gpu_model: r.gpu_model().map(|m| m.as_str().to_owned()),
+        budget: job.budget().base_units(),
+        accept_within: job.accept_within().map(|n| n.get()),
+        execute_within: job.execute_within().map(|n| n.get()),
+    };
+    submit(chain, key, &request).await.map_err(|e| e.context(format!("submitting {}", job.name().as_str())))
 }
 
 /// Cancel a job as its requester.

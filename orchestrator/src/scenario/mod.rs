@@ -1,7 +1,7 @@
 //! Scenarios: jobs and faults injected into a running testnet, and the outcomes they must
 //! have (`testnet test SCENARIO...`).
 
-mod inject;
+pub mod inject;
 pub mod ledger;
 pub mod model;
 mod runner;

@@ -1,5 +1,5 @@
-//! A minimal HTTP/1.1 server runner on hyper, shared by the artifact store and the daemon's
-//! `/metrics` endpoint: accept connections, hand each request to a handler function, stop
+//! A minimal HTTP/1.1 server runner on hyper, shared by the artifact store, the daemon's
+//! `/metrics` endpoint and the orchestrator's dashboard: accept connections, hand each request to a handler function, stop
 //! accepting on shutdown and let open connections finish their current request.
 
 use std::convert::Infallible;

@@ -1,0 +1,272 @@
+//! What the page shows, as one JSON document rebuilt at every block: the chain, the validators,
+//! the fleet, and every job on its pipeline stage.
+
+use crate::topology::UNITS_PER_TOKEN;
+use cr_protocol::chain::{AccountId32, Job, JobStatus, NodeInfo};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Whether the page has a live chain to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Health {
+    /// No node answers (yet): the seed's "Waiting for chain connection".
+    #[default]
+    Waiting,
+    /// Blocks arrive.
+    Live,
+    /// Connected, but no block for several block times.
+    Stalled,
+}
+
+/// One recent block.
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockRow {
+    pub number: u64,
+    pub hash: String,
+    /// Extrinsics, the timestamp inherent included.
+    pub extrinsics: usize,
+    pub timestamp_ms: u64,
+}
+
+/// A validator container.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidatorRow {
+    pub name: String,
+    pub up: bool,
+    pub status: String,
+}
+
+/// A registered compute node.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetRow {
+    pub name: String,
+    pub account: String,
+    pub cpu_cores: u32,
+    pub memory_mb: u32,
+    /// `"1 x SIM-A100 (40960 MB)"`, or none.
+    pub gpu: Option<String>,
+    pub stake: String,
+    pub online: bool,
+    /// Job ids it is executing or whose result is in its challenge window.
+    pub jobs: Vec<u64>,
+}
+
+/// Pipeline stages, in order; a job's column on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Submitted, budget held in escrow, waiting for a node.
+    EscrowLocked,
+    /// Assigned to a node, which is executing it.
+    Executing,
+    /// Result hash on chain; may be challenged for `blocks_left` more blocks.
+    ChallengeWindow,
+    /// Challenged; the committee votes.
+    Disputed,
+    /// Paid: node 90%, protocol 10% (with this chain's fee).
+    Completed,
+    /// Refunded, cancelled or expired.
+    Closed,
+}
+
+/// One job.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRow {
+    pub id: u64,
+    pub stage: Stage,
+    /// Human words for the stage: "challenge window", "refunded (result rejected)", ...
+    pub label: String,
+    pub budget: String,
+    pub node: Option<String>,
+    pub result_hash: Option<String>,
+    /// Blocks left in the challenge window or the vote.
+    pub blocks_left: Option<u64>,
+    /// Committee votes that the result is valid / invalid (live while disputed, final after).
+    pub votes_valid: Option<u32>,
+    pub votes_invalid: Option<u32>,
+    pub dispute_outcome: Option<String>,
+    pub node_payout: Option<String>,
+    pub protocol_fee: Option<String>,
+}
+
+/// Everything on the page.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Snapshot {
+    /// Increases with every update; the page asks for anything newer than what it has.
+    pub seq: u64,
+    pub testnet: String,
+    pub health: Health,
+    pub message: String,
+    pub runtime: Option<String>,
+    pub spec_version: Option<u32>,
+    pub best: u64,
+    pub finalized: u64,
+    /// Mean of the last block intervals, from block timestamps.
+    pub block_time_ms: Option<f64>,
+    pub blocks: Vec<BlockRow>,
+    pub validators: Vec<ValidatorRow>,
+    pub fleet: Vec<FleetRow>,
+    pub jobs: Vec<JobRow>,
+}
+
+/// Final votes of resolved disputes, which the chain no longer keeps in the job itself:
+/// job id -> (valid, invalid, outcome).
+pub type Verdicts = BTreeMap<u64, (u32, u32, String)>;
+
+/// Tokens with up to 4 decimals: `"900"`, `"12.5"`.
+pub fn tokens(base_units: u128) -> String {
+    let whole = base_units / UNITS_PER_TOKEN;
+    let frac = (base_units % UNITS_PER_TOKEN) * 10_000 / UNITS_PER_TOKEN;
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        format!("{whole}.{}", format!("{frac:04}").trim_end_matches('0'))
+    }
+}
+
+/// A job as the page shows it at block `best`.
+pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>, verdicts: &Verdicts) -> JobRow {
+    let name = |a: &AccountId32| names.get(&a.0).cloned().unwrap_or_else(|| a.to_string());
+    let left = |until: u32| Some(u64::from(until).saturating_sub(best));
+    let mut row = JobRow {
+        id,
+        stage: Stage::EscrowLocked,
+        label: "escrow locked, waiting for a node".into(),
+        budget: tokens(job.budget),
+        node: None,
+        result_hash: None,
+        blocks_left: None,
+        votes_valid: None,
+        votes_invalid: None,
+        dispute_outcome: None,
+        node_payout: None,
+        protocol_fee: None,
+    };
+    if let Some((valid, invalid, outcome)) = verdicts.get(&id) {
+        (row.votes_valid, row.votes_invalid, row.dispute_outcome) = (Some(*valid), Some(*invalid), Some(outcome.clone()));
+    }
+    match &job.status {
+        JobStatus::Open { .. } => {},
+        JobStatus::Assigned { node, .. } => {
+            (row.stage, row.label, row.node) = (Stage::Executing, "assigned, executing".into(), Some(name(node)));
+        },
+        JobStatus::Submitted { node, result, challenge_until } => {
+            (row.stage, row.label, row.node) = (Stage::ChallengeWindow, "result submitted, challenge window".into(), Some(name(node)));
+            row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
+            row.blocks_left = left(*challenge_until);
+        },
+        JobStatus::Disputed { node, result, votes, voting_until, .. } => {
+            (row.stage, row.label, row.node) = (Stage::Disputed, "disputed, committee voting".into(), Some(name(node)));
+            row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
+            row.blocks_left = left(*voting_until);
+            let valid = votes.0.iter().filter(|(_, v)| *v).count() as u32;
+            (row.votes_valid, row.votes_invalid) = (Some(valid), Some(votes.0.len() as u32 - valid));
+        },
+        JobStatus::Completed { node, result, node_payout, protocol_fee } => {
+            (row.stage, row.label, row.node) = (Stage::Completed, "completed".into(), Some(name(node)));
+            row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
+            (row.node_payout, row.protocol_fee) = (Some(tokens(*node_payout)), Some(tokens(*protocol_fee)));
+        },
+        JobStatus::Refunded { reason } => {
+            let why = match reason {
+                cr_protocol::chain::market::RefundReason::ResultRejected => "result rejected",
+                cr_protocol::chain::market::RefundReason::AttemptsExhausted => "attempts exhausted",
+            };
+            (row.stage, row.label) = (Stage::Closed, format!("refunded ({why})"));
+        },
+        JobStatus::Cancelled => (row.stage, row.label) = (Stage::Closed, "cancelled".into()),
+        JobStatus::Expired => (row.stage, row.label) = (Stage::Closed, "expired".into()),
+    }
+    row
+}
+
+/// The fleet as registered on chain, with the jobs each node holds.
+pub fn fleet_rows(nodes: &[(AccountId32, NodeInfo)], jobs: &[JobRow], names: &BTreeMap<[u8; 32], String>) -> Vec<FleetRow> {
+    let mut rows: Vec<FleetRow> = nodes
+        .iter()
+        .map(|(account, info)| {
+            let name = names.get(&account.0).cloned().unwrap_or_else(|| account.to_string());
+            let busy = jobs
+                .iter()
+                .filter(|j| matches!(j.stage, Stage::Executing | Stage::ChallengeWindow | Stage::Disputed) && j.node.as_deref() == Some(name.as_str()))
+                .map(|j| j.id)
+                .collect();
+            FleetRow {
+                account: account.to_string(),
+                cpu_cores: info.capabilities.cpu_cores,
+                memory_mb: info.capabilities.memory_mb,
+                gpu: info.capabilities.gpu.as_ref().map(|g| format!("{} x {} ({} MB)", g.count, String::from_utf8_lossy(&g.model.0), g.vram_mb)),
+                stake: tokens(info.stake),
+                online: info.online,
+                jobs: busy,
+                name,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cr_protocol::chain::market;
+
+    #[test]
+    fn tokens_print_short() {
+        assert_eq!(tokens(0), "0");
+        assert_eq!(tokens(900 * UNITS_PER_TOKEN), "900");
+        assert_eq!(tokens(12 * UNITS_PER_TOKEN + UNITS_PER_TOKEN / 2), "12.5");
+        assert_eq!(tokens(UNITS_PER_TOKEN / 10_000), "0.0001");
+    }
+
+    fn job(status: JobStatus) -> Job {
+        market::Job {
+            requester: AccountId32([1; 32]),
+            spec_hash: cr_protocol::chain::H256([0; 32]),
+            spec_uri: cr_protocol::chain::uri("http://store/blobs/00").unwrap_or_else(|e| panic!("{e}")),
+            requirements: cr_protocol::chain::requirements(1, 256, 0, 0, None).unwrap_or_else(|e| panic!("{e}")),
+            budget: 100 * UNITS_PER_TOKEN,
+            execute_within: 10,
+            accept_within: 10,
+            submitted_at: 1,
+            attempt: 1,
+            status,
+        }
+    }
+
+    fn result() -> market::JobResult {
+        market::JobResult { output_hash: cr_protocol::chain::H256([0xab; 32]), uri: cr_protocol::chain::uri("http://store/blobs/ab").unwrap_or_else(|e| panic!("{e}")) }
+    }
+
+    #[test]
+    fn every_status_has_its_stage() {
+        let names: BTreeMap<_, _> = [([2; 32], "cpu-0".to_owned())].into();
+        let node = AccountId32([2; 32]);
+        let verdicts = Verdicts::new();
+        let row = |s| job_row(7, &job(s), 10, &names, &verdicts);
+        assert_eq!(row(JobStatus::Open { expires_at: 20 }).stage, Stage::EscrowLocked);
+        let r = row(JobStatus::Assigned { node: node.clone(), deadline: 20 });
+        assert_eq!((r.stage, r.node.as_deref()), (Stage::Executing, Some("cpu-0")));
+        let r = row(JobStatus::Submitted { node: node.clone(), result: result(), challenge_until: 14 });
+        assert_eq!((r.stage, r.blocks_left), (Stage::ChallengeWindow, Some(4)));
+        assert_eq!(r.result_hash.as_deref().map(str::len), Some(66));
+        let votes = cr_protocol::chain::api::runtime_types::bounded_collections::bounded_vec::BoundedVec(vec![(AccountId32([3; 32]), false), (AccountId32([4; 32]), true), (AccountId32([5; 32]), false)]);
+        let r = row(JobStatus::Disputed { node: node.clone(), result: result(), challenger: AccountId32([3; 32]), bond: 1, votes, voting_until: 12 });
+        assert_eq!((r.stage, r.votes_valid, r.votes_invalid, r.blocks_left), (Stage::Disputed, Some(1), Some(2), Some(2)));
+        let r = row(JobStatus::Completed { node, result: result(), node_payout: 90 * UNITS_PER_TOKEN, protocol_fee: 10 * UNITS_PER_TOKEN });
+        assert_eq!((r.stage, r.node_payout.as_deref(), r.protocol_fee.as_deref()), (Stage::Completed, Some("90"), Some("10")));
+        let r = row(JobStatus::Refunded { reason: market::RefundReason::ResultRejected });
+        assert_eq!((r.stage, r.label.as_str()), (Stage::Closed, "refunded (result rejected)"));
+        assert_eq!(row(JobStatus::Cancelled).label, "cancelled");
+        assert_eq!(row(JobStatus::Expired).label, "expired");
+    }
+
+    #[test]
+    fn resolved_disputes_keep_their_votes() {
+        let verdicts: Verdicts = [(7, (0, 1, "node-wrong".to_owned()))].into();
+        let r = job_row(7, &job(JobStatus::Refunded { reason: market::RefundReason::ResultRejected }), 10, &BTreeMap::new(), &verdicts);
+        assert_eq!((r.votes_valid, r.votes_invalid, r.dispute_outcome.as_deref()), (Some(0), Some(1), Some("node-wrong")));
+    }
+}
