@@ -13,11 +13,7 @@ use cr_compute::store::{self, StoreConfig, DEFAULT_MAX_BLOB_BYTES};
 use tracing_subscriber::filter::LevelFilter;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "cr-compute",
-    version,
-    about = "Compute daemon and artifact store of the compute-marketplace testnet"
-)]
+#[command(name = "cr-compute", version, about = "Compute daemon and artifact store of the compute-marketplace testnet")]
 struct Cli {
     /// Log format on stderr; the level is set with RUST_LOG (default: info).
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "CR_LOG_FORMAT")]
@@ -150,13 +146,11 @@ struct StoreArgs {
 
 fn init_logging(format: LogFormat) {
     // A plain level (`RUST_LOG=debug`); per-module filters would cost the binary a regex engine.
-    let filter = std::env::var("RUST_LOG").ok().and_then(|l| l.parse::<LevelFilter>().ok()).unwrap_or(LevelFilter::INFO);
+    let filter =
+        std::env::var("RUST_LOG").ok().and_then(|l| l.parse::<LevelFilter>().ok()).unwrap_or(LevelFilter::INFO);
     // Colour only for a person at a terminal; container logs stay plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi);
+    let builder = tracing_subscriber::fmt().with_max_level(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),
@@ -164,14 +158,8 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn store(args: StoreArgs) -> anyhow::Result<()> {
-    let config = StoreConfig {
-        listen: args.listen,
-        data_dir: args.data_dir,
-        max_blob_bytes: args.max_blob_bytes,
-    };
-    store::run(config, shutdown_signal())
-        .await
-        .context("artifact store")
+    let config = StoreConfig { listen: args.listen, data_dir: args.data_dir, max_blob_bytes: args.max_blob_bytes };
+    store::run(config, shutdown_signal()).await.context("artifact store")
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
@@ -200,8 +188,8 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
 
 async fn fleet(args: FleetArgs) -> anyhow::Result<()> {
     let text = std::fs::read(&args.config).with_context(|| format!("reading {}", args.config.display()))?;
-    let file: FleetFile = serde_json::from_slice(&text)
-        .with_context(|| format!("{} is not a fleet file", args.config.display()))?;
+    let file: FleetFile =
+        serde_json::from_slice(&text).with_context(|| format!("{} is not a fleet file", args.config.display()))?;
     daemon::run(file.endpoints, file.daemons, file.metrics, shutdown_signal()).await
 }
 
@@ -214,7 +202,14 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
         println!("job {} ({}): result {}", verdict.job_id, verdict.status, verdict.uri);
         println!("  on chain:   {}", verdict.onchain_hash);
         println!("  downloaded: {} ({} bytes)", verdict.downloaded_hash, verdict.bytes);
-        println!("  verdict:    {}", if verdict.matches { "MATCH: the bytes are what the node posted" } else { "MISMATCH: the bytes are not what the node posted" });
+        println!(
+            "  verdict:    {}",
+            if verdict.matches {
+                "MATCH: the bytes are what the node posted"
+            } else {
+                "MISMATCH: the bytes are not what the node posted"
+            }
+        );
     }
     Ok(verdict.matches)
 }
@@ -223,10 +218,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let log_format = cli.log_format;
     init_logging(log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("cr-compute: cannot start the async runtime: {error}");

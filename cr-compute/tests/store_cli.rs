@@ -55,16 +55,7 @@ fn wait_for(rx: &Receiver<String>, message: &str) -> Option<Value> {
 fn serves_logs_json_and_stops_on_sigterm() -> TestResult {
     let dir = tempfile::tempdir()?;
     let child = Command::new(BIN)
-        .args([
-            "store",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--max-blob-bytes",
-            "4096",
-            "--data-dir",
-        ])
+        .args(["store", "--listen", "127.0.0.1:0", "--log-format", "json", "--max-blob-bytes", "4096", "--data-dir"])
         .arg(dir.path().join("data"))
         .env_remove("RUST_LOG")
         .stderr(Stdio::piped())
@@ -73,39 +64,20 @@ fn serves_logs_json_and_stops_on_sigterm() -> TestResult {
     let rx = lines(&mut running.0).ok_or("no stderr")?;
     let started = wait_for(&rx, "artifact store listening").ok_or("no start event")?;
     assert_eq!(started["max_blob_bytes"], 4096);
-    let listen = started["listen"]
-        .as_str()
-        .ok_or("no listen field")?
-        .to_owned();
+    let listen = started["listen"].as_str().ok_or("no listen field")?.to_owned();
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let client = StoreClient::new(&format!("http://{listen}"))?;
     let uri = runtime.block_on(client.put(b"from the CLI test".to_vec()))?;
-    assert_eq!(
-        runtime.block_on(client.get(uri.hash()))?,
-        b"from the CLI test"
-    );
+    assert_eq!(runtime.block_on(client.get(uri.hash()))?, b"from the CLI test");
     let request = wait_for(&rx, "request").ok_or("no request event")?;
-    assert_eq!(
-        (request["method"].as_str(), request["status"].as_u64()),
-        (Some("PUT"), Some(201))
-    );
+    assert_eq!((request["method"].as_str(), request["status"].as_u64()), (Some("PUT"), Some(201)));
     // "stored <64 hex>\n"
     assert_eq!(request["response_bytes"], 72);
-    assert!(dir
-        .path()
-        .join("data")
-        .join("blobs")
-        .join(uri.hash().to_hex())
-        .is_file());
+    assert!(dir.path().join("data").join("blobs").join(uri.hash().to_hex()).is_file());
 
     let pid = running.0.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()?
-        .success());
+    assert!(Command::new("kill").args(["-TERM", &pid]).status()?.success());
     wait_for(&rx, "artifact store stopped").ok_or("no stop event")?;
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
@@ -123,9 +95,7 @@ fn serves_logs_json_and_stops_on_sigterm() -> TestResult {
 
 #[test]
 fn refuses_bad_arguments() -> TestResult {
-    let zero = Command::new(BIN)
-        .args(["store", "--data-dir", "/tmp/x", "--max-blob-bytes", "0"])
-        .output()?;
+    let zero = Command::new(BIN).args(["store", "--data-dir", "/tmp/x", "--max-blob-bytes", "0"]).output()?;
     assert_eq!(zero.status.code(), Some(2), "clap usage error");
     let missing = Command::new(BIN).args(["store"]).output()?;
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--data-dir"));
@@ -140,8 +110,7 @@ fn refuses_bad_arguments() -> TestResult {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("cannot use data directory")
-            && stderr.contains(&*file.path().to_string_lossy()),
+        stderr.contains("cannot use data directory") && stderr.contains(&*file.path().to_string_lossy()),
         "{stderr}"
     );
     Ok(())

@@ -28,15 +28,8 @@ async fn round_trip() -> TestResult {
     client.health().await?;
     let blob = b"{\"workload\":\"matmul\",\"size\":4,\"seed\":1}".to_vec();
     let uri = client.put(blob.clone()).await?;
-    assert_eq!(
-        uri.to_string(),
-        format!("{}/blobs/{}", server.base_url(), Hash32::of(&blob))
-    );
-    assert_eq!(
-        client.put(blob.clone()).await?,
-        uri,
-        "uploading again is fine"
-    );
+    assert_eq!(uri.to_string(), format!("{}/blobs/{}", server.base_url(), Hash32::of(&blob)));
+    assert_eq!(client.put(blob.clone()).await?, uri, "uploading again is fine");
     assert!(client.exists(uri.hash()).await?);
     assert_eq!(client.get(uri.hash()).await?, blob);
     // The URI as text (the form on chain) leads back to the same bytes.
@@ -71,14 +64,8 @@ async fn authority_override_reaches_the_published_port() -> TestResult {
     // What a daemon inside the Docker network writes on chain.
     let on_chain: BlobUri = format!("http://store:7070/blobs/{}", uri.hash()).parse()?;
     let published = server.local_addr().to_string();
-    assert_eq!(
-        client.get_uri(&on_chain, Some(&published)).await?,
-        b"result"
-    );
-    assert_eq!(
-        client.get_uri(&on_chain, Some(client.authority())).await?,
-        b"result"
-    );
+    assert_eq!(client.get_uri(&on_chain, Some(&published)).await?, b"result");
+    assert_eq!(client.get_uri(&on_chain, Some(client.authority())).await?, b"result");
     Ok(())
 }
 
@@ -90,11 +77,7 @@ async fn oversize_upload_is_refused_with_413() -> TestResult {
     // Small and large excess: the store answers before reading a body it will not keep.
     for len in [(64 << 10) + 1, 8 << 20] {
         match client.put(vec![2u8; len]).await {
-            Err(StoreError::Status {
-                status: StatusCode::PAYLOAD_TOO_LARGE,
-                message,
-                ..
-            }) => {
+            Err(StoreError::Status { status: StatusCode::PAYLOAD_TOO_LARGE, message, .. }) => {
                 assert!(message.contains("at most 65536 bytes"), "{message}");
             }
             other => panic!("{len} bytes: expected 413, got {other:?}"),
@@ -111,10 +94,7 @@ async fn download_limit_is_enforced() -> TestResult {
     let (_server, client) = start(dir.path(), 1 << 20).await?;
     let uri = client.put(vec![3u8; 10_000]).await?;
     let small = client.clone().with_max_download_bytes(1000);
-    assert!(matches!(
-        small.get(uri.hash()).await,
-        Err(StoreError::TooLarge { limit: 1000, .. })
-    ));
+    assert!(matches!(small.get(uri.hash()).await, Err(StoreError::TooLarge { limit: 1000, .. })));
     Ok(())
 }
 
@@ -124,10 +104,7 @@ async fn blobs_survive_a_restart() -> TestResult {
     let (server, client) = start(dir.path(), 1 << 20).await?;
     let uri = client.put(b"kept across restarts".to_vec()).await?;
     server.shutdown().await?;
-    assert!(
-        matches!(client.health().await, Err(StoreError::Connect { .. })),
-        "the old store is gone"
-    );
+    assert!(matches!(client.health().await, Err(StoreError::Connect { .. })), "the old store is gone");
 
     let (_server, client) = start(dir.path(), 1 << 20).await?;
     assert_eq!(client.get(uri.hash()).await?, b"kept across restarts");
@@ -146,8 +123,7 @@ async fn client_refuses_a_tampered_blob() -> TestResult {
         Err(e @ StoreError::HashMismatch { .. }) => {
             let text = e.to_string();
             assert!(
-                text.contains(&uri.hash().to_hex())
-                    && text.contains(&Hash32::of(b"a forged result").to_hex()),
+                text.contains(&uri.hash().to_hex()) && text.contains(&Hash32::of(b"a forged result").to_hex()),
                 "{text}"
             );
         }
@@ -156,9 +132,6 @@ async fn client_refuses_a_tampered_blob() -> TestResult {
     // Likewise a file planted under a name it does not hash to.
     let planted = Hash32::of(b"never uploaded");
     std::fs::write(blobs.path_of(planted), b"planted")?;
-    assert!(matches!(
-        client.get(planted).await,
-        Err(StoreError::HashMismatch { .. })
-    ));
+    assert!(matches!(client.get(planted).await, Err(StoreError::HashMismatch { .. })));
     Ok(())
 }

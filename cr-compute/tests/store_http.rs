@@ -28,15 +28,9 @@ impl Answer {
     }
 }
 
-async fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: impl AsRef<str>,
-    body: Vec<u8>,
-) -> Result<Answer, Error> {
+async fn send(addr: SocketAddr, method: &str, path: impl AsRef<str>, body: Vec<u8>) -> Result<Answer, Error> {
     let stream = TcpStream::connect(addr).await?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
     let request = Request::builder()
         .method(method)
@@ -45,26 +39,17 @@ async fn send(
         .body(Full::new(Bytes::from(body)))?;
     let response = sender.send_request(request).await?;
     let (parts, body) = response.into_parts();
-    Ok(Answer {
-        status: parts.status,
-        headers: parts.headers,
-        body: body.collect().await?.to_bytes(),
-    })
+    Ok(Answer { status: parts.status, headers: parts.headers, body: body.collect().await?.to_bytes() })
 }
 
-async fn start(
-    data_dir: &Path,
-    max_blob_bytes: u64,
-) -> Result<ServerHandle, store::StoreServerError> {
+async fn start(data_dir: &Path, max_blob_bytes: u64) -> Result<ServerHandle, store::StoreServerError> {
     let mut config = StoreConfig::new(([127, 0, 0, 1], 0).into(), data_dir);
     config.max_blob_bytes = max_blob_bytes;
     store::spawn(config).await
 }
 
 fn stored_files(data_dir: &Path) -> usize {
-    std::fs::read_dir(data_dir.join("blobs"))
-        .map(|d| d.count())
-        .unwrap_or(0)
+    std::fs::read_dir(data_dir.join("blobs")).map(|d| d.count()).unwrap_or(0)
 }
 
 fn header(answer: &Answer, name: hyper::header::HeaderName) -> Option<&[u8]> {
@@ -77,19 +62,10 @@ async fn healthz_and_unknown_routes() -> TestResult {
     let server = start(dir.path(), 1024).await?;
     let addr = server.local_addr();
     let health = send(addr, "GET", "/healthz", vec![]).await?;
-    assert_eq!(
-        (health.status, health.text().trim()),
-        (StatusCode::OK, "ok")
-    );
+    assert_eq!((health.status, health.text().trim()), (StatusCode::OK, "ok"));
     let missing = send(addr, "GET", "/nope", vec![]).await?;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(
-        missing
-            .text()
-            .contains("GET, HEAD, PUT /blobs/<64 hex digits>"),
-        "{}",
-        missing.text()
-    );
+    assert!(missing.text().contains("GET, HEAD, PUT /blobs/<64 hex digits>"), "{}", missing.text());
     let post = send(addr, "POST", format!("/blobs/{}", Hash32::of(b"")), vec![]).await?;
     assert_eq!(post.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(header(&post, ALLOW), Some(&b"GET, HEAD, PUT"[..]));
@@ -108,46 +84,21 @@ async fn put_get_head_and_404() -> TestResult {
     let hex = Hash32::of(&blob).to_hex();
     let path = format!("/blobs/{hex}");
 
-    assert_eq!(
-        send(addr, "GET", &path, vec![]).await?.status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        send(addr, "HEAD", &path, vec![]).await?.status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        send(addr, "PUT", &path, blob.clone()).await?.status,
-        StatusCode::CREATED
-    );
-    assert_eq!(
-        send(addr, "PUT", &path, blob.clone()).await?.status,
-        StatusCode::OK,
-        "second upload"
-    );
+    assert_eq!(send(addr, "GET", &path, vec![]).await?.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(addr, "HEAD", &path, vec![]).await?.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(addr, "PUT", &path, blob.clone()).await?.status, StatusCode::CREATED);
+    assert_eq!(send(addr, "PUT", &path, blob.clone()).await?.status, StatusCode::OK, "second upload");
 
     let got = send(addr, "GET", &path, vec![]).await?;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body, blob);
-    assert_eq!(
-        header(&got, CONTENT_TYPE),
-        Some(&b"application/octet-stream"[..])
-    );
+    assert_eq!(header(&got, CONTENT_TYPE), Some(&b"application/octet-stream"[..]));
     let head = send(addr, "HEAD", &path, vec![]).await?;
     assert_eq!(head.status, StatusCode::OK);
     assert!(head.body.is_empty());
-    assert_eq!(
-        header(&head, CONTENT_LENGTH),
-        Some(blob.len().to_string().as_bytes())
-    );
+    assert_eq!(header(&head, CONTENT_LENGTH), Some(blob.len().to_string().as_bytes()));
     // Upper-case hex names the same blob.
-    let upper = send(
-        addr,
-        "GET",
-        format!("/blobs/{}", hex.to_uppercase()),
-        vec![],
-    )
-    .await?;
+    let upper = send(addr, "GET", format!("/blobs/{}", hex.to_uppercase()), vec![]).await?;
     assert_eq!(upper.body, blob);
     Ok(())
 }
@@ -158,27 +109,12 @@ async fn hash_mismatch_is_refused_and_nothing_stored() -> TestResult {
     let server = start(dir.path(), 1024).await?;
     let claimed = Hash32::of(b"what I claim");
     let actual = Hash32::of(b"what I send");
-    let answer = send(
-        server.local_addr(),
-        "PUT",
-        format!("/blobs/{claimed}"),
-        b"what I send".to_vec(),
-    )
-    .await?;
+    let answer = send(server.local_addr(), "PUT", format!("/blobs/{claimed}"), b"what I send".to_vec()).await?;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     let text = answer.text();
-    assert!(
-        text.contains(&claimed.to_hex()) && text.contains(&actual.to_hex()),
-        "{text}"
-    );
+    assert!(text.contains(&claimed.to_hex()) && text.contains(&actual.to_hex()), "{text}");
     assert_eq!(stored_files(dir.path()), 0);
-    let get = send(
-        server.local_addr(),
-        "GET",
-        format!("/blobs/{claimed}"),
-        vec![],
-    )
-    .await?;
+    let get = send(server.local_addr(), "GET", format!("/blobs/{claimed}"), vec![]).await?;
     assert_eq!(get.status, StatusCode::NOT_FOUND);
     Ok(())
 }
@@ -199,11 +135,7 @@ async fn malformed_hex_is_400() -> TestResult {
         for method in ["GET", "PUT"] {
             let answer = send(server.local_addr(), method, bad, b"x".to_vec()).await?;
             assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{method} {bad}");
-            assert!(
-                answer.text().contains("malformed blob hash"),
-                "{}",
-                answer.text()
-            );
+            assert!(answer.text().contains("malformed blob hash"), "{}", answer.text());
         }
     }
     assert_eq!(stored_files(dir.path()), 0);
@@ -215,28 +147,12 @@ async fn oversize_is_413() -> TestResult {
     let dir = tempfile::tempdir()?;
     let server = start(dir.path(), 1000).await?;
     let exact = vec![7u8; 1000];
-    let put_exact = send(
-        server.local_addr(),
-        "PUT",
-        format!("/blobs/{}", Hash32::of(&exact)),
-        exact,
-    )
-    .await?;
+    let put_exact = send(server.local_addr(), "PUT", format!("/blobs/{}", Hash32::of(&exact)), exact).await?;
     assert_eq!(put_exact.status, StatusCode::CREATED);
     let over = vec![7u8; 1001];
-    let answer = send(
-        server.local_addr(),
-        "PUT",
-        format!("/blobs/{}", Hash32::of(&over)),
-        over,
-    )
-    .await?;
+    let answer = send(server.local_addr(), "PUT", format!("/blobs/{}", Hash32::of(&over)), over).await?;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(
-        answer.text().contains("at most 1000 bytes"),
-        "{}",
-        answer.text()
-    );
+    assert!(answer.text().contains("at most 1000 bytes"), "{}", answer.text());
     assert_eq!(stored_files(dir.path()), 1);
     Ok(())
 }
@@ -245,34 +161,19 @@ async fn oversize_is_413() -> TestResult {
 async fn concurrent_uploads_of_one_blob() -> TestResult {
     let dir = tempfile::tempdir()?;
     let server = start(dir.path(), 4 << 20).await?;
-    let blob: Vec<u8> = (0..(1u32 << 20))
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
-        .collect();
+    let blob: Vec<u8> = (0..(1u32 << 20)).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     let path = format!("/blobs/{}", Hash32::of(&blob));
-    let uploads: Vec<_> = (0..12)
-        .map(|_| tokio::spawn(send(server.local_addr(), "PUT", path.clone(), blob.clone())))
-        .collect();
+    let uploads: Vec<_> =
+        (0..12).map(|_| tokio::spawn(send(server.local_addr(), "PUT", path.clone(), blob.clone()))).collect();
     let mut created = 0;
     for upload in uploads {
         let answer = upload.await??;
-        assert!(
-            matches!(answer.status, StatusCode::CREATED | StatusCode::OK),
-            "{}: {}",
-            answer.status,
-            answer.text()
-        );
+        assert!(matches!(answer.status, StatusCode::CREATED | StatusCode::OK), "{}: {}", answer.status, answer.text());
         created += usize::from(answer.status == StatusCode::CREATED);
     }
     assert_eq!(created, 1, "exactly one upload creates the blob");
     assert_eq!(stored_files(dir.path()), 1);
-    assert_eq!(
-        std::fs::read_dir(dir.path().join("tmp"))?.count(),
-        0,
-        "no temporary files left"
-    );
-    assert_eq!(
-        send(server.local_addr(), "GET", &path, vec![]).await?.body,
-        blob
-    );
+    assert_eq!(std::fs::read_dir(dir.path().join("tmp"))?.count(), 0, "no temporary files left");
+    assert_eq!(send(server.local_addr(), "GET", &path, vec![]).await?.body, blob);
     Ok(())
 }

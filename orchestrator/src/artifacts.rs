@@ -49,18 +49,12 @@ impl Workspace {
             let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/tmp".into());
             home.join(".cache/compute-testnet")
         });
-        Self {
-            root,
-            chain_target: target_root.join("chain-target"),
-            light_target: target_root.join("light-target"),
-        }
+        Self { root, chain_target: target_root.join("chain-target"), light_target: target_root.join("light-target") }
     }
 
     /// The validator binary (`CR_NODE_BIN` overrides).
     pub fn node_binary(&self) -> PathBuf {
-        std::env::var_os("CR_NODE_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| self.chain_target.join("release/cr-node"))
+        std::env::var_os("CR_NODE_BIN").map(PathBuf::from).unwrap_or_else(|| self.chain_target.join("release/cr-node"))
     }
 
     /// The compute daemon binary.
@@ -70,8 +64,7 @@ impl Workspace {
 
     /// Compile both binaries; cargo makes this a quick no-op when nothing changed.
     pub async fn build_binaries(&self) -> Result<(), ArtifactError> {
-        self.cargo("the validator node", &self.root.join("chain"), &self.chain_target, "cr-node")
-            .await?;
+        self.cargo("the validator node", &self.root.join("chain"), &self.chain_target, "cr-node").await?;
         self.cargo("the compute daemon", &self.root, &self.light_target, "cr-compute").await?;
         for path in [self.node_binary(), self.compute_binary()] {
             if !path.is_file() {
@@ -81,13 +74,7 @@ impl Workspace {
         Ok(())
     }
 
-    async fn cargo(
-        &self,
-        what: &'static str,
-        dir: &Path,
-        target: &Path,
-        package: &str,
-    ) -> Result<(), ArtifactError> {
+    async fn cargo(&self, what: &'static str, dir: &Path, target: &Path, package: &str) -> Result<(), ArtifactError> {
         let args = ["build", "--release", "--locked", "-p", package];
         tracing::info!(what, dir = %dir.display(), "cargo {}", args.join(" "));
         let status = tokio::process::Command::new("cargo")
@@ -116,8 +103,7 @@ impl Workspace {
     pub async fn build_images(&self, provider: &dyn Provider) -> Result<[ImageRef; 2], ArtifactError> {
         let images = self.root.join("images");
         let node = context::scratch_rootfs(&self.node_binary(), "cr-node", true).await?;
-        let validator =
-            ImageRecipe::from_images_dir(&images, "validator", VALIDATOR_IMAGE, node)?;
+        let validator = ImageRecipe::from_images_dir(&images, "validator", VALIDATOR_IMAGE, node)?;
         let daemon = context::scratch_rootfs(&self.compute_binary(), "cr-compute", false).await?;
         let compute = ImageRecipe::from_images_dir(&images, "cr-compute", COMPUTE_IMAGE, daemon)?;
         Ok([provider.build_image(&validator).await?, provider.build_image(&compute).await?])

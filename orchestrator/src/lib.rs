@@ -1,11 +1,11 @@
 //! `testnet`: YAML topology -> validated model -> plan -> running network -> scenario -> report.
+pub mod artifacts;
+pub mod dashboard;
+pub mod load;
+pub mod network;
+pub mod plan;
+pub mod progress;
 pub mod provider;
+pub mod report;
 pub mod scenario;
 pub mod topology;
-pub mod artifacts;
-pub mod plan;
-pub mod network;
-pub mod progress;
-pub mod report;
-pub mod load;
-pub mod dashboard;

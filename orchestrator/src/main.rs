@@ -15,13 +15,13 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("testnet: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
-        },
+        }
     };
     match runtime.block_on(cli::run(args)) {
         Ok(code) => code,
         Err(report) => {
             eprintln!("{report:?}");
             ExitCode::FAILURE
-        },
+        }
     }
 }

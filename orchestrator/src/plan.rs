@@ -42,7 +42,10 @@ impl Plan {
     pub fn new(topology: &Topology) -> Result<Self, KeyError> {
         let testnet = topology.name().as_str().to_owned();
         let account = |name: &str| -> Result<Account, KeyError> {
-            Ok(Account { name: name.to_owned(), key: Sr25519Key::from_seed(&Seed::derive(&testnet, name, Purpose::Account))? })
+            Ok(Account {
+                name: name.to_owned(),
+                key: Sr25519Key::from_seed(&Seed::derive(&testnet, name, Purpose::Account))?,
+            })
         };
         let validators = topology
             .validators()
@@ -88,13 +91,35 @@ impl Plan {
             .map(|(i, (name, keys))| {
                 let mut spec = ContainerSpec::new(&self.testnet, name, "validator", VALIDATOR_IMAGE);
                 spec.cmd = [
-                    "--chain", "/data/spec.json", "--base-path", "/data", "--keystore-path", "/data/keystore",
-                    "--validator", "--name", name, "--node-key", &keys.node_key.secret_hex(),
-                    "--listen-addr", "/ip4/0.0.0.0/tcp/30333", "--rpc-port", "9944",
+                    "--chain",
+                    "/data/spec.json",
+                    "--base-path",
+                    "/data",
+                    "--keystore-path",
+                    "/data/keystore",
+                    "--validator",
+                    "--name",
+                    name,
+                    "--node-key",
+                    &keys.node_key.secret_hex(),
+                    "--listen-addr",
+                    "/ip4/0.0.0.0/tcp/30333",
+                    "--rpc-port",
+                    "9944",
                     // Validators refuse plain --rpc-external; the port is published on 127.0.0.1
                     // only and the method set stays `safe`.
-                    "--unsafe-rpc-external", "--rpc-methods", "safe", "--rpc-cors", "all", "--rpc-max-connections", "10000",
-                    "--prometheus-external", "--prometheus-port", "9615", "--no-mdns", "--no-telemetry",
+                    "--unsafe-rpc-external",
+                    "--rpc-methods",
+                    "safe",
+                    "--rpc-cors",
+                    "all",
+                    "--rpc-max-connections",
+                    "10000",
+                    "--prometheus-external",
+                    "--prometheus-port",
+                    "9615",
+                    "--no-mdns",
+                    "--no-telemetry",
                     "--allow-private-ip",
                 ]
                 .iter()
@@ -130,9 +155,9 @@ impl Plan {
 
     /// One container per compute container of the topology, running `cr-compute fleet`.
     pub fn compute_specs(&self) -> Vec<ContainerSpec> {
-        let faulty_workers = self
-            .workers()
-            .any(|(n, _)| matches!(n.behaviour(), Behaviour::WrongResult | Behaviour::Late | Behaviour::CrashAfterAccept));
+        let faulty_workers = self.workers().any(|(n, _)| {
+            matches!(n.behaviour(), Behaviour::WrongResult | Behaviour::Late | Behaviour::CrashAfterAccept)
+        });
         // Daemons talk to the first validator; scenarios stop other validators, not this one.
         let rpc = format!("ws://{}:{RPC_PORT}", self.validators.first().map(|v| v.0.as_str()).unwrap_or("validator-0"));
         self.topology
@@ -152,7 +177,10 @@ impl Plan {
                 });
                 let node_name = container.label();
                 let mut spec = ContainerSpec::new(&self.testnet, &node_name, "compute", COMPUTE_IMAGE);
-                spec.cmd = ["--log-format", "json", "fleet", "--config", "/etc/cr/fleet.json"].iter().map(|s| s.to_string()).collect();
+                spec.cmd = ["--log-format", "json", "fleet", "--config", "/etc/cr/fleet.json"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
                 spec.labels.insert("io.cr-testnet.group".into(), container.group.as_str().to_owned());
                 spec.labels.insert("io.cr-testnet.daemons".into(), container.nodes.len().to_string());
                 spec.files.push(FileEntry::bytes("/etc/cr/fleet.json", fleet.to_string().into_bytes()));
@@ -166,9 +194,10 @@ impl Plan {
 
 fn daemon_json(node: &ComputeNode, keys: &NodeKeys, faulty_workers: bool) -> serde_json::Value {
     let caps = node.capabilities();
-    let gpu = caps.gpu.as_ref().map(|g| {
-        json!({ "count": g.count.get(), "model": g.model.as_str(), "vram_mb": clamp_u32(g.vram_mb.get()) })
-    });
+    let gpu = caps
+        .gpu
+        .as_ref()
+        .map(|g| json!({ "count": g.count.get(), "model": g.model.as_str(), "vram_mb": clamp_u32(g.vram_mb.get()) }));
     json!({
         "name": node.name().as_str(),
         "account_seed": keys.account.seed().to_hex(),

@@ -50,7 +50,7 @@ impl Progress {
     pub fn step(&mut self, message: &str, total: u64) {
         self.finish_bar();
         match self.mode {
-            Mode::Quiet => {},
+            Mode::Quiet => {}
             Mode::Lines => eprintln!("[{:>6.1}s] {message}", self.elapsed()),
             Mode::Bars => {
                 let bar = if total == 0 { ProgressBar::new_spinner() } else { ProgressBar::new(total) };
@@ -65,7 +65,7 @@ impl Progress {
                 bar.set_message(message.to_owned());
                 bar.enable_steady_tick(std::time::Duration::from_millis(120));
                 self.bar = Some(bar);
-            },
+            }
         }
     }
 
@@ -77,13 +77,13 @@ impl Progress {
                 if !status.is_empty() {
                     bar.set_message(status.to_owned());
                 }
-            },
+            }
             // Plain lines only when something changed: logs stay short.
             (_, Mode::Lines) if !status.is_empty() && *self.last_status.borrow() != status => {
                 eprintln!("[{:>6.1}s]   {status}", self.elapsed());
                 *self.last_status.borrow_mut() = status.to_owned();
-            },
-            _ => {},
+            }
+            _ => {}
         }
     }
 

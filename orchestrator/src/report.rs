@@ -27,7 +27,10 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
     let failures: usize = reports.iter().map(|r| r.assertions.iter().filter(|a| !a.passed).count()).sum();
     let time: f64 = reports.iter().map(|r| r.wall_seconds).sum();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(x, "<testsuites name=\"testnet scenarios\" tests=\"{tests}\" failures=\"{failures}\" time=\"{time:.1}\">");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"testnet scenarios\" tests=\"{tests}\" failures=\"{failures}\" time=\"{time:.1}\">"
+    );
     for r in reports {
         let failed = r.assertions.iter().filter(|a| !a.passed).count();
         let _ = writeln!(
@@ -43,7 +46,12 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
                 x.push_str("/>\n");
             } else {
                 let message = format!("expected {}, got {}", a.expected, a.actual);
-                let _ = writeln!(x, ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>", escape(&message), escape(&message));
+                let _ = writeln!(
+                    x,
+                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                    escape(&message),
+                    escape(&message)
+                );
             }
         }
         if let Some(dir) = &r.logs_dir {
@@ -58,7 +66,8 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
 /// Write `report.json` and `junit.xml` into `dir`.
 pub fn write(dir: &Path, reports: &[ScenarioReport]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let json = serde_json::to_vec_pretty(&serde_json::json!({ "scenarios": reports })).map_err(std::io::Error::other)?;
+    let json =
+        serde_json::to_vec_pretty(&serde_json::json!({ "scenarios": reports })).map_err(std::io::Error::other)?;
     std::fs::write(dir.join("report.json"), json)?;
     std::fs::write(dir.join("junit.xml"), junit(reports))
 }

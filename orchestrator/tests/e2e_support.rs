@@ -38,11 +38,7 @@ pub fn write_topology(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
 
 /// `testnet <args>` to completion.
 pub fn testnet(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("running {BIN} {args:?}: {e}"))
+    Command::new(BIN).args(args).stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("running {BIN} {args:?}: {e}"))
 }
 
 /// Both output streams, for assertion messages.
@@ -62,17 +58,9 @@ pub fn up(topology: &Path) -> (Duration, String) {
     let path = topology.to_string_lossy();
     let out = testnet(&["up", "--no-build", "--timeout", "240", &path]);
     let took = started.elapsed();
-    assert!(
-        out.status.success(),
-        "testnet up {path} failed:\n{}",
-        text(&out)
-    );
+    assert!(out.status.success(), "testnet up {path} failed:\n{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let ready = stderr
-        .lines()
-        .find(|l| l.contains(" ready in "))
-        .unwrap_or_default()
-        .to_owned();
+    let ready = stderr.lines().find(|l| l.contains(" ready in ")).unwrap_or_default().to_owned();
     (took, ready)
 }
 
@@ -97,11 +85,8 @@ impl Drop for Down {
 }
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    rt.unwrap_or_else(|e| panic!("test runtime: {e}"))
-        .block_on(future)
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+    rt.unwrap_or_else(|e| panic!("test runtime: {e}")).block_on(future)
 }
 
 fn docker() -> DockerProvider {
@@ -130,24 +115,15 @@ pub fn testnets() -> Vec<String> {
 pub fn wait_for_containers(name: &str, within: Duration) {
     let started = Instant::now();
     while containers(name).is_empty() {
-        assert!(
-            started.elapsed() < within,
-            "no container of {name} appeared within {within:?}"
-        );
+        assert!(started.elapsed() < within, "no container of {name} appeared within {within:?}");
         std::thread::sleep(Duration::from_millis(200));
     }
 }
 
 /// Send a signal by name to a process (`kill -<signal> <pid>`; no libc binding needed).
 pub fn signal(pid: u32, signal: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(pid.to_string())
-        .status();
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "kill -{signal} {pid} failed"
-    );
+    let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status();
+    assert!(status.is_ok_and(|s| s.success()), "kill -{signal} {pid} failed");
 }
 
 /// Wait for a child to exit, killing it (and failing) after `within`.
@@ -156,15 +132,10 @@ pub fn wait_exit(child: &mut std::process::Child, within: Duration) -> std::proc
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return status,
-            Ok(None) if started.elapsed() < within => {
-                std::thread::sleep(Duration::from_millis(100))
-            }
+            Ok(None) if started.elapsed() < within => std::thread::sleep(Duration::from_millis(100)),
             other => {
                 let _ = child.kill();
-                panic!(
-                    "child {} did not exit within {within:?}: {other:?}",
-                    child.id()
-                );
+                panic!("child {} did not exit within {within:?}: {other:?}", child.id());
             }
         }
     }

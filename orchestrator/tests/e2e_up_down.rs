@@ -39,42 +39,24 @@ fn up_status_logs_down_leave_nothing_behind() {
     let jobs = chain["jobs"].as_object().map(|j| j.len());
     assert_eq!(jobs, Some(8), "every job state is counted: {status:#}");
     let containers = status["containers"].as_array().map_or(0, Vec::len);
-    assert_eq!(
-        containers, 6,
-        "2 validators, store, cpu-0, dense-c1, verifier-0: {status:#}"
-    );
+    assert_eq!(containers, 6, "2 validators, store, cpu-0, dense-c1, verifier-0: {status:#}");
 
     let logs = testnet(&["logs", "cpu-0", "--tail", "50", "--testnet", &name]);
     assert!(logs.status.success(), "{}", text(&logs));
     // The daemon logs JSON to stderr, and `logs` keeps the container's streams apart.
-    assert!(
-        String::from_utf8_lossy(&logs.stderr).contains("\"registered\""),
-        "{}",
-        text(&logs)
-    );
+    assert!(String::from_utf8_lossy(&logs.stderr).contains("\"registered\""), "{}", text(&logs));
     let dense = testnet(&["logs", "dense-1", "--testnet", &name]);
     let lines = String::from_utf8_lossy(&dense.stderr).into_owned();
     assert!(lines.contains("\"node\":\"dense-1\""), "{}", text(&dense));
     assert!(!lines.contains("\"node\":\"dense-0\""), "{}", text(&dense));
     let unknown = testnet(&["logs", "cpu-7", "--testnet", &name]);
     assert!(!unknown.status.success());
-    assert!(
-        String::from_utf8_lossy(&unknown.stderr).contains("verifier-0"),
-        "{}",
-        text(&unknown)
-    );
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("verifier-0"), "{}", text(&unknown));
 
     let down = testnet(&["down", &name]);
     assert!(down.status.success(), "{}", text(&down));
-    eprintln!(
-        "down {name}: {}",
-        String::from_utf8_lossy(&down.stdout).trim()
-    );
-    assert_eq!(
-        labelled(&name),
-        (0, 0, 0),
-        "containers, networks, volumes left"
-    );
+    eprintln!("down {name}: {}", String::from_utf8_lossy(&down.stdout).trim());
+    assert_eq!(labelled(&name), (0, 0, 0), "containers, networks, volumes left");
     assert!(containers_of(&name).is_empty());
     assert!(!testnets().contains(&name));
 }
@@ -116,12 +98,7 @@ fn ctrl_c_during_up_removes_everything() {
     signal(child.id(), "INT");
     let exit = wait_exit(&mut child, Duration::from_secs(90));
     assert_eq!(exit.code(), Some(130), "{}", up_output(dir.path()));
-    assert_eq!(
-        labelled(&name),
-        (0, 0, 0),
-        "after Ctrl-C:\n{}",
-        up_output(dir.path())
-    );
+    assert_eq!(labelled(&name), (0, 0, 0), "after Ctrl-C:\n{}", up_output(dir.path()));
 }
 
 #[test]
@@ -138,10 +115,7 @@ fn down_cleans_up_after_a_killed_up() {
     // user runs `down` a moment later, so does this test.
     std::thread::sleep(Duration::from_secs(2));
     let (left, networks, _) = labelled(&name);
-    assert!(
-        left >= 1 && networks == 1,
-        "a killed up leaves its objects: {left} containers, {networks} networks"
-    );
+    assert!(left >= 1 && networks == 1, "a killed up leaves its objects: {left} containers, {networks} networks");
     let down = testnet(&["down", &name]);
     assert!(down.status.success(), "{}", text(&down));
     assert_eq!(labelled(&name), (0, 0, 0));
@@ -161,12 +135,7 @@ fn two_testnets_side_by_side() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     for name in [&a, &b] {
-        assert!(
-            listed["running"]
-                .as_array()
-                .is_some_and(|r| r.iter().any(|n| n == name.as_str())),
-            "{listed}"
-        );
+        assert!(listed["running"].as_array().is_some_and(|r| r.iter().any(|n| n == name.as_str())), "{listed}");
     }
 
     let down = testnet(&["down", &a]);
@@ -174,11 +143,6 @@ fn two_testnets_side_by_side() {
     assert_eq!(labelled(&a), (0, 0, 0));
     let (code, status) = status(&b);
     assert_eq!(code, Some(0), "{status:#}");
-    assert!(
-        status["chain"]["finalized"].as_u64() >= Some(1),
-        "{status:#}"
-    );
-    assert!(containers(&b)
-        .iter()
-        .all(|c| c.status == testnet::provider::ContainerStatus::Running));
+    assert!(status["chain"]["finalized"].as_u64() >= Some(1), "{status:#}");
+    assert!(containers(&b).iter().all(|c| c.status == testnet::provider::ContainerStatus::Running));
 }

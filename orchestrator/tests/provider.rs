@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use support::*;
 use testnet::provider::{
-    create_many, start_many, ContainerSpec, ContainerStatus, FileEntry, LogSource, PortPublish,
-    Provider, DEFAULT_PARALLELISM, LABEL_KIND,
+    create_many, start_many, ContainerSpec, ContainerStatus, FileEntry, LogSource, PortPublish, Provider,
+    DEFAULT_PARALLELISM, LABEL_KIND,
 };
 
 /// A probe script: fetch `web` by DNS name every 0.3 s and say whether it answered.
@@ -26,27 +26,16 @@ async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
     let _guard = TestnetGuard(testnet.clone());
     let image = busybox_image(&p).await;
 
-    let net = p
-        .ensure_network(&testnet)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let again = p
-        .ensure_network(&testnet)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let net = p.ensure_network(&testnet).await.unwrap_or_else(|e| panic!("{e}"));
+    let again = p.ensure_network(&testnet).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(net, again, "ensure_network is idempotent");
     assert_eq!(net.name, format!("crt-{testnet}"));
 
     let token = format!("token-{}", std::process::id());
     let mut web = ContainerSpec::new(&testnet, "web", "store", &image);
-    web.cmd = ["httpd", "-f", "-p", "8080", "-h", "/www"]
-        .map(String::from)
-        .to_vec();
+    web.cmd = ["httpd", "-f", "-p", "8080", "-h", "/www"].map(String::from).to_vec();
     web.network = Some(net.clone());
-    web.publish = vec![PortPublish {
-        container_port: 8080,
-        host_port: 0,
-    }];
+    web.publish = vec![PortPublish { container_port: 8080, host_port: 0 }];
     web.files = vec![FileEntry::bytes("/www/index.html", token.clone())];
     web.memory_limit = Some(64 << 20);
 
@@ -55,15 +44,8 @@ async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
     probe.network = Some(net.clone());
 
     let mut reader = ContainerSpec::new(&testnet, "reader", "validator", &image);
-    reader.cmd = vec![
-        "sh".into(),
-        "-c".into(),
-        "cat /etc/crt/hello.txt; echo to-stderr >&2".into(),
-    ];
-    reader.files = vec![FileEntry::bytes(
-        "etc/crt/hello.txt",
-        "hello from the host\nsecond line\n",
-    )];
+    reader.cmd = vec!["sh".into(), "-c".into(), "cat /etc/crt/hello.txt; echo to-stderr >&2".into()];
+    reader.files = vec![FileEntry::bytes("etc/crt/hello.txt", "hello from the host\nsecond line\n")];
     reader.env = vec![("RUST_LOG".into(), "info".into())];
 
     let specs = vec![web, probe, reader];
@@ -80,46 +62,21 @@ async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
 
     // Labels are what `list` finds them by.
     let listed = p.list(&testnet).await.unwrap_or_else(|e| panic!("{e}"));
-    let kinds: Vec<_> = listed
-        .iter()
-        .map(|c| (c.node.as_str(), c.kind.as_str()))
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            ("probe", "compute"),
-            ("reader", "validator"),
-            ("web", "store")
-        ]
-    );
-    assert!(p
-        .list_testnets()
-        .await
-        .unwrap_or_default()
-        .contains(&testnet));
+    let kinds: Vec<_> = listed.iter().map(|c| (c.node.as_str(), c.kind.as_str())).collect();
+    assert_eq!(kinds, [("probe", "compute"), ("reader", "validator"), ("web", "store")]);
+    assert!(p.list_testnets().await.unwrap_or_default().contains(&testnet));
 
     // A file uploaded before start comes back through the container's output, both streams.
     assert_eq!(wait_exit(&p, &reader).await, 0);
     let lines: Vec<_> = futures::StreamExt::collect::<Vec<_>>(p.logs(&reader, false, None)).await;
-    let lines: Vec<_> = lines
-        .into_iter()
-        .map(|l| l.unwrap_or_else(|e| panic!("{e}")))
-        .collect();
+    let lines: Vec<_> = lines.into_iter().map(|l| l.unwrap_or_else(|e| panic!("{e}"))).collect();
     let text: Vec<_> = lines.iter().map(|l| l.text.as_str()).collect();
     assert_eq!(text, ["hello from the host", "second line", "to-stderr"]);
     assert_eq!(lines[2].source, LogSource::Stderr);
     let saved = std::env::temp_dir().join(format!("{testnet}/reader.log"));
-    assert_eq!(
-        p.save_logs(&reader, &saved)
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-        3
-    );
+    assert_eq!(p.save_logs(&reader, &saved).await.unwrap_or_else(|e| panic!("{e}")), 3);
     let file = std::fs::read_to_string(&saved).unwrap_or_default();
-    assert!(
-        file.contains("second line") && file.contains("to-stderr"),
-        "{file}"
-    );
+    assert!(file.contains("second line") && file.contains("to-stderr"), "{file}");
     let tail = futures::StreamExt::collect::<Vec<_>>(p.logs(&reader, false, Some(1))).await;
     assert_eq!(tail.len(), 1);
 
@@ -135,47 +92,25 @@ async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
     // The probe reaches `web` by its DNS name on the testnet network.
     let mut follow = p.logs(&probe, true, Some(0));
     let budget = Duration::from_secs(20);
-    wait_line(&mut follow, budget, "probe success", |l| {
-        l == format!("OK {token}")
-    })
-    .await;
+    wait_line(&mut follow, budget, "probe success", |l| l == format!("OK {token}")).await;
 
     let use_ = p.stats(&web).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        use_.memory_bytes > 0 && use_.memory_usage_bytes >= use_.memory_bytes,
-        "{use_:?}"
-    );
+    assert!(use_.memory_bytes > 0 && use_.memory_usage_bytes >= use_.memory_bytes, "{use_:?}");
     assert_eq!(use_.memory_limit_bytes, 64 << 20);
     assert!(use_.cpu_percent >= 0.0);
 
     // Paused: still on the network, never answers.
     p.pause(&web).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        p.inspect(&web).await.map(|s| s.status).ok(),
-        Some(ContainerStatus::Paused)
-    );
+    assert_eq!(p.inspect(&web).await.map(|s| s.status).ok(), Some(ContainerStatus::Paused));
     wait_line(&mut follow, budget, "failure while paused", |l| l == "FAIL").await;
     p.unpause(&web).await.unwrap_or_else(|e| panic!("{e}"));
-    wait_line(&mut follow, budget, "success after unpause", |l| {
-        l.starts_with("OK")
-    })
-    .await;
+    wait_line(&mut follow, budget, "success after unpause", |l| l.starts_with("OK")).await;
 
     // Disconnected: the name no longer resolves; reconnected: it does again.
-    p.disconnect_network(&web, &net)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    wait_line(&mut follow, budget, "failure while disconnected", |l| {
-        l == "FAIL"
-    })
-    .await;
-    p.connect_network(&web, &net)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    wait_line(&mut follow, budget, "success after reconnect", |l| {
-        l.starts_with("OK")
-    })
-    .await;
+    p.disconnect_network(&web, &net).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_line(&mut follow, budget, "failure while disconnected", |l| l == "FAIL").await;
+    p.connect_network(&web, &net).await.unwrap_or_else(|e| panic!("{e}"));
+    wait_line(&mut follow, budget, "success after reconnect", |l| l.starts_with("OK")).await;
     drop(follow);
 
     let report = p.teardown(&testnet).await.unwrap_or_else(|e| panic!("{e}"));
@@ -183,11 +118,7 @@ async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
     assert_eq!(report.containers.len(), 3);
     assert_eq!(report.networks, std::slice::from_ref(&net.name));
     assert_eq!(labelled_objects(&p, &testnet).await, (0, 0, 0));
-    assert!(!p
-        .list_testnets()
-        .await
-        .unwrap_or_default()
-        .contains(&testnet));
+    assert!(!p.list_testnets().await.unwrap_or_default().contains(&testnet));
     let _ = std::fs::remove_dir_all(std::env::temp_dir().join(&testnet));
 }
 
@@ -200,26 +131,17 @@ async fn provider_testnets_coexist_and_teardown_is_scoped() {
     let _guards = (TestnetGuard(a.clone()), TestnetGuard(b.clone()));
 
     for testnet in [&a, &b] {
-        let net = p
-            .ensure_network(testnet)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let net = p.ensure_network(testnet).await.unwrap_or_else(|e| panic!("{e}"));
         // The same node name in both testnets: names and aliases are scoped.
         let mut spec = ContainerSpec::new(testnet, "node-0", "compute", &image);
         spec.cmd = vec!["sleep".into(), "300".into()];
         spec.network = Some(net);
-        let c = p
-            .create_container(&spec)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let c = p.create_container(&spec).await.unwrap_or_else(|e| panic!("{e}"));
         p.start(&c).await.unwrap_or_else(|e| panic!("{e}"));
         labelled_volume(&p, testnet).await;
     }
     let testnets = p.list_testnets().await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        testnets.contains(&a) && testnets.contains(&b),
-        "{testnets:?}"
-    );
+    assert!(testnets.contains(&a) && testnets.contains(&b), "{testnets:?}");
     assert_eq!(labelled_objects(&p, &a).await, (1, 1, 1));
 
     let report = p.teardown(&a).await.unwrap_or_else(|e| panic!("{e}"));

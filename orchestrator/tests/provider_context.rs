@@ -14,26 +14,17 @@ fn entries(tar: &[u8]) -> Vec<(String, u32, Vec<u8>)> {
     let mut out = Vec::new();
     for entry in archive.entries().unwrap_or_else(|e| panic!("{e}")) {
         let mut entry = entry.unwrap_or_else(|e| panic!("{e}"));
-        let path = entry
-            .path()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+        let path = entry.path().map(|p| p.display().to_string()).unwrap_or_default();
         let mode = entry.header().mode().unwrap_or_default();
         let mut data = Vec::new();
-        entry
-            .read_to_end(&mut data)
-            .unwrap_or_else(|e| panic!("{e}"));
+        entry.read_to_end(&mut data).unwrap_or_else(|e| panic!("{e}"));
         out.push((path, mode, data));
     }
     out
 }
 
 fn recipe(context: Vec<FileEntry>) -> ImageRecipe {
-    ImageRecipe {
-        tag: "t:local".into(),
-        dockerfile: "FROM scratch\nCOPY rootfs/ /\n".into(),
-        context,
-    }
+    ImageRecipe { tag: "t:local".into(), dockerfile: "FROM scratch\nCOPY rootfs/ /\n".into(), context }
 }
 
 #[test]
@@ -69,60 +60,26 @@ fn provider_context_hash_follows_content_not_order() {
     let hash = |c: Vec<FileEntry>| build_context(&recipe(c)).map(|c| c.content_hash).ok();
     let base = hash(vec![a.clone(), b.clone()]);
     assert!(base.as_ref().is_some_and(|h| h.len() == 64));
-    assert_eq!(
-        base,
-        hash(vec![b.clone(), a.clone()]),
-        "order does not matter"
-    );
-    assert_ne!(
-        base,
-        hash(vec![a.clone(), FileEntry::bytes("b", "3")]),
-        "content does"
-    );
-    assert_ne!(
-        base,
-        hash(vec![a.clone(), b.clone().with_mode(0o600)]),
-        "mode does"
-    );
-    assert_ne!(
-        base,
-        hash(vec![a.clone(), FileEntry::bytes("c", "2")]),
-        "path does"
-    );
+    assert_eq!(base, hash(vec![b.clone(), a.clone()]), "order does not matter");
+    assert_ne!(base, hash(vec![a.clone(), FileEntry::bytes("b", "3")]), "content does");
+    assert_ne!(base, hash(vec![a.clone(), b.clone().with_mode(0o600)]), "mode does");
+    assert_ne!(base, hash(vec![a.clone(), FileEntry::bytes("c", "2")]), "path does");
     let mut other = recipe(vec![a, b]);
     other.dockerfile.push_str("ENV X=1\n");
-    assert_ne!(
-        base,
-        build_context(&other).map(|c| c.content_hash).ok(),
-        "Dockerfile does"
-    );
+    assert_ne!(base, build_context(&other).map(|c| c.content_hash).ok(), "Dockerfile does");
 }
 
 #[test]
 fn provider_context_refuses_bad_paths_and_duplicates() {
-    let invalid =
-        |e: Result<Vec<u8>, ProviderError>| matches!(e, Err(ProviderError::Invalid { .. }));
-    assert!(invalid(upload_tar(&[FileEntry::bytes(
-        "../etc/passwd",
-        "x"
-    )])));
+    let invalid = |e: Result<Vec<u8>, ProviderError>| matches!(e, Err(ProviderError::Invalid { .. }));
+    assert!(invalid(upload_tar(&[FileEntry::bytes("../etc/passwd", "x")])));
     assert!(invalid(upload_tar(&[FileEntry::bytes("/", "x")])));
-    assert!(invalid(upload_tar(&[
-        FileEntry::bytes("a", "1"),
-        FileEntry::bytes("/a", "2")
-    ])));
+    assert!(invalid(upload_tar(&[FileEntry::bytes("a", "1"), FileEntry::bytes("/a", "2")])));
     let clash = build_context(&recipe(vec![FileEntry::bytes("Dockerfile", "x")]));
-    assert!(clash
-        .err()
-        .is_some_and(|e| e.to_string().contains("`Dockerfile`")));
-    assert_eq!(
-        normalize_path("/etc//cr/./spec.json").ok().as_deref(),
-        Some("etc/cr/spec.json")
-    );
+    assert!(clash.err().is_some_and(|e| e.to_string().contains("`Dockerfile`")));
+    assert_eq!(normalize_path("/etc//cr/./spec.json").ok().as_deref(), Some("etc/cr/spec.json"));
     let missing = upload_tar(&[FileEntry::host("x", "/nonexistent/file")]);
-    assert!(missing
-        .err()
-        .is_some_and(|e| e.to_string().contains("/nonexistent/file")));
+    assert!(missing.err().is_some_and(|e| e.to_string().contains("/nonexistent/file")));
 }
 
 #[test]
@@ -145,53 +102,34 @@ fn provider_ldd_output_parsed() {
             "/lib64/ld-linux-x86-64.so.2",
         ]
     );
-    let missing = parse_ldd("\tlibfoo.so.1 => not found\n")
-        .err()
-        .unwrap_or_default();
+    let missing = parse_ldd("\tlibfoo.so.1 => not found\n").err().unwrap_or_default();
     assert!(missing.contains("libfoo.so.1"), "{missing}");
     assert_eq!(parse_ldd("\tstatically linked\n"), Ok(Vec::new()));
 }
 
 #[tokio::test]
 async fn provider_ldd_on_real_binaries() {
-    let ls = shared_libraries(Path::new("/bin/ls"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let ls = shared_libraries(Path::new("/bin/ls")).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(ls.iter().any(|p| p.ends_with("libc.so.6")), "{ls:?}");
-    assert!(
-        ls.iter().any(|p| p.to_string_lossy().contains("ld-linux")),
-        "{ls:?}"
-    );
+    assert!(ls.iter().any(|p| p.to_string_lossy().contains("ld-linux")), "{ls:?}");
     if Path::new("/bin/busybox").exists() {
         let none = shared_libraries(Path::new("/bin/busybox")).await;
-        assert_eq!(
-            none.ok(),
-            Some(Vec::<PathBuf>::new()),
-            "busybox-static is static"
-        );
+        assert_eq!(none.ok(), Some(Vec::<PathBuf>::new()), "busybox-static is static");
     }
     let absent = shared_libraries(Path::new("/nonexistent/cr-node")).await;
     assert!(matches!(absent, Err(ProviderError::Io { .. })));
 
-    let rootfs = scratch_rootfs(Path::new("/bin/ls"), "cr-node", true)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let rootfs = scratch_rootfs(Path::new("/bin/ls"), "cr-node", true).await.unwrap_or_else(|e| panic!("{e}"));
     let paths: Vec<_> = rootfs.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths[0], "rootfs/usr/local/bin/cr-node");
     assert!(paths.contains(&"rootfs/etc/ssl/certs/ca-certificates.crt"));
-    assert!(
-        paths.contains(&"rootfs/lib64/ld-linux-x86-64.so.2"),
-        "{paths:?}"
-    );
+    assert!(paths.contains(&"rootfs/lib64/ld-linux-x86-64.so.2"), "{paths:?}");
     assert!(paths.contains(&"rootfs/tmp"));
 }
 
 #[test]
 fn container_names_separate_testnet_and_node_unambiguously() {
-    assert_eq!(
-        container_name("demo", "validator-0"),
-        "crt_demo_validator-0"
-    );
+    assert_eq!(container_name("demo", "validator-0"), "crt_demo_validator-0");
     assert_eq!(network_name("demo"), "crt-demo");
     // With `-` as separator both would be `crt-a-b-c`.
     assert_ne!(container_name("a-b", "c"), container_name("a", "b-c"));

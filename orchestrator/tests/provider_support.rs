@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use testnet::provider::{
-    ContainerRef, ContainerState, ContainerStatus, DockerProvider, FileEntry, ImageRecipe,
-    LogStream, Provider, LABEL_TESTNET,
+    ContainerRef, ContainerState, ContainerStatus, DockerProvider, FileEntry, ImageRecipe, LogStream, Provider,
+    LABEL_TESTNET,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -40,10 +40,7 @@ impl Drop for TestnetGuard {
         let name = self.0.clone();
         // Drop cannot be async, and this may run inside a runtime: use a thread of its own.
         let report = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let p = DockerProvider::connect().await.ok()?;
                 p.teardown(&name).await.ok()
@@ -52,10 +49,7 @@ impl Drop for TestnetGuard {
         .join();
         if let Ok(Some(report)) = report {
             for left in report.leftovers {
-                eprintln!(
-                    "teardown left {}: {} ({})",
-                    left.name, left.error, left.command
-                );
+                eprintln!("teardown left {}: {} ({})", left.name, left.error, left.command);
             }
         }
     }
@@ -68,19 +62,11 @@ impl Drop for ImageGuard {
     fn drop(&mut self) {
         let tag = self.0.clone();
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
                 let p = DockerProvider::connect().await.ok()?;
-                let options = bollard::query_parameters::RemoveImageOptionsBuilder::default()
-                    .force(true)
-                    .build();
-                p.client()
-                    .remove_image(&tag, Some(options), None)
-                    .await
-                    .ok()
+                let options = bollard::query_parameters::RemoveImageOptionsBuilder::default().force(true).build();
+                p.client().remove_image(&tag, Some(options), None).await.ok()
             })
         })
         .join();
@@ -97,10 +83,7 @@ pub async fn busybox_image(p: &DockerProvider) -> String {
 }
 
 async fn build_busybox(p: &DockerProvider) -> String {
-    assert!(
-        Path::new(BUSYBOX).exists(),
-        "{BUSYBOX} is missing: run `apt-get install -y busybox-static`"
-    );
+    assert!(Path::new(BUSYBOX).exists(), "{BUSYBOX} is missing: run `apt-get install -y busybox-static`");
     let recipe = ImageRecipe {
         tag: BUSYBOX_TAG.to_owned(),
         dockerfile: "FROM scratch\n\
@@ -125,38 +108,23 @@ pub async fn wait_state(
 ) -> ContainerState {
     let start = Instant::now();
     loop {
-        let now = p
-            .inspect(c)
-            .await
-            .unwrap_or_else(|e| panic!("inspect: {e}"));
+        let now = p.inspect(c).await.unwrap_or_else(|e| panic!("inspect: {e}"));
         if state(&now) {
             return now;
         }
-        assert!(
-            start.elapsed() < timeout,
-            "{}: state not reached: {now:?}",
-            c.name
-        );
+        assert!(start.elapsed() < timeout, "{}: state not reached: {now:?}", c.name);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// Wait for the container to exit; returns its exit code.
 pub async fn wait_exit(p: &dyn Provider, c: &ContainerRef) -> i64 {
-    let state = wait_state(p, c, Duration::from_secs(20), |s| {
-        s.status == ContainerStatus::Exited
-    })
-    .await;
+    let state = wait_state(p, c, Duration::from_secs(20), |s| s.status == ContainerStatus::Exited).await;
     state.exit_code.unwrap_or(-1)
 }
 
 /// Read a followed log until a line satisfies `pred`; fail after `timeout`.
-pub async fn wait_line(
-    logs: &mut LogStream,
-    timeout: Duration,
-    what: &str,
-    pred: impl Fn(&str) -> bool,
-) -> String {
+pub async fn wait_line(logs: &mut LogStream, timeout: Duration, what: &str, pred: impl Fn(&str) -> bool) -> String {
     let found = tokio::time::timeout(timeout, async {
         while let Some(line) = logs.next().await {
             let line = line.unwrap_or_else(|e| panic!("log stream: {e}"));
@@ -190,10 +158,7 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str, timeout: Duration)
         if let Ok(Some(response)) = attempt {
             return response;
         }
-        assert!(
-            start.elapsed() < timeout,
-            "no HTTP answer from {addr}{path}"
-        );
+        assert!(start.elapsed() < timeout, "no HTTP answer from {addr}{path}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -204,27 +169,16 @@ pub async fn labelled_objects(p: &DockerProvider, testnet: &str) -> (usize, usiz
     let docker = p.client();
     let containers = docker
         .list_containers(Some(
-            bollard::query_parameters::ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&filter)
-                .build(),
+            bollard::query_parameters::ListContainersOptionsBuilder::default().all(true).filters(&filter).build(),
         ))
         .await
         .map_or(usize::MAX, |c| c.len());
     let networks = docker
-        .list_networks(Some(
-            bollard::query_parameters::ListNetworksOptionsBuilder::default()
-                .filters(&filter)
-                .build(),
-        ))
+        .list_networks(Some(bollard::query_parameters::ListNetworksOptionsBuilder::default().filters(&filter).build()))
         .await
         .map_or(usize::MAX, |n| n.len());
     let volumes = docker
-        .list_volumes(Some(
-            bollard::query_parameters::ListVolumesOptionsBuilder::default()
-                .filters(&filter)
-                .build(),
-        ))
+        .list_volumes(Some(bollard::query_parameters::ListVolumesOptionsBuilder::default().filters(&filter).build()))
         .await
         .map_or(usize::MAX, |v| v.volumes.unwrap_or_default().len());
     (containers, networks, volumes)
@@ -236,10 +190,7 @@ pub async fn labelled_volume(p: &DockerProvider, testnet: &str) -> String {
     let name = format!("crt_{testnet}_vol");
     let request = bollard::models::VolumeCreateRequest {
         name: Some(name.clone()),
-        labels: Some(HashMap::from([(
-            LABEL_TESTNET.to_owned(),
-            testnet.to_owned(),
-        )])),
+        labels: Some(HashMap::from([(LABEL_TESTNET.to_owned(), testnet.to_owned())])),
         ..Default::default()
     };
     if let Err(e) = p.client().create_volume(request).await {

@@ -21,16 +21,17 @@ mod scenario_model {
              description, topology, timeout_blocks, jobs, faults, expect",
         );
         let kind = one(
-            &format!(
-                "{HEAD}jobs:\n  - {{name: a, workload: matmul, size: 8, budget: 1, colour: 1}}\n"
-            ),
+            &format!("{HEAD}jobs:\n  - {{name: a, workload: matmul, size: 8, budget: 1, colour: 1}}\n"),
             "s.yaml:4:53: jobs[0].colour: unknown field `colour`; remove `colour` or use one of: \
              name, workload, size, seed, budget, count, at_block, spacing_blocks, requester, \
              requirements, accept_within, execute_within, cancel_after_blocks, expect_unmatched",
         );
         assert!(matches!(kind, ProblemKind::UnknownField { field, .. } if field == "colour"));
         for (place, text) in [
-            ("jobs[0].requirements.gpu.make", "jobs:\n  - {name: a, workload: matmul, size: 8, budget: 1, requirements: {gpu: {make: x}}}\n"),
+            (
+                "jobs[0].requirements.gpu.make",
+                "jobs:\n  - {name: a, workload: matmul, size: 8, budget: 1, requirements: {gpu: {make: x}}}\n",
+            ),
             ("faults[0].when", "faults:\n  - {action: kill, node: cpu-0, when: 1}\n"),
             ("expect.jobs[0].result", "expect:\n  jobs:\n    - {job: a, outcome: completed, result: ok}\n"),
             ("expect.finality", "expect:\n  finality: 3\n"),
@@ -79,8 +80,7 @@ mod scenario_model {
     #[test]
     fn an_unreadable_topology_is_named_by_its_resolved_path() {
         let dir = fixtures();
-        let err =
-            Scenario::parse("s.yaml", "name: s\ntopology: missing.yaml\n", dir.path()).unwrap_err();
+        let err = Scenario::parse("s.yaml", "name: s\ntopology: missing.yaml\n", dir.path()).unwrap_err();
         let resolved = dir.path().join("missing.yaml").display().to_string();
         assert_eq!(
             err.to_string(),
@@ -101,8 +101,7 @@ mod scenario_model {
     #[test]
     fn problems_in_the_topology_are_surfaced_with_their_own_place_and_fix() {
         let dir = fixtures();
-        let err =
-            Scenario::parse("s.yaml", "name: s\ntopology: broken.yaml\n", dir.path()).unwrap_err();
+        let err = Scenario::parse("s.yaml", "name: s\ntopology: broken.yaml\n", dir.path()).unwrap_err();
         let topo = dir.path().join("broken.yaml").display().to_string();
         let got: Vec<_> = err.problems().iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -136,7 +135,9 @@ mod scenario_model {
         assert_eq!(
             got,
             [
-                format!("s.yaml:5:12: jobs[1].name: the job name \"a-1\" is already used by jobs[0] (copy a-1); {rule}"),
+                format!(
+                    "s.yaml:5:12: jobs[1].name: the job name \"a-1\" is already used by jobs[0] (copy a-1); {rule}"
+                ),
                 format!("s.yaml:6:12: jobs[2].name: the job name \"a\" is already used by jobs[0]; {rule}"),
             ]
         );
@@ -167,13 +168,7 @@ mod scenario_model {
         let kinds: Vec<_> = got.iter().map(|p| p.kind().clone()).collect();
         assert_eq!(
             kinds[2],
-            ProblemKind::BadSize {
-                error: SpecError::SizeTooLarge {
-                    workload: Workload::Matmul,
-                    size: 513,
-                    max: 512
-                }
-            }
+            ProblemKind::BadSize { error: SpecError::SizeTooLarge { workload: Workload::Matmul, size: 513, max: 512 } }
         );
         assert_eq!(kinds[3], ProblemKind::ZeroBudget);
         assert_eq!(kinds[4], ProblemKind::ZeroCount);
@@ -193,10 +188,7 @@ mod scenario_model {
              not less than its 1000-token endowment, which must also pay fees; lower the budgets \
              or counts of its jobs, or raise chain.endowment in the topology above 1000",
         );
-        assert!(matches!(
-            kind,
-            ProblemKind::BudgetExceedsEndowment { total: 1000, .. }
-        ));
+        assert!(matches!(kind, ProblemKind::BudgetExceedsEndowment { total: 1000, .. }));
     }
 
     #[test]
@@ -207,9 +199,9 @@ mod scenario_model {
         assert!(
             all.iter().any(|p| {
                 p.to_string().starts_with(
-            "s.yaml:4:60: jobs[0].count: 4000000000 job copies in all are more than the 10000 a \
-             scenario supports; lower jobs[0].count"
-        )
+                    "s.yaml:4:60: jobs[0].count: 4000000000 job copies in all are more than the 10000 a \
+             scenario supports; lower jobs[0].count",
+                )
             }),
             "{all:#?}"
         );

@@ -62,25 +62,12 @@ mod scenario_model_expect {
         let needed = Outcome::Refunded;
         assert_eq!(
             kind,
-            ProblemKind::DisputeOutcome {
-                dispute: Dispute::NodeWrong,
-                outcome: Outcome::Completed,
-                needed
-            }
+            ProblemKind::DisputeOutcome { dispute: Dispute::NodeWrong, outcome: Outcome::Completed, needed }
         );
         let all = problems(&expecting("outcome: refunded, dispute: challenger-wrong"));
         assert_eq!(all[0].to_string(), "s.yaml:7:44: expect.jobs[0].dispute: a challenger-wrong dispute ends with the job completed, not refunded; expect outcome: completed with this dispute, or change expect.jobs[0].dispute");
         let all = problems(&expecting("outcome: expired, dispute: no-quorum"));
-        assert!(
-            matches!(
-                all[0].kind(),
-                ProblemKind::DisputeOutcome {
-                    needed: Outcome::Completed,
-                    ..
-                }
-            ),
-            "{all:?}"
-        );
+        assert!(matches!(all[0].kind(), ProblemKind::DisputeOutcome { needed: Outcome::Completed, .. }), "{all:?}");
         one(
             &expecting("outcome: expired, node_group: cpu"),
             "s.yaml:7:46: expect.jobs[0].node_group: a job that ends expired pays no node and slashes none; remove expect.jobs[0].node_group",
@@ -130,12 +117,7 @@ mod scenario_model_expect {
             "name: s\ntopology: plain.yaml\njobs:\n  - {name: a, workload: matmul, size: 8, budget: 1}\nexpect:\n  jobs:\n    - {job: a, outcome: refunded, dispute: node-wrong}\n",
             "s.yaml:7:44: expect.jobs[0].dispute: nobody would challenge: the topology has no online verifier; add a verifier group to the topology, or expect dispute: none",
         );
-        assert_eq!(
-            kind,
-            ProblemKind::NoChallenger {
-                dispute: Dispute::NodeWrong
-            }
-        );
+        assert_eq!(kind, ProblemKind::NoChallenger { dispute: Dispute::NodeWrong });
         one(
             &expecting("outcome: completed, dispute: challenger-wrong"),
             "s.yaml:7:45: expect.jobs[0].dispute: nobody would challenge an honest result: the topology has no online verifier with behaviour wrong-result; add a verifier group with behaviour: wrong-result to the topology (such a verifier challenges honest results)",
@@ -175,16 +157,7 @@ mod scenario_model_expect {
     fn every_problem_is_reported_at_once_in_file_order() {
         let all = problems("name: S\ntopology: t.yaml\njobs:\n  - {name: a, workload: sort, size: 1, budget: 0}\nfaults:\n  - {action: kill, node: nobody, at_block: 1}\nexpect:\n  jobs:\n    - {job: zz, outcome: completed}\n");
         let codes: Vec<_> = all.iter().map(|p| p.kind().code()).collect();
-        assert_eq!(
-            codes,
-            [
-                "invalid-name",
-                "unknown-workload",
-                "zero-budget",
-                "unknown-node",
-                "unknown-job"
-            ]
-        );
+        assert_eq!(codes, ["invalid-name", "unknown-workload", "zero-budget", "unknown-node", "unknown-job"]);
         let lines: Vec<_> = all.iter().map(|p| p.position().unwrap().line).collect();
         assert_eq!(lines, [1, 4, 4, 6, 9]);
     }

@@ -7,8 +7,7 @@ mod scenario_model_files {
     use std::path::{Path, PathBuf};
 
     use testnet::scenario::model::{
-        Dispute, FaultAction, FaultNode, Outcome, ProblemKind, RefundReason, Scenario,
-        ScenarioError, Stage, Trigger,
+        Dispute, FaultAction, FaultNode, Outcome, ProblemKind, RefundReason, Scenario, ScenarioError, Stage, Trigger,
     };
     use testnet::topology::Name;
 
@@ -68,10 +67,7 @@ mod scenario_model_files {
         assert!(s.jobs().iter().all(|j| j.requirements().gpu_count() == 0));
         assert_eq!(s.expectations().finality_advances(), 5);
         let e = s.expectations().job(&name("chain")).unwrap();
-        assert_eq!(
-            (e.outcome(), e.dispute(), e.timeouts()),
-            (Outcome::Completed, Some(Dispute::None), Some(0))
-        );
+        assert_eq!((e.outcome(), e.dispute(), e.timeouts()), (Outcome::Completed, Some(Dispute::None), Some(0)));
     }
 
     #[test]
@@ -107,15 +103,9 @@ mod scenario_model_files {
         let start = &s.faults()[1];
         assert_eq!(start.action(), FaultAction::Start);
         assert_eq!(start.node(), &FaultNode::Compute(name("backup-0")));
-        let after = Trigger::After {
-            job: name("retry"),
-            stage: Stage::Accepted,
-        };
+        let after = Trigger::After { job: name("retry"), stage: Stage::Accepted };
         assert_eq!(start.trigger(), &after);
-        assert_eq!(
-            s.expectations().job(&name("retry")).unwrap().timeouts(),
-            Some(1)
-        );
+        assert_eq!(s.expectations().job(&name("retry")).unwrap().timeouts(), Some(1));
 
         let s = shipped("validator-loss.yaml");
         assert_eq!(s.topology().validators().len(), 4);
@@ -139,20 +129,14 @@ mod scenario_model_files {
         assert_eq!(s.timeout_blocks().get(), 200);
         assert_eq!(s.topology_path(), dir.path().join("t.yaml"));
         let a = &s.jobs()[0];
-        assert_eq!(
-            (a.name().as_str(), a.group().as_str(), a.copy()),
-            ("a", "a", 0)
-        );
+        assert_eq!((a.name().as_str(), a.group().as_str(), a.copy()), ("a", "a", 0));
         assert_eq!((a.spec().size(), a.spec().seed()), (10, 0));
         assert_eq!((a.budget().0, a.arrival_block()), (5, 0));
         assert_eq!(a.requester().as_str(), "requester");
         let r = a.requirements();
         assert_eq!((r.cpu_cores(), r.memory_mb(), r.gpu_count()), (1, 256, 0));
         assert_eq!((r.gpu_vram_mb(), r.gpu_model()), (0, None));
-        assert_eq!(
-            (a.accept_within(), a.execute_within(), a.cancel_after()),
-            (None, None, None)
-        );
+        assert_eq!((a.accept_within(), a.execute_within(), a.cancel_after()), (None, None, None));
         assert!(!a.expect_unmatched());
         // A workload that needs a GPU gets one GPU by default.
         assert_eq!(s.jobs()[1].requirements().gpu_count(), 1);
@@ -167,27 +151,9 @@ mod scenario_model_files {
         let dir = tempfile::tempdir().unwrap();
         let text = "name: s\ntopology: t.yaml\njobs:\n  - {name: a, workload: matmul, size: 8, seed: 5, budget: 1, count: 3, at_block: 2, spacing_blocks: 3}\n  - {name: b, workload: fine-tune, size: 1, budget: 1, requirements: {cpu_cores: 2}}\n";
         let s = parse_in(dir.path(), text);
-        let got: Vec<_> = s
-            .jobs()
-            .iter()
-            .map(|j| {
-                (
-                    j.name().as_str(),
-                    j.copy(),
-                    j.spec().seed(),
-                    j.arrival_block(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("a-0", 0, 5, 2),
-                ("a-1", 1, 6, 5),
-                ("a-2", 2, 7, 8),
-                ("b", 0, 0, 0)
-            ]
-        );
+        let got: Vec<_> =
+            s.jobs().iter().map(|j| (j.name().as_str(), j.copy(), j.spec().seed(), j.arrival_block())).collect();
+        assert_eq!(got, [("a-0", 0, 5, 2), ("a-1", 1, 6, 5), ("a-2", 2, 7, 8), ("b", 0, 0, 0)]);
         assert!(s.jobs()[..3].iter().all(|j| j.group().as_str() == "a"));
         assert_eq!(s.copies(&name("a")).len(), 3);
         assert!(s.copies(&name("zz")).is_empty());
@@ -201,21 +167,14 @@ mod scenario_model_files {
         let dir = tempfile::tempdir().unwrap();
         let text = "name: s\ntopology: t.yaml\njobs:\n  - {name: a, workload: matmul, size: 8, budget: 1, requirements: {gpu: {}}}\n";
         let r = parse_in(dir.path(), text).jobs()[0].requirements().clone();
-        assert_eq!(
-            (r.gpu_count(), r.gpu_vram_mb(), r.gpu_model()),
-            (1, 0, None)
-        );
+        assert_eq!((r.gpu_count(), r.gpu_vram_mb(), r.gpu_model()), (1, 0, None));
     }
 
     #[test]
     fn load_names_the_path_and_rejects_non_text() {
         let err = Scenario::load("/nonexistent/s.yaml").unwrap_err();
         assert!(matches!(err, ScenarioError::Read { .. }));
-        assert!(
-            err.to_string()
-                .starts_with("/nonexistent/s.yaml: cannot read the scenario file"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("/nonexistent/s.yaml: cannot read the scenario file"), "{err}");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bin.yaml");
         std::fs::write(&path, b"name: s\ntopology: \xff\n").unwrap();
@@ -225,10 +184,7 @@ mod scenario_model_files {
         let big = dir.path().join("big.yaml");
         std::fs::write(&big, "#".repeat(2 * 1024 * 1024)).unwrap();
         let err = Scenario::load(&big).unwrap_err();
-        assert!(matches!(
-            err.problems()[0].kind(),
-            ProblemKind::FileTooLarge { .. }
-        ));
+        assert!(matches!(err.problems()[0].kind(), ProblemKind::FileTooLarge { .. }));
     }
 
     #[test]
@@ -244,33 +200,22 @@ mod scenario_model_files {
         assert_eq!(json["faults"][0]["node"]["compute"], "backup-0");
         assert_eq!(json["faults"][1]["trigger"]["after"]["stage"], "accepted");
         assert_eq!(json["expectations"]["jobs"][0]["outcome"], "completed");
-        assert!(
-            json.get("topology").is_none(),
-            "the topology is named by path"
-        );
+        assert!(json.get("topology").is_none(), "the topology is named by path");
     }
 
     #[test]
     fn errors_render_as_miette_diagnostics_with_snippet_and_help() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("t.yaml"), TOPOLOGY).unwrap();
-        let text =
-            "name: s\ntopology: t.yaml\njobs:\n  - {name: a, workload: sort, size: 1, budget: 1}\n";
+        let text = "name: s\ntopology: t.yaml\njobs:\n  - {name: a, workload: sort, size: 1, budget: 1}\n";
         let err = Scenario::parse("s.yaml", text, dir.path()).unwrap_err();
         let mut out = String::new();
-        let handler =
-            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
         handler.render_report(&mut out, &err).unwrap();
         assert!(out.contains("testnet::scenario::unknown-workload"), "{out}");
         assert!(out.contains("s.yaml:4:25"), "{out}");
         assert!(out.contains("workload: sort"), "snippet missing:\n{out}");
-        assert!(
-            out.contains("the accepted workloads are hash-chain, matmul, fine-tune"),
-            "{out}"
-        );
-        assert!(
-            out.contains("help: set jobs[0].workload to one of them"),
-            "{out}"
-        );
+        assert!(out.contains("the accepted workloads are hash-chain, matmul, fine-tune"), "{out}");
+        assert!(out.contains("help: set jobs[0].workload to one of them"), "{out}");
     }
 }

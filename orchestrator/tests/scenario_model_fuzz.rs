@@ -212,11 +212,7 @@ mod scenario_model_fuzz {
     fn refused_quickly(text: &str) -> ScenarioError {
         let start = Instant::now();
         let err = Scenario::parse("bomb.yaml", text, &base_dir()).expect_err("must be refused");
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "took {:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
         for p in err.problems() {
             assert!(p.to_string().starts_with("bomb.yaml"), "{p}");
         }
@@ -226,29 +222,18 @@ mod scenario_model_fuzz {
     #[test]
     fn alias_bombs_and_huge_counts_are_refused_quickly() {
         let head = "name: s\ntopology: ../../topologies/ci.yaml\n";
-        let mut text =
-            format!("{head}jobs:\n  - &a0 {{name: a, workload: matmul, size: 8, budget: 1}}\n");
+        let mut text = format!("{head}jobs:\n  - &a0 {{name: a, workload: matmul, size: 8, budget: 1}}\n");
         for i in 1..10 {
             let refs = vec![format!("*a{}", i - 1); 10].join(", ");
             text.push_str(&format!("  - &a{i} {{<<: [{refs}]}}\n"));
         }
         let err = refused_quickly(&text);
-        assert!(
-            matches!(err.problems()[0].kind(), ProblemKind::TooComplex { .. }),
-            "{err}"
-        );
+        assert!(matches!(err.problems()[0].kind(), ProblemKind::TooComplex { .. }), "{err}");
         // Billions of copies are refused without expanding any of them.
         let jobs: String = (0..50)
-            .map(|i| {
-                format!(
-                    "  - {{name: j{i}, workload: matmul, size: 8, budget: 1, count: 4000000000}}\n"
-                )
-            })
+            .map(|i| format!("  - {{name: j{i}, workload: matmul, size: 8, budget: 1, count: 4000000000}}\n"))
             .collect();
         let err = refused_quickly(&format!("{head}jobs:\n{jobs}"));
-        assert!(
-            matches!(err.problems()[0].kind(), ProblemKind::TooManyJobs { .. }),
-            "{err}"
-        );
+        assert!(matches!(err.problems()[0].kind(), ProblemKind::TooManyJobs { .. }), "{err}");
     }
 }

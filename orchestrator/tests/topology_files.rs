@@ -12,28 +12,14 @@ mod topology_files {
 
     #[test]
     fn errors_render_as_miette_diagnostics_with_snippet_and_help() {
-        let err = Topology::parse(
-            "topologies/x.yaml",
-            &format!("{HEAD}chain:\n  block_time_ms: 999\n"),
-        )
-        .unwrap_err();
+        let err = Topology::parse("topologies/x.yaml", &format!("{HEAD}chain:\n  block_time_ms: 999\n")).unwrap_err();
         let mut out = String::new();
-        let handler =
-            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
         handler.render_report(&mut out, &err).unwrap();
-        assert!(
-            out.contains("testnet::topology::block-time-out-of-range"),
-            "{out}"
-        );
+        assert!(out.contains("testnet::topology::block-time-out-of-range"), "{out}");
         assert!(out.contains("topologies/x.yaml:5:18"), "{out}");
-        assert!(
-            out.contains("block_time_ms: 999"),
-            "snippet missing:\n{out}"
-        );
-        assert!(
-            out.contains("help: set block_time_ms to an even value"),
-            "{out}"
-        );
+        assert!(out.contains("block_time_ms: 999"), "snippet missing:\n{out}");
+        assert!(out.contains("help: set block_time_ms to an even value"), "{out}");
 
         let err = Topology::parse("x.yaml", "name: X\nvalidators: {count: 0}\n").unwrap_err();
         let mut out = String::new();
@@ -46,23 +32,12 @@ mod topology_files {
     fn the_json_schema_describes_the_format() {
         let schema = json_schema();
         let props = &schema["properties"];
-        assert!(
-            props["name"].is_object() && props["validators"].is_object(),
-            "{schema:#}"
-        );
+        assert!(props["name"].is_object() && props["validators"].is_object(), "{schema:#}");
         assert_eq!(schema["additionalProperties"], false);
-        let required: Vec<_> = schema["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|v| v.as_str())
-            .collect();
+        let required: Vec<_> = schema["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
         assert_eq!(required, ["name", "validators"]);
         let text = schema.to_string();
-        assert!(
-            text.contains("wrong-result") && text.contains("crash-after-accept"),
-            "{text}"
-        );
+        assert!(text.contains("wrong-result") && text.contains("crash-after-accept"), "{text}");
         assert!(text.contains("\"block_time_ms\""), "{text}");
     }
 
@@ -70,11 +45,7 @@ mod topology_files {
     fn load_names_the_path_and_rejects_non_text() {
         let err = Topology::load("/nonexistent/t.yaml").unwrap_err();
         assert!(matches!(err, TopologyError::Read { .. }));
-        assert!(
-            err.to_string()
-                .starts_with("/nonexistent/t.yaml: cannot read the topology file"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("/nonexistent/t.yaml: cannot read the topology file"), "{err}");
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bin.yaml");
@@ -86,16 +57,11 @@ mod topology_files {
         let big = dir.path().join("big.yaml");
         std::fs::write(&big, "#".repeat(2 * 1024 * 1024)).unwrap();
         let err = Topology::load(&big).unwrap_err();
-        assert!(matches!(
-            err.problems()[0].kind(),
-            ProblemKind::FileTooLarge { .. }
-        ));
+        assert!(matches!(err.problems()[0].kind(), ProblemKind::FileTooLarge { .. }));
     }
 
     fn shipped(name: &str) -> Topology {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../topologies")
-            .join(name);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../topologies").join(name);
         Topology::load(&path).unwrap_or_else(|e| panic!("{e}"))
     }
 
@@ -112,10 +78,7 @@ mod topology_files {
         }
         seen.sort();
         for wanted in ["ci.yaml", "gpu-fleet.yaml", "load.yaml", "local.yaml"] {
-            assert!(
-                seen.iter().any(|s| s == wanted),
-                "{wanted} missing from {seen:?}"
-            );
+            assert!(seen.iter().any(|s| s == wanted), "{wanted} missing from {seen:?}");
         }
     }
 
@@ -126,18 +89,8 @@ mod topology_files {
         assert_eq!(t.validators().len(), 3);
         let nodes = t.compute_nodes();
         assert_eq!(nodes.len(), 4);
-        assert_eq!(
-            nodes
-                .iter()
-                .filter(|n| n.capabilities().gpu.is_some())
-                .count(),
-            2
-        );
-        let committee: Vec<_> = t
-            .committee()
-            .iter()
-            .map(|n| n.as_str().to_owned())
-            .collect();
+        assert_eq!(nodes.iter().filter(|n| n.capabilities().gpu.is_some()).count(), 2);
+        let committee: Vec<_> = t.committee().iter().map(|n| n.as_str().to_owned()).collect();
         assert_eq!(committee, ["verifier-0"]);
         assert!(nodes.iter().all(|n| n.behaviour() == Behaviour::Honest));
         assert_eq!(t.market().quorum, 1);
@@ -150,23 +103,11 @@ mod topology_files {
         assert_eq!(t.validators().len(), 3);
         assert_eq!(t.block_time_ms(), 2000);
         let m = t.market();
-        assert_eq!(
-            (
-                m.challenge_window_blocks.get(),
-                m.voting_period_blocks.get()
-            ),
-            (6, 6)
-        );
+        assert_eq!((m.challenge_window_blocks.get(), m.voting_period_blocks.get()), (6, 6));
         assert_eq!(m.execution_timeout_blocks.get(), 15);
-        let workers = t
-            .compute_nodes()
-            .iter()
-            .filter(|n| n.role() == Role::Worker);
+        let workers = t.compute_nodes().iter().filter(|n| n.role() == Role::Worker);
         assert_eq!(workers.clone().count(), 3);
-        assert_eq!(
-            workers.filter(|n| n.capabilities().gpu.is_some()).count(),
-            1
-        );
+        assert_eq!(workers.filter(|n| n.capabilities().gpu.is_some()).count(), 1);
         assert_eq!(t.committee().len(), 1);
     }
 
@@ -176,12 +117,7 @@ mod topology_files {
         let mut models: Vec<_> = t
             .compute_nodes()
             .iter()
-            .filter_map(|n| {
-                n.capabilities()
-                    .gpu
-                    .as_ref()
-                    .map(|g| g.model.as_str().to_owned())
-            })
+            .filter_map(|n| n.capabilities().gpu.as_ref().map(|g| g.model.as_str().to_owned()))
             .collect();
         models.sort();
         models.dedup();
@@ -189,16 +125,9 @@ mod topology_files {
 
         let t = shipped("load.yaml");
         assert_eq!(t.validators().len(), 2);
-        let workers: Vec<_> = t
-            .compute_nodes()
-            .iter()
-            .filter(|n| n.role() == Role::Worker)
-            .collect();
+        let workers: Vec<_> = t.compute_nodes().iter().filter(|n| n.role() == Role::Worker).collect();
         assert_eq!(workers.len(), 100);
-        let worker_containers = t
-            .compute_containers()
-            .iter()
-            .filter(|c| c.group.as_str() == "worker");
+        let worker_containers = t.compute_containers().iter().filter(|c| c.group.as_str() == "worker");
         assert!(worker_containers.clone().all(|c| c.nodes.len() == 10));
         assert_eq!(worker_containers.count(), 10);
     }

@@ -177,11 +177,7 @@ mod topology_fuzz {
     fn assert_refused_quickly(text: &str) -> TopologyError {
         let start = Instant::now();
         let err = Topology::parse("bomb.yaml", text).expect_err("must be refused");
-        assert!(
-            start.elapsed() < Duration::from_secs(2),
-            "took {:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() < Duration::from_secs(2), "took {:?}", start.elapsed());
         well_formed_named(&err);
         err
     }
@@ -194,68 +190,44 @@ mod topology_fuzz {
 
     /// Ten levels of ten aliases each: 10^10 nodes once expanded.
     fn laughs(define: impl Fn(usize, &str) -> String) -> String {
-        (1..10)
-            .map(|i| define(i, &vec![format!("*a{}", i - 1); 10].join(", ")))
-            .collect()
+        (1..10).map(|i| define(i, &vec![format!("*a{}", i - 1); 10].join(", "))).collect()
     }
 
     #[test]
     fn billion_laughs_is_refused_by_the_budget() {
         // A bomb that fits the schema: each compute group merges ten copies of the previous
         // one, so only the alias budget stands between the parser and 10^9 replayed events.
-        let mut text =
-            String::from("name: x\nvalidators: {count: 1}\ncompute:\n  - &a0 {group: a}\n");
+        let mut text = String::from("name: x\nvalidators: {count: 1}\ncompute:\n  - &a0 {group: a}\n");
         text.push_str(&laughs(|i, refs| format!("  - &a{i} {{<<: [{refs}]}}\n")));
         let err = assert_refused_quickly(&text);
         assert_eq!(err.problems().len(), 1, "{err}");
         let problem = &err.problems()[0];
-        assert!(
-            matches!(problem.kind(), ProblemKind::TooComplex { .. }),
-            "{err}"
-        );
+        assert!(matches!(problem.kind(), ProblemKind::TooComplex { .. }), "{err}");
         assert!(problem.to_string().starts_with("bomb.yaml:"), "{problem}");
-        assert!(
-            problem
-                .to_string()
-                .contains("the YAML is too complex to accept"),
-            "{problem}"
-        );
-        assert!(
-            problem.fix().contains("without anchors and aliases"),
-            "{problem}"
-        );
+        assert!(problem.to_string().contains("the YAML is too complex to accept"), "{problem}");
+        assert!(problem.fix().contains("without anchors and aliases"), "{problem}");
 
         // The classic form under keys the format does not know: refused without expanding.
-        let mut text = String::from("name: x\nvalidators: {count: 1}\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        let mut text = String::from(
+            "name: x\nvalidators: {count: 1}\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n",
+        );
         text.push_str(&laughs(|i, refs| format!("a{i}: &a{i} [{refs}]\n")));
         let err = assert_refused_quickly(&text);
-        assert!(
-            matches!(err.problems()[0].kind(), ProblemKind::UnknownField { .. }),
-            "{err}"
-        );
+        assert!(matches!(err.problems()[0].kind(), ProblemKind::UnknownField { .. }), "{err}");
         assert!(err.to_string().starts_with("bomb.yaml:3:1:"), "{err}");
     }
 
     #[test]
     fn deep_nesting_and_long_documents_are_refused_quickly() {
-        let deep = format!(
-            "name: x\nvalidators: {{count: 1}}\ncompute: {}{}\n",
-            "[".repeat(10_000),
-            "]".repeat(10_000)
-        );
+        let deep =
+            format!("name: x\nvalidators: {{count: 1}}\ncompute: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
         let err = assert_refused_quickly(&deep);
         assert!(
-            matches!(
-                err.problems()[0].kind(),
-                ProblemKind::TooComplex { .. } | ProblemKind::Syntax { .. }
-            ),
+            matches!(err.problems()[0].kind(), ProblemKind::TooComplex { .. } | ProblemKind::Syntax { .. }),
             "{err}"
         );
 
-        let many = format!(
-            "name: x\nvalidators:\n  names: [{}]\n",
-            vec!["a"; 300_000].join(",")
-        );
+        let many = format!("name: x\nvalidators:\n  names: [{}]\n", vec!["a"; 300_000].join(","));
         let err = assert_refused_quickly(&many);
         assert!(!err.problems().is_empty());
     }

@@ -81,17 +81,13 @@ impl fmt::Debug for Hash32 {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseHashError {
     /// The string (after an optional `0x`) does not have exactly 64 characters.
-    #[error(
-        "a Blake2-256 hash is 64 hex digits (optionally prefixed with 0x); got {found} characters"
-    )]
+    #[error("a Blake2-256 hash is 64 hex digits (optionally prefixed with 0x); got {found} characters")]
     WrongLength {
         /// Number of characters found after the optional prefix.
         found: usize,
     },
     /// A character is not a hex digit.
-    #[error(
-        "a Blake2-256 hash is 64 hex digits (0-9, a-f); found {found:?} at position {position}"
-    )]
+    #[error("a Blake2-256 hash is 64 hex digits (0-9, a-f); found {found:?} at position {position}")]
     NotHex {
         /// Offset of the offending character after the optional prefix.
         position: usize,
@@ -104,28 +100,17 @@ impl FromStr for Hash32 {
     type Err = ParseHashError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let digits = s
-            .strip_prefix("0x")
-            .or_else(|| s.strip_prefix("0X"))
-            .unwrap_or(s);
+        let digits = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
         // Check characters first so a non-ASCII string reports the bad character rather than
         // a byte length that would confuse the reader.
-        if let Some((position, found)) = digits
-            .chars()
-            .enumerate()
-            .find(|(_, c)| !c.is_ascii_hexdigit())
-        {
+        if let Some((position, found)) = digits.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit()) {
             return Err(ParseHashError::NotHex { position, found });
         }
         if digits.len() != HASH_LEN * 2 {
-            return Err(ParseHashError::WrongLength {
-                found: digits.len(),
-            });
+            return Err(ParseHashError::WrongLength { found: digits.len() });
         }
         let mut out = [0u8; HASH_LEN];
-        hex::decode_to_slice(digits, &mut out).map_err(|_| ParseHashError::WrongLength {
-            found: digits.len(),
-        })?;
+        hex::decode_to_slice(digits, &mut out).map_err(|_| ParseHashError::WrongLength { found: digits.len() })?;
         Ok(Self(out))
     }
 }

@@ -38,20 +38,13 @@ pub fn text(status: StatusCode, message: impl Into<String>) -> Response {
     body.push('\n');
     let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     response
 }
 
 /// Serves `handler` on `listener` until `shutdown` completes, then drains open connections
 /// (up to 10 s) and returns. A connection error ends only that connection.
-pub async fn serve<H, F>(
-    listener: TcpListener,
-    handler: H,
-    shutdown: impl Future<Output = ()>,
-) -> io::Result<()>
+pub async fn serve<H, F>(listener: TcpListener, handler: H, shutdown: impl Future<Output = ()>) -> io::Result<()>
 where
     H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response> + Send + 'static,
@@ -81,15 +74,9 @@ where
     let open = connections.len();
     tracing::info!(open_connections = open, "shutting down");
     let _ = stop_tx.send(());
-    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async { while connections.join_next().await.is_some() {} }).await;
     if drained.is_err() {
-        tracing::warn!(
-            remaining = connections.len(),
-            "connections still open after the drain timeout; closing them"
-        );
+        tracing::warn!(remaining = connections.len(), "connections still open after the drain timeout; closing them");
         connections.abort_all();
     }
     Ok(())
@@ -170,11 +157,7 @@ where
     let task = tokio::spawn(serve(listener, handler, async move {
         let _ = stop_rx.await;
     }));
-    Ok(ServerHandle {
-        local_addr,
-        stop: Some(stop_tx),
-        task: Some(task),
-    })
+    Ok(ServerHandle { local_addr, stop: Some(stop_tx), task: Some(task) })
 }
 
 /// Completes on ctrl-c or (on Unix) SIGTERM, the signal `docker stop` sends.

@@ -42,16 +42,8 @@ pub enum VerifyError {
 }
 
 /// Every lifecycle state, in lifecycle order (the names [`status_name`] returns).
-pub const JOB_STATUSES: [&str; 8] = [
-    "Open",
-    "Assigned",
-    "Submitted",
-    "Disputed",
-    "Completed",
-    "Refunded",
-    "Cancelled",
-    "Expired",
-];
+pub const JOB_STATUSES: [&str; 8] =
+    ["Open", "Assigned", "Submitted", "Disputed", "Completed", "Refunded", "Cancelled", "Expired"];
 
 /// The name of a job's lifecycle state, e.g. `Completed`.
 pub fn status_name(status: &JobStatus) -> &'static str {
@@ -78,29 +70,14 @@ fn posted_result(status: &JobStatus) -> Option<&market::JobResult> {
 
 /// Check job `job_id` against the chain at `rpc`. `store_authority` replaces the URI's
 /// `host:port` when the store is reached from outside the testnet network (a published port).
-pub async fn verify_job(
-    chain: &Chain,
-    job_id: u64,
-    store_authority: Option<&str>,
-) -> Result<Verdict, VerifyError> {
-    let job = chain
-        .job(job_id, Finality::Finalized)
-        .await?
-        .ok_or(VerifyError::NoJob(job_id))?;
+pub async fn verify_job(chain: &Chain, job_id: u64, store_authority: Option<&str>) -> Result<Verdict, VerifyError> {
+    let job = chain.job(job_id, Finality::Finalized).await?.ok_or(VerifyError::NoJob(job_id))?;
     let status = status_name(&job.status).to_owned();
-    let result = posted_result(&job.status).ok_or_else(|| VerifyError::NoResult {
-        job_id,
-        status: status.clone(),
-    })?;
+    let result = posted_result(&job.status).ok_or_else(|| VerifyError::NoResult { job_id, status: status.clone() })?;
     let uri_text = String::from_utf8_lossy(&result.uri.0).into_owned();
-    let uri: BlobUri = uri_text
-        .parse()
-        .map_err(|_| VerifyError::BadUri(uri_text.clone()))?;
-    let client = StoreClient::new(&format!(
-        "http://{}",
-        store_authority.unwrap_or(uri.authority())
-    ))
-    .map_err(|e| VerifyError::Download(e.to_string()))?;
+    let uri: BlobUri = uri_text.parse().map_err(|_| VerifyError::BadUri(uri_text.clone()))?;
+    let client = StoreClient::new(&format!("http://{}", store_authority.unwrap_or(uri.authority())))
+        .map_err(|e| VerifyError::Download(e.to_string()))?;
     let (downloaded, bytes) = match client.get_uri(&uri, store_authority).await {
         Ok(bytes) => (blake2_256(&bytes), bytes.len()),
         // The store served bytes that are not what the URI names: that is a verdict, not a failure.

@@ -77,9 +77,7 @@ impl StoreClient {
     pub async fn put(&self, bytes: impl Into<Bytes>) -> Result<BlobUri, StoreError> {
         let body: Bytes = bytes.into();
         let uri = self.blob_uri(Hash32::of(&body));
-        let (status, answer) = self
-            .exchange(Method::PUT, uri.authority(), &uri.path(), body)
-            .await?;
+        let (status, answer) = self.exchange(Method::PUT, uri.authority(), &uri.path(), body).await?;
         match status {
             StatusCode::OK | StatusCode::CREATED => Ok(uri),
             _ => Err(error_status(Method::PUT, uri.to_string(), status, &answer)),
@@ -94,35 +92,19 @@ impl StoreClient {
     /// Downloads the blob a URI names (as written on chain) and checks its hash. With
     /// `authority_override`, connects to that `host:port` instead of the URI's: a client outside
     /// the testnet's Docker network passes the store's published `127.0.0.1:<port>`.
-    pub async fn get_uri(
-        &self,
-        uri: &BlobUri,
-        authority_override: Option<&str>,
-    ) -> Result<Vec<u8>, StoreError> {
+    pub async fn get_uri(&self, uri: &BlobUri, authority_override: Option<&str>) -> Result<Vec<u8>, StoreError> {
         let target = match authority_override {
             Some(authority) => uri.with_authority(authority)?,
             None => uri.clone(),
         };
         let url = target.to_string();
-        let (status, body) = self
-            .exchange(
-                Method::GET,
-                target.authority(),
-                &target.path(),
-                Bytes::new(),
-            )
-            .await?;
+        let (status, body) = self.exchange(Method::GET, target.authority(), &target.path(), Bytes::new()).await?;
         if status != StatusCode::OK {
             return Err(error_status(Method::GET, url, status, &body));
         }
         let actual = Hash32::of(&body);
         if actual != uri.hash() {
-            return Err(StoreError::HashMismatch {
-                url,
-                expected: uri.hash(),
-                actual,
-                len: body.len(),
-            });
+            return Err(StoreError::HashMismatch { url, expected: uri.hash(), actual, len: body.len() });
         }
         Ok(body.to_vec())
     }
@@ -131,9 +113,7 @@ impl StoreClient {
     pub async fn exists(&self, hash: Hash32) -> Result<bool, StoreError> {
         let uri = self.blob_uri(hash);
         let url = uri.to_string();
-        let (status, body) = self
-            .exchange(Method::HEAD, uri.authority(), &uri.path(), Bytes::new())
-            .await?;
+        let (status, body) = self.exchange(Method::HEAD, uri.authority(), &uri.path(), Bytes::new()).await?;
         match status {
             StatusCode::OK => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
@@ -144,9 +124,7 @@ impl StoreClient {
     /// Checks that the store answers `GET /healthz` with 200.
     pub async fn health(&self) -> Result<(), StoreError> {
         let url = format!("http://{}/healthz", self.authority);
-        let (status, body) = self
-            .exchange(Method::GET, &self.authority, "/healthz", Bytes::new())
-            .await?;
+        let (status, body) = self.exchange(Method::GET, &self.authority, "/healthz", Bytes::new()).await?;
         match status {
             StatusCode::OK => Ok(()),
             _ => Err(error_status(Method::GET, url, status, &body)),
@@ -163,18 +141,9 @@ impl StoreClient {
     ) -> Result<(StatusCode, Bytes), StoreError> {
         let url = format!("http://{authority}{path}");
         let timeout = self.timeout;
-        match tokio::time::timeout(
-            timeout,
-            self.exchange_inner(method.clone(), &url, authority, path, body),
-        )
-        .await
-        {
+        match tokio::time::timeout(timeout, self.exchange_inner(method.clone(), &url, authority, path, body)).await {
             Ok(result) => result,
-            Err(_) => Err(StoreError::Timeout {
-                method,
-                url,
-                timeout,
-            }),
+            Err(_) => Err(StoreError::Timeout { method, url, timeout }),
         }
     }
 
@@ -186,18 +155,13 @@ impl StoreClient {
         path: &str,
         body: Bytes,
     ) -> Result<(StatusCode, Bytes), StoreError> {
-        let http_err = |m: &Method, source: BoxError| StoreError::Http {
-            method: m.clone(),
+        let http_err =
+            |m: &Method, source: BoxError| StoreError::Http { method: m.clone(), url: url.to_owned(), source };
+        let stream = TcpStream::connect(uri::socket_target(authority)).await.map_err(|source| StoreError::Connect {
+            method: method.clone(),
             url: url.to_owned(),
             source,
-        };
-        let stream = TcpStream::connect(uri::socket_target(authority))
-            .await
-            .map_err(|source| StoreError::Connect {
-                method: method.clone(),
-                url: url.to_owned(),
-                source,
-            })?;
+        })?;
         // Nagle would hold back the small request head behind an unacknowledged packet.
         let _ = stream.set_nodelay(true);
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -215,21 +179,14 @@ impl StoreClient {
             .header(CONTENT_TYPE, "application/octet-stream")
             .body(Full::new(body))
             .map_err(|e| http_err(&method, e.into()))?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| http_err(&method, e.into()))?;
+        let response = sender.send_request(request).await.map_err(|e| http_err(&method, e.into()))?;
         let status = response.status();
-        let collected = Limited::new(response.into_body(), self.max_download)
-            .collect()
-            .await;
+        let collected = Limited::new(response.into_body(), self.max_download).collect().await;
         match collected {
             Ok(body) => Ok((status, body.to_bytes())),
-            Err(e) if e.is::<LengthLimitError>() => Err(StoreError::TooLarge {
-                method,
-                url: url.to_owned(),
-                limit: self.max_download,
-            }),
+            Err(e) if e.is::<LengthLimitError>() => {
+                Err(StoreError::TooLarge { method, url: url.to_owned(), limit: self.max_download })
+            }
             Err(e) => Err(http_err(&method, e)),
         }
     }
@@ -240,10 +197,5 @@ fn error_status(method: Method, url: String, status: StatusCode, body: &[u8]) ->
         return StoreError::NotFound { method, url };
     }
     let text = String::from_utf8_lossy(&body[..body.len().min(MAX_ERROR_TEXT)]);
-    StoreError::Status {
-        method,
-        url,
-        status,
-        message: text.trim().to_owned(),
-    }
+    StoreError::Status { method, url, status, message: text.trim().to_owned() }
 }

@@ -37,10 +37,7 @@ fn parses_plain_prefixed_and_uppercase_hex() -> Result<(), ParseHashError> {
     let expected = Hash32::of(b"abc");
     assert_eq!(ABC.parse::<Hash32>()?, expected);
     assert_eq!(format!("0x{ABC}").parse::<Hash32>()?, expected);
-    assert_eq!(
-        format!("0X{}", ABC.to_uppercase()).parse::<Hash32>()?,
-        expected
-    );
+    assert_eq!(format!("0X{}", ABC.to_uppercase()).parse::<Hash32>()?, expected);
     assert_eq!(expected.to_prefixed_hex(), format!("0x{ABC}"));
     assert_eq!(format!("{expected:?}"), format!("Hash32(0x{ABC})"));
     Ok(())
@@ -48,40 +45,15 @@ fn parses_plain_prefixed_and_uppercase_hex() -> Result<(), ParseHashError> {
 
 #[test]
 fn refuses_malformed_hex() {
-    assert_eq!(
-        "".parse::<Hash32>(),
-        Err(ParseHashError::WrongLength { found: 0 })
-    );
-    assert_eq!(
-        ABC[..63].parse::<Hash32>(),
-        Err(ParseHashError::WrongLength { found: 63 })
-    );
-    assert_eq!(
-        format!("{ABC}00").parse::<Hash32>(),
-        Err(ParseHashError::WrongLength { found: 66 })
-    );
+    assert_eq!("".parse::<Hash32>(), Err(ParseHashError::WrongLength { found: 0 }));
+    assert_eq!(ABC[..63].parse::<Hash32>(), Err(ParseHashError::WrongLength { found: 63 }));
+    assert_eq!(format!("{ABC}00").parse::<Hash32>(), Err(ParseHashError::WrongLength { found: 66 }));
     let with_g = format!("g{}", &ABC[1..]);
-    assert_eq!(
-        with_g.parse::<Hash32>(),
-        Err(ParseHashError::NotHex {
-            position: 0,
-            found: 'g'
-        })
-    );
+    assert_eq!(with_g.parse::<Hash32>(), Err(ParseHashError::NotHex { position: 0, found: 'g' }));
     let non_ascii = format!("{}é", &ABC[..63]);
-    assert_eq!(
-        non_ascii.parse::<Hash32>(),
-        Err(ParseHashError::NotHex {
-            position: 63,
-            found: 'é'
-        })
-    );
+    assert_eq!(non_ascii.parse::<Hash32>(), Err(ParseHashError::NotHex { position: 63, found: 'é' }));
     assert!("0x".parse::<Hash32>().is_err());
-    let message = "xyz"
-        .parse::<Hash32>()
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let message = "xyz".parse::<Hash32>().err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("64 hex digits"), "{message}");
 }
 
@@ -91,10 +63,7 @@ fn serde_uses_prefixed_hex() -> Result<(), serde_json::Error> {
     let json = serde_json::to_string(&hash)?;
     assert_eq!(json, format!("\"0x{EMPTY}\""));
     assert_eq!(serde_json::from_str::<Hash32>(&json)?, hash);
-    assert_eq!(
-        serde_json::from_str::<Hash32>(&format!("\"{EMPTY}\""))?,
-        hash
-    );
+    assert_eq!(serde_json::from_str::<Hash32>(&format!("\"{EMPTY}\""))?, hash);
     assert!(serde_json::from_str::<Hash32>("\"0x12\"").is_err());
     Ok(())
 }

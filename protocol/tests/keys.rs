@@ -33,9 +33,7 @@ mod keys {
     fn sr25519_from_the_alice_mini_secret_is_alice() {
         // `subkey inspect //Alice` prints this as Alice's secret seed: the mini secret key that
         // the hard derivation `//Alice` of the dev phrase produces.
-        let key = sr(&seed_of(
-            "0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a",
-        ));
+        let key = sr(&seed_of("0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a"));
         assert_eq!(hex::encode(key.public()), ALICE_PUBLIC);
         assert_eq!(key.ss58(), ALICE_SS58);
         assert_eq!(key.account_id(), key.public());
@@ -52,19 +50,13 @@ mod keys {
         let signature = key.sign(message);
 
         // Independently of subxt-signer: schnorrkel with the context the runtime uses.
-        let public =
-            schnorrkel::PublicKey::from_bytes(&key.public()).unwrap_or_else(|e| panic!("{e:?}"));
-        let parsed =
-            schnorrkel::Signature::from_bytes(&signature).unwrap_or_else(|e| panic!("{e:?}"));
+        let public = schnorrkel::PublicKey::from_bytes(&key.public()).unwrap_or_else(|e| panic!("{e:?}"));
+        let parsed = schnorrkel::Signature::from_bytes(&signature).unwrap_or_else(|e| panic!("{e:?}"));
         assert!(public.verify_simple(b"substrate", message, &parsed).is_ok());
         assert!(public.verify_simple(b"other", message, &parsed).is_err());
 
         assert!(verify_sr25519(&key.public(), message, &signature));
-        assert!(!verify_sr25519(
-            &key.public(),
-            b"another payload",
-            &signature
-        ));
+        assert!(!verify_sr25519(&key.public(), b"another payload", &signature));
         let other = sr(&Seed::derive("demo", "compute-1", Purpose::ResultKey));
         assert!(!verify_sr25519(&other.public(), message, &signature));
         let mut tampered = signature;
@@ -75,13 +67,8 @@ mod keys {
     #[test]
     fn ed25519_matches_the_rfc_8032_test_vector() {
         // RFC 8032 section 7.1, TEST 1 (empty message).
-        let key = Ed25519Key::from_seed(&seed_of(
-            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-        ));
-        assert_eq!(
-            hex::encode(key.public()),
-            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
-        );
+        let key = Ed25519Key::from_seed(&seed_of("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+        assert_eq!(hex::encode(key.public()), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
         assert_eq!(
             hex::encode(key.sign(b"")),
             "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
@@ -93,10 +80,7 @@ mod keys {
         // `--node-key 0000...0001` is the usual first dev bootnode; Substrate docs and chain
         // specs give it this peer id.
         let key = NodeKey::from_seed(&seed_of(&format!("{:064x}", 1)));
-        assert_eq!(
-            key.peer_id(),
-            "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"
-        );
+        assert_eq!(key.peer_id(), "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp");
         assert_eq!(key.secret_hex(), format!("{:064x}", 1));
     }
 
@@ -106,9 +90,7 @@ mod keys {
             let key = NodeKey::from_seed(&Seed::derive("demo", node, Purpose::NodeKey));
             let peer_id = key.peer_id();
             assert!(peer_id.starts_with("12D3KooW"), "{peer_id}");
-            let bytes = bs58::decode(&peer_id)
-                .into_vec()
-                .unwrap_or_else(|e| panic!("{e}"));
+            let bytes = bs58::decode(&peer_id).into_vec().unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(bytes[..6], [0x00, 0x24, 0x08, 0x01, 0x12, 0x20]);
             assert_eq!(bytes[6..], key.public());
             assert_eq!(key.secret_hex().len(), 64);
@@ -127,10 +109,7 @@ mod keys {
         }
         let seed = Seed::derive("demo", "validator-0", Purpose::Aura);
         assert_eq!(seed.as_bytes(), &blake2_256(&encoded));
-        assert_eq!(
-            seed.to_hex(),
-            "0x4b51c56140de468a66b39ccaed517b34e977bd9bb565a744bb699d1a9d9a96e5"
-        );
+        assert_eq!(seed.to_hex(), "0x4b51c56140de468a66b39ccaed517b34e977bd9bb565a744bb699d1a9d9a96e5");
         assert_eq!(
             Seed::derive("demo", "validator-0", Purpose::NodeKey).to_hex(),
             "0xffd7c1369c401b229b4d18e3d9c1b7b8df66fe88d4785c20c214f4c759ae6703"
@@ -145,10 +124,7 @@ mod keys {
         assert_ne!(base, Seed::derive("a-b-c", "", Purpose::Account));
         assert_ne!(base, Seed::derive("a-x", "c", Purpose::Account));
         assert_ne!(base, Seed::derive("a-b", "d", Purpose::Account));
-        let all: Vec<Seed> = Purpose::ALL
-            .iter()
-            .map(|&p| Seed::derive("a-b", "c", p))
-            .collect();
+        let all: Vec<Seed> = Purpose::ALL.iter().map(|&p| Seed::derive("a-b", "c", p)).collect();
         for (i, x) in all.iter().enumerate() {
             for y in &all[i + 1..] {
                 assert_ne!(x, y);
@@ -176,11 +152,7 @@ mod keys {
         let mut unique = publics.clone();
         unique.sort();
         unique.dedup();
-        assert_eq!(
-            unique.len(),
-            publics.len(),
-            "every key of both nodes differs"
-        );
+        assert_eq!(unique.len(), publics.len(), "every key of both nodes differs");
     }
 
     #[test]
@@ -207,12 +179,7 @@ mod keys {
     fn debug_output_never_shows_a_seed() {
         let keys = NodeKeys::for_node("demo", "validator-0").unwrap_or_else(|e| panic!("{e}"));
         let printed = format!("{keys:?}");
-        for seed in [
-            keys.account.seed(),
-            keys.result_key.seed(),
-            keys.aura.seed(),
-            keys.grandpa.seed(),
-        ] {
+        for seed in [keys.account.seed(), keys.result_key.seed(), keys.aura.seed(), keys.grandpa.seed()] {
             assert!(!printed.contains(&seed.to_hex()[2..]), "{printed}");
         }
         assert!(!printed.contains(&keys.node_key.secret_hex()), "{printed}");

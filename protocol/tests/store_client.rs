@@ -9,18 +9,9 @@ use tokio::net::TcpListener;
 
 #[test]
 fn base_urls() -> Result<(), StoreError> {
-    assert_eq!(
-        StoreClient::new("http://store:7070")?.authority(),
-        "store:7070"
-    );
-    assert_eq!(
-        StoreClient::new("http://127.0.0.1:49153/")?.authority(),
-        "127.0.0.1:49153"
-    );
-    assert_eq!(
-        StoreClient::new("http://[::1]:7070")?.authority(),
-        "[::1]:7070"
-    );
+    assert_eq!(StoreClient::new("http://store:7070")?.authority(), "store:7070");
+    assert_eq!(StoreClient::new("http://127.0.0.1:49153/")?.authority(), "127.0.0.1:49153");
+    assert_eq!(StoreClient::new("http://[::1]:7070")?.authority(), "[::1]:7070");
     for (bad, why) in [
         ("https://store:7070", "https is not supported"),
         ("store:7070", "scheme"),
@@ -50,34 +41,20 @@ fn blob_uris() -> Result<(), StoreUrlError> {
     assert_eq!(uri.to_string(), text);
     assert_eq!(uri.path(), format!("/blobs/{hash}"));
     let local = uri.with_authority("127.0.0.1:49153")?;
-    assert_eq!(
-        local.to_string(),
-        format!("http://127.0.0.1:49153/blobs/{hash}")
-    );
+    assert_eq!(local.to_string(), format!("http://127.0.0.1:49153/blobs/{hash}"));
     assert_eq!(uri.with_authority("http://127.0.0.1:49153/")?, local);
-    assert!(matches!(
-        uri.with_authority(""),
-        Err(StoreUrlError::Authority { .. })
-    ));
-    assert!(matches!(
-        uri.with_authority("a b"),
-        Err(StoreUrlError::Authority { .. })
-    ));
+    assert!(matches!(uri.with_authority(""), Err(StoreUrlError::Authority { .. })));
+    assert!(matches!(uri.with_authority("a b"), Err(StoreUrlError::Authority { .. })));
     for bad in [
         format!("http://store:7070/blob/{hash}"),
         "http://store:7070/blobs/1234".to_owned(),
         format!("https://store:7070/blobs/{hash}"),
         format!("/blobs/{hash}"),
     ] {
-        assert!(
-            matches!(bad.parse::<BlobUri>(), Err(StoreUrlError::BlobUri { .. })),
-            "{bad}"
-        );
+        assert!(matches!(bad.parse::<BlobUri>(), Err(StoreUrlError::BlobUri { .. })), "{bad}");
     }
-    let json = serde_json::to_string(&uri).map_err(|e| StoreUrlError::BlobUri {
-        uri: e.to_string(),
-        reason: String::new(),
-    })?;
+    let json = serde_json::to_string(&uri)
+        .map_err(|e| StoreUrlError::BlobUri { uri: e.to_string(), reason: String::new() })?;
     assert_eq!(json, format!("\"{text}\""));
     Ok(())
 }
@@ -91,10 +68,7 @@ async fn connection_refused_names_the_url() -> Result<(), Box<dyn std::error::Er
     match client.get(hash).await {
         Err(e @ StoreError::Connect { .. }) => {
             let text = e.to_string();
-            assert!(
-                text.contains(&format!("GET http://127.0.0.1:{port}/blobs/{hash}")),
-                "{text}"
-            );
+            assert!(text.contains(&format!("GET http://127.0.0.1:{port}/blobs/{hash}")), "{text}");
         }
         other => panic!("expected a connect error, got {other:?}"),
     }
@@ -112,18 +86,14 @@ async fn silent_server_times_out() -> Result<(), Box<dyn std::error::Error>> {
             held.push(stream);
         }
     });
-    let client =
-        StoreClient::new(&format!("http://{addr}"))?.with_timeout(Duration::from_millis(300));
+    let client = StoreClient::new(&format!("http://{addr}"))?.with_timeout(Duration::from_millis(300));
     let started = Instant::now();
     let result = client.put(b"hello".to_vec()).await;
     assert!(started.elapsed() < Duration::from_secs(5));
     match result {
         Err(e @ StoreError::Timeout { .. }) => {
             let text = e.to_string();
-            assert!(
-                text.starts_with(&format!("PUT http://{addr}/blobs/")) && text.contains("300ms"),
-                "{text}"
-            );
+            assert!(text.starts_with(&format!("PUT http://{addr}/blobs/")) && text.contains("300ms"), "{text}");
         }
         other => panic!("expected a timeout, got {other:?}"),
     }

@@ -116,8 +116,7 @@ mod tests {
         let mut j = Journal::open(dir.path()).expect("open");
         assert!(!j.crashed_on(3));
         j.mark_crash(3).expect("crash");
-        j.record_submission(Submission { job_id: 3, attempt: 1, output_hash: "ab".into() })
-            .expect("submit");
+        j.record_submission(Submission { job_id: 3, attempt: 1, output_hash: "ab".into() }).expect("submit");
         j.cache_output(3, 1, b"out").expect("cache");
         let j = Journal::open(dir.path()).expect("reopen");
         assert!(j.crashed_on(3));

@@ -6,6 +6,9 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// A metric: name, help text, and how to read it from one node's counters.
+type Series = (&'static str, &'static str, fn(&NodeMetrics) -> f64);
+
 /// Counters of one logical daemon.
 #[derive(Debug, Default)]
 pub struct NodeMetrics {
@@ -49,7 +52,7 @@ impl Registry {
     pub fn render(&self) -> String {
         let nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
-        let series: [(&str, &str, fn(&NodeMetrics) -> f64); 9] = [
+        let series: [Series; 9] = [
             ("cr_accept_attempts_total", "Accept transactions sent", |m| get(&m.accept_attempts)),
             ("cr_jobs_accepted_total", "Jobs this node accepted", |m| get(&m.jobs_accepted)),
             ("cr_jobs_completed_total", "Jobs paid out to this node", |m| get(&m.jobs_completed)),
@@ -59,9 +62,7 @@ impl Registry {
             ("cr_results_submitted_total", "Result extrinsics submitted", |m| get(&m.results_submitted)),
             ("cr_challenges_total", "Challenges this node raised", |m| get(&m.challenges)),
             ("cr_votes_total", "Committee votes this node cast", |m| get(&m.votes)),
-            ("cr_execution_seconds_sum", "Seconds spent executing workloads", |m| {
-                get(&m.execution_micros) / 1e6
-            }),
+            ("cr_execution_seconds_sum", "Seconds spent executing workloads", |m| get(&m.execution_micros) / 1e6),
             ("cr_execution_seconds_count", "Workload executions", |m| get(&m.executions)),
         ];
         for (name, help, value) in series {

@@ -82,9 +82,7 @@ pub async fn run(
 }
 
 async fn serve_metrics(addr: SocketAddr, registry: Registry) -> anyhow::Result<crate::http::ServerHandle> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("metrics listener on {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("metrics listener on {addr}"))?;
     let handle = crate::http::spawn(listener, move |req: hyper::Request<hyper::body::Incoming>| {
         let registry = registry.clone();
         async move {

@@ -6,9 +6,7 @@ use super::metrics::NodeMetrics;
 use super::order::{satisfies, NodeView};
 use super::{tasks, Shared};
 use anyhow::Context;
-use cr_protocol::chain::{
-    api, capabilities, market, AccountId32, BlockEvents, Finality, JobStatus, MarketEvent, UNIT,
-};
+use cr_protocol::chain::{api, capabilities, market, AccountId32, BlockEvents, Finality, JobStatus, MarketEvent, UNIT};
 use cr_protocol::keys::Sr25519Key;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -55,8 +53,8 @@ impl Node {
     pub fn new(cfg: DaemonConfig, shared: Arc<Shared>) -> anyhow::Result<Self> {
         let account = Sr25519Key::from_seed(&cfg.account_seed).context("account key")?;
         let result_key = Sr25519Key::from_seed(&cfg.result_seed).context("result key")?;
-        let journal = Journal::open(&cfg.state_dir)
-            .with_context(|| format!("journal in {}", cfg.state_dir.display()))?;
+        let journal =
+            Journal::open(&cfg.state_dir).with_context(|| format!("journal in {}", cfg.state_dir.display()))?;
         let metrics = shared.metrics.node(&cfg.name);
         Ok(Self {
             me: AccountId32(account.account_id()),
@@ -138,14 +136,13 @@ impl Node {
                 JobStatus::Assigned { node, .. } if node == self.me && !self.busy.contains(&job_id) => {
                     tracing::info!(node = %self.cfg.name, job_id, attempt = job.attempt, "resuming");
                     self.start_execution(job_id, job.attempt, tx);
-                },
+                }
                 JobStatus::Open { .. } if !self.refused.contains(&job_id) => {
-                    self.candidates.entry(job_id).or_insert(Candidate {
-                        seen_at: best,
-                        requirements: Some(job.requirements),
-                    });
-                },
-                _ => {},
+                    self.candidates
+                        .entry(job_id)
+                        .or_insert(Candidate { seen_at: best, requirements: Some(job.requirements) });
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -164,8 +161,9 @@ impl Node {
     fn on_event(&mut self, number: u64, event: &MarketEvent, tx: &mpsc::UnboundedSender<Report>) {
         match event {
             MarketEvent::JobSubmitted { job_id, requirements, .. } => {
-                self.candidates.insert(*job_id, Candidate { seen_at: number, requirements: Some(requirements.clone()) });
-            },
+                self.candidates
+                    .insert(*job_id, Candidate { seen_at: number, requirements: Some(requirements.clone()) });
+            }
             MarketEvent::JobTimedOut { job_id, node, reopened, .. } => {
                 if *node == self.me {
                     NodeMetrics::inc(&self.metrics.jobs_failed);
@@ -173,31 +171,31 @@ impl Node {
                 if *reopened {
                     self.candidates.insert(*job_id, Candidate { seen_at: number, requirements: None });
                 }
-            },
+            }
             MarketEvent::JobAccepted { job_id, node, attempt, .. } => {
                 self.candidates.remove(job_id);
                 if *node == self.me && !self.busy.contains(job_id) {
                     self.start_execution(*job_id, *attempt, tx);
                 }
-            },
+            }
             MarketEvent::JobCancelled { job_id, .. } | MarketEvent::JobExpired { job_id, .. } => {
                 self.candidates.remove(job_id);
-            },
+            }
             MarketEvent::JobCompleted { node, .. } if *node == self.me => {
                 NodeMetrics::inc(&self.metrics.jobs_completed);
-            },
+            }
             MarketEvent::NodeSlashed { node, reason: market::SlashReason::WrongResult, .. } if *node == self.me => {
                 NodeMetrics::inc(&self.metrics.jobs_failed);
-            },
+            }
             MarketEvent::ResultSubmitted { job_id, node, output_hash, .. }
                 if self.cfg.role == Role::Verifier && *node != self.me =>
             {
                 tasks::spawn_verification(self.task_context(), *job_id, output_hash.0);
-            },
+            }
             MarketEvent::JobChallenged { job_id, .. } if self.on_committee => {
                 tasks::spawn_vote(self.task_context(), *job_id);
-            },
-            _ => {},
+            }
+            _ => {}
         }
     }
 
@@ -247,22 +245,22 @@ impl Node {
             Report::Accepted { job_id, attempt } => {
                 self.busy.remove(&job_id);
                 self.start_execution(job_id, attempt, tx);
-            },
+            }
             Report::NotTaken { job_id } => {
                 self.busy.remove(&job_id);
                 self.candidates.remove(&job_id);
-            },
+            }
             Report::Retry { job_id } => {
                 self.busy.remove(&job_id);
-            },
+            }
             Report::Refused { job_id } => {
                 self.busy.remove(&job_id);
                 self.candidates.remove(&job_id);
                 self.refused.insert(job_id);
-            },
+            }
             Report::Finished { job_id } => {
                 self.busy.remove(&job_id);
-            },
+            }
         }
     }
 
@@ -273,7 +271,7 @@ impl Node {
             shared: self.shared.clone(),
             account: self.account.clone(),
             result_key: self.result_key.clone(),
-            me: self.me.clone(),
+            me: self.me,
             journal: self.journal.clone(),
             metrics: self.metrics.clone(),
         }

@@ -31,21 +31,21 @@ impl NodeView {
         match event {
             MarketEvent::NodeRegistered { node, capabilities, .. } => {
                 self.nodes.insert(node.0, (capabilities.clone(), true));
-            },
+            }
             MarketEvent::NodeUpdated { node, capabilities, .. } => {
                 if let Some(entry) = self.nodes.get_mut(&node.0) {
                     entry.0 = capabilities.clone();
                 }
-            },
+            }
             MarketEvent::NodeStatusChanged { node, online } => {
                 if let Some(entry) = self.nodes.get_mut(&node.0) {
                     entry.1 = *online;
                 }
-            },
+            }
             MarketEvent::NodeDeregistered { node, .. } => {
                 self.nodes.remove(&node.0);
-            },
-            _ => {},
+            }
+            _ => {}
         }
     }
 
@@ -85,10 +85,11 @@ pub fn satisfies(caps: &market::Capabilities, req: &market::Requirements) -> boo
     }
     match &caps.gpu {
         None => false,
-        Some(gpu) =>
-            gpu.count >= req.gpu_count.max(1) &&
-                gpu.vram_mb >= req.gpu_vram_mb &&
-                req.gpu_model.as_ref().is_none_or(|m| m.0 == gpu.model.0),
+        Some(gpu) => {
+            gpu.count >= req.gpu_count.max(1)
+                && gpu.vram_mb >= req.gpu_vram_mb
+                && req.gpu_model.as_ref().is_none_or(|m| m.0 == gpu.model.0)
+        }
     }
 }
 
@@ -120,15 +121,18 @@ mod tests {
         let caps = capabilities(4, 8192, None).expect("caps");
         let nodes: Vec<_> = (0..6u8)
             .map(|n| {
-                (account(n), NodeInfo {
-                    capabilities: caps.clone(),
-                    result_key: [0; 32],
-                    stake: 1,
-                    online: true,
-                    max_concurrent: 1,
-                    active_jobs: 0,
-                    unsettled_jobs: 0,
-                })
+                (
+                    account(n),
+                    NodeInfo {
+                        capabilities: caps.clone(),
+                        result_key: [0; 32],
+                        stake: 1,
+                        online: true,
+                        max_concurrent: 1,
+                        active_jobs: 0,
+                        unsettled_jobs: 0,
+                    },
+                )
             })
             .collect();
         let view = NodeView::from_nodes(&nodes);

@@ -28,12 +28,7 @@ pub(super) struct Context {
 }
 
 /// Check the job is still open and its spec usable, then send `accept_job`.
-pub(super) fn spawn_accept(
-    cx: Context,
-    job_id: u64,
-    _mine: market::Capabilities,
-    tx: mpsc::UnboundedSender<Report>,
-) {
+pub(super) fn spawn_accept(cx: Context, job_id: u64, _mine: market::Capabilities, tx: mpsc::UnboundedSender<Report>) {
     tokio::spawn(async move {
         let report = accept(&cx, job_id).await;
         let _ = tx.send(report);
@@ -48,7 +43,7 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
         Err(e) => {
             tracing::warn!(node = %cx.name, job_id, error = %e, "cannot read the job");
             return Report::NotTaken { job_id };
-        },
+        }
     };
     // A spec that cannot be run is refused before accepting, never after.
     if let Err(problem) = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await {
@@ -64,7 +59,7 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
             .find_map(|e| match e {
                 MarketEvent::JobAccepted { job_id: id, node, attempt, .. } if *id == job_id && *node == cx.me => {
                     Some(Report::Accepted { job_id, attempt: *attempt })
-                },
+                }
                 _ => None,
             })
             .unwrap_or(Report::NotTaken { job_id }),
@@ -80,7 +75,7 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
             } else {
                 Report::NotTaken { job_id }
             }
-        },
+        }
     }
 }
 
@@ -117,23 +112,19 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32) -> anyhow::
         tracing::info!(node = %cx.name, job_id, attempt, "no longer assigned to us; dropping it");
         return Ok(());
     };
-    let job = cx
-        .shared
-        .chain
-        .job(job_id, Finality::Best)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("job {job_id} vanished"))?;
+    let job =
+        cx.shared.chain.job(job_id, Finality::Best).await?.ok_or_else(|| anyhow::anyhow!("job {job_id} vanished"))?;
     let spec = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await?;
     let cached = cx.journal.lock().await.cached_output(job_id, attempt);
     let mut output = match cached {
         Some(output) => output,
         None => {
-            let (output, seconds) = execute(spec.clone()).await;
+            let (output, seconds) = execute(spec).await;
             cx.metrics.observe_execution(seconds);
             tracing::info!(node = %cx.name, job_id, workload = %spec.workload(), size = spec.size(), seconds, "executed");
             cx.journal.lock().await.cache_output(job_id, attempt, &output)?;
             output
-        },
+        }
     };
     if cx.behaviour == Behaviour::WrongResult {
         // A cheater's output: same length, different bytes, so only re-execution exposes it.
@@ -154,7 +145,7 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32) -> anyhow::
         genesis: cx.shared.chain.genesis_hash(),
         job_id,
         attempt,
-        node: cx.me.clone(),
+        node: cx.me,
         output_hash,
         uri: uri.to_string(),
     };
@@ -169,7 +160,7 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32) -> anyhow::
             })?;
             tracing::info!(node = %cx.name, job_id, attempt, output_hash = %hex::encode(output_hash), %uri, "result submitted");
             Ok(())
-        },
+        }
         Err(e) => anyhow::bail!("result refused: {e}"),
     }
 }

@@ -17,13 +17,21 @@ pub enum SpecProblem {
     BadUri { job: u64, uri: String, reason: String },
     /// The store could not serve it.
     #[error("job {job}: cannot download the spec: {source}")]
-    Download { job: u64, #[source] source: cr_protocol::store_client::StoreError },
+    Download {
+        job: u64,
+        #[source]
+        source: cr_protocol::store_client::StoreError,
+    },
     /// The bytes do not hash to the on-chain spec hash.
     #[error("job {job}: the spec downloaded hashes to {actual}, but the chain says {expected}; refusing it")]
     HashMismatch { job: u64, expected: String, actual: String },
     /// Not a workload spec this daemon knows.
     #[error("job {job}: unusable spec: {source}")]
-    Invalid { job: u64, #[source] source: cr_protocol::workload::SpecError },
+    Invalid {
+        job: u64,
+        #[source]
+        source: cr_protocol::workload::SpecError,
+    },
 }
 
 /// Specs and outputs already computed, by spec hash (workloads are deterministic).
@@ -38,7 +46,7 @@ impl Cache {
     pub async fn spec(&self, store: &StoreClient, job_id: u64, job: &Job) -> Result<WorkloadSpec, SpecProblem> {
         let expected = job.spec_hash.0;
         if let Some(spec) = self.specs.lock().unwrap_or_else(|p| p.into_inner()).get(&expected) {
-            return Ok(spec.clone());
+            return Ok(*spec);
         }
         let uri_text = String::from_utf8_lossy(&job.spec_uri.0).into_owned();
         let uri: BlobUri = uri_text.parse().map_err(|e: cr_protocol::store_client::StoreUrlError| {
@@ -58,7 +66,7 @@ impl Cache {
             });
         }
         let spec = WorkloadSpec::parse(&bytes).map_err(|source| SpecProblem::Invalid { job: job_id, source })?;
-        self.specs.lock().unwrap_or_else(|p| p.into_inner()).insert(expected, spec.clone());
+        self.specs.lock().unwrap_or_else(|p| p.into_inner()).insert(expected, spec);
         Ok(spec)
     }
 
@@ -68,7 +76,7 @@ impl Cache {
         if let Some(h) = self.outputs.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return *h;
         }
-        let (output, _) = execute(spec.clone()).await;
+        let (output, _) = execute(*spec).await;
         let hash = blake2_256(&output);
         self.outputs.lock().unwrap_or_else(|p| p.into_inner()).insert(key, hash);
         hash

@@ -50,11 +50,7 @@ impl BlobDir {
         for entry in fs::read_dir(&tmp)? {
             let _ = fs::remove_file(entry?.path());
         }
-        Ok(Self {
-            blobs,
-            tmp,
-            counter: AtomicU64::new(0),
-        })
+        Ok(Self { blobs, tmp, counter: AtomicU64::new(0) })
     }
 
     /// Where the blob with this hash is (or would be) stored.
@@ -69,9 +65,7 @@ impl BlobDir {
             return Ok(PutOutcome::Existed);
         }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let temp_path = self
-            .tmp
-            .join(format!("{}.{}.{n}", hash.to_hex(), std::process::id()));
+        let temp_path = self.tmp.join(format!("{}.{}.{n}", hash.to_hex(), std::process::id()));
         let _cleanup = TempFile(&temp_path);
         let mut file = File::create_new(&temp_path)?;
         file.write_all(bytes)?;
@@ -129,11 +123,7 @@ mod tests {
         assert_eq!(store.put(hash, b"blob")?, PutOutcome::Existed);
         assert_eq!(store.get(hash)?.as_deref(), Some(&b"blob"[..]));
         assert_eq!(store.size_of(hash)?, Some(4));
-        assert_eq!(
-            fs::read_dir(dir.path().join("tmp"))?.count(),
-            0,
-            "no temporary file left"
-        );
+        assert_eq!(fs::read_dir(dir.path().join("tmp"))?.count(), 0, "no temporary file left");
         Ok(())
     }
 

@@ -42,11 +42,7 @@ pub struct StoreConfig {
 impl StoreConfig {
     /// A configuration with the default blob limit ([`DEFAULT_MAX_BLOB_BYTES`]).
     pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> Self {
-        Self {
-            listen,
-            data_dir: data_dir.into(),
-            max_blob_bytes: DEFAULT_MAX_BLOB_BYTES,
-        }
+        Self { listen, data_dir: data_dir.into(), max_blob_bytes: DEFAULT_MAX_BLOB_BYTES }
     }
 }
 
@@ -79,31 +75,16 @@ type BoxedResponse = Pin<Box<dyn Future<Output = Response> + Send>>;
 /// Opens the data directory and binds the listener; everything that can fail at start.
 async fn prepare(
     config: &StoreConfig,
-) -> Result<
-    (
-        TcpListener,
-        impl Fn(Request<Incoming>) -> BoxedResponse + Clone + Send + Sync + 'static,
-    ),
-    StoreServerError,
-> {
-    let dir = BlobDir::open(&config.data_dir).map_err(|source| StoreServerError::DataDir {
-        path: config.data_dir.clone(),
-        source,
-    })?;
-    let listener =
-        TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StoreServerError::Bind {
-                addr: config.listen,
-                source,
-            })?;
-    let state = Arc::new(State {
-        dir: Arc::new(dir),
-        max_blob_bytes: config.max_blob_bytes,
-    });
-    let handler = move |request: Request<Incoming>| -> BoxedResponse {
-        Box::pin(routes::handle(Arc::clone(&state), request))
-    };
+) -> Result<(TcpListener, impl Fn(Request<Incoming>) -> BoxedResponse + Clone + Send + Sync + 'static), StoreServerError>
+{
+    let dir = BlobDir::open(&config.data_dir)
+        .map_err(|source| StoreServerError::DataDir { path: config.data_dir.clone(), source })?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StoreServerError::Bind { addr: config.listen, source })?;
+    let state = Arc::new(State { dir: Arc::new(dir), max_blob_bytes: config.max_blob_bytes });
+    let handler =
+        move |request: Request<Incoming>| -> BoxedResponse { Box::pin(routes::handle(Arc::clone(&state), request)) };
     let addr = listener.local_addr().unwrap_or(config.listen);
     tracing::info!(
         listen = %addr,
@@ -115,14 +96,9 @@ async fn prepare(
 }
 
 /// Runs the store until `shutdown` completes (e.g. [`http::shutdown_signal`]).
-pub async fn run(
-    config: StoreConfig,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), StoreServerError> {
+pub async fn run(config: StoreConfig, shutdown: impl Future<Output = ()>) -> Result<(), StoreServerError> {
     let (listener, handler) = prepare(&config).await?;
-    http::serve(listener, handler, shutdown)
-        .await
-        .map_err(StoreServerError::Serve)?;
+    http::serve(listener, handler, shutdown).await.map_err(StoreServerError::Serve)?;
     tracing::info!("artifact store stopped");
     Ok(())
 }

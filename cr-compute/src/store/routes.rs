@@ -29,11 +29,7 @@ pub(crate) async fn handle(state: Arc<State>, request: Request<Incoming>) -> Res
     let path = request.uri().path().to_owned();
     let response = route(&state, request).await;
     // HEAD answers carry the GET length in the header and no body; others have an exact body.
-    let bytes = match response
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-    {
+    let bytes = match response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()) {
         Some(len) => len.parse().unwrap_or(0),
         None => response.body().size_hint().exact().unwrap_or(0),
     };
@@ -57,19 +53,11 @@ async fn route(state: &State, request: Request<Incoming>) -> Response {
         };
     }
     let Some(hex) = path.strip_prefix("/blobs/") else {
-        return text(
-            StatusCode::NOT_FOUND,
-            format!("no route for {path}; {ROUTES}"),
-        );
+        return text(StatusCode::NOT_FOUND, format!("no route for {path}; {ROUTES}"));
     };
     let hash = match hex.parse::<Hash32>() {
         Ok(hash) => hash,
-        Err(e) => {
-            return text(
-                StatusCode::BAD_REQUEST,
-                format!("malformed blob hash {hex:?}: {e}"),
-            )
-        }
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("malformed blob hash {hex:?}: {e}")),
     };
     match *request.method() {
         Method::GET => get(state, hash, true).await,
@@ -80,33 +68,24 @@ async fn route(state: &State, request: Request<Incoming>) -> Response {
 }
 
 fn not_allowed(method: &Method, path: &str, allowed: &'static str) -> Response {
-    let mut response = text(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!("{method} is not allowed on {path}; use {allowed}"),
-    );
-    response
-        .headers_mut()
-        .insert(ALLOW, HeaderValue::from_static(allowed));
+    let mut response =
+        text(StatusCode::METHOD_NOT_ALLOWED, format!("{method} is not allowed on {path}; use {allowed}"));
+    response.headers_mut().insert(ALLOW, HeaderValue::from_static(allowed));
     response
 }
 
 fn internal(what: &str, hash: Hash32, error: impl std::fmt::Display) -> Response {
     tracing::error!(%hash, %error, "{what} failed");
-    text(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        format!("{what} of blob {hash} failed: {error}"),
-    )
+    text(StatusCode::INTERNAL_SERVER_ERROR, format!("{what} of blob {hash} failed: {error}"))
 }
 
 async fn get(state: &State, hash: Hash32, with_body: bool) -> Response {
     let dir = Arc::clone(&state.dir);
     let read = tokio::task::spawn_blocking(move || {
         if with_body {
-            dir.get(hash)
-                .map(|b| b.map(|bytes| (bytes.len() as u64, Bytes::from(bytes))))
+            dir.get(hash).map(|b| b.map(|bytes| (bytes.len() as u64, Bytes::from(bytes))))
         } else {
-            dir.size_of(hash)
-                .map(|len| len.map(|len| (len, Bytes::new())))
+            dir.size_of(hash).map(|len| len.map(|len| (len, Bytes::new())))
         }
     })
     .await;
@@ -116,17 +95,11 @@ async fn get(state: &State, hash: Hash32, with_body: bool) -> Response {
         Err(e) => return internal("reading", hash, e),
     };
     let Some((len, body)) = found else {
-        return text(
-            StatusCode::NOT_FOUND,
-            format!("no blob {hash} in this store"),
-        );
+        return text(StatusCode::NOT_FOUND, format!("no blob {hash} in this store"));
     };
     let mut response = hyper::Response::new(Full::new(body));
     let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     // A HEAD answer carries the length of the body a GET would return.
     headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
     response
@@ -135,25 +108,17 @@ async fn get(state: &State, hash: Hash32, with_body: bool) -> Response {
 fn too_large(state: &State, hash: Hash32, what: String) -> Response {
     let mut response = text(
         StatusCode::PAYLOAD_TOO_LARGE,
-        format!(
-            "blob {hash}: {what}; this store accepts at most {} bytes per blob",
-            state.max_blob_bytes
-        ),
+        format!("blob {hash}: {what}; this store accepts at most {} bytes per blob", state.max_blob_bytes),
     );
     // The rest of the body is not read, so the connection cannot carry another request.
-    response
-        .headers_mut()
-        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
     response
 }
 
 async fn put(state: &State, hash: Hash32, request: Request<Incoming>) -> Response {
     let max = state.max_blob_bytes;
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(declared) = declared.filter(|&len| len > max) {
         return too_large(state, hash, format!("the body is {declared} bytes"));
     }
@@ -163,12 +128,7 @@ async fn put(state: &State, hash: Hash32, request: Request<Incoming>) -> Respons
         Err(e) if e.is::<LengthLimitError>() => {
             return too_large(state, hash, format!("the body is longer than {max} bytes"));
         }
-        Err(e) => {
-            return text(
-                StatusCode::BAD_REQUEST,
-                format!("blob {hash}: could not read the body: {e}"),
-            )
-        }
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("blob {hash}: could not read the body: {e}")),
     };
     let actual = Hash32::of(&body);
     if actual != hash {

@@ -36,7 +36,8 @@ pub fn fee_account() -> [u8; 32] {
 
 pub fn node_binary() -> PathBuf {
     let path = std::env::var_os("CR_NODE_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/compute-testnet/chain-target/release/cr-node")
+        PathBuf::from(std::env::var("HOME").unwrap_or_default())
+            .join(".cache/compute-testnet/chain-target/release/cr-node")
     });
     assert!(
         path.is_file(),

@@ -22,7 +22,9 @@ pub async fn dashboard(args: DashboardArgs) -> miette::Result<ExitCode> {
     let testnet = match status::pick_testnet(&provider, args.name.as_deref()).await.into_diagnostic()? {
         Pick::One(name) => name,
         Pick::None => miette::bail!("no testnet is running; start one with `testnet up`, or name the one to wait for"),
-        Pick::Several(all) => miette::bail!("several testnets run ({}); name one: `testnet dashboard NAME`", all.join(", ")),
+        Pick::Several(all) => {
+            miette::bail!("several testnets run ({}); name one: `testnet dashboard NAME`", all.join(", "))
+        }
     };
     let root = Workspace::from_env().root;
     let served = testnet::dashboard::serve(
@@ -40,7 +42,7 @@ pub async fn dashboard(args: DashboardArgs) -> miette::Result<ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
             miette::bail!("port {} on 127.0.0.1 is taken; choose another with --port", args.port)
-        },
+        }
         Err(e) => Err(e).into_diagnostic(),
     }
 }

@@ -39,7 +39,10 @@ pub async fn up(path: &Path, build: bool, timeout: u64, keep_on_failure: bool, j
     };
     let state = result.into_diagnostic().wrap_err(format!("testnet up {}", path.display()))?;
     let block_times = state.ready_after_seconds * 1000.0 / f64::from(state.block_time_ms);
-    progress.done(&format!("testnet {} ready in {:.1} s ({block_times:.1} block times)", state.testnet, state.ready_after_seconds));
+    progress.done(&format!(
+        "testnet {} ready in {:.1} s ({block_times:.1} block times)",
+        state.testnet, state.ready_after_seconds
+    ));
     print_endpoints(&state, json);
     Ok(ExitCode::SUCCESS)
 }
@@ -73,13 +76,13 @@ pub async fn down(name: Option<String>, all: bool, json: bool) -> miette::Result
                 [] => {
                     eprintln!("no testnet is running");
                     return Ok(ExitCode::SUCCESS);
-                },
+                }
                 many => miette::bail!(
                     "several testnets run ({}); name one (`testnet down <name>`) or use --all",
                     many.join(", ")
                 ),
             }
-        },
+        }
     };
     let workspace = Workspace::from_env();
     let mut clean = true;
@@ -123,10 +126,21 @@ pub fn check(files: &[PathBuf], json: bool) -> miette::Result<ExitCode> {
     for file in files {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         let outcome = if is_scenario(&text) {
-            Scenario::load(file).map(|s| format!("scenario {} ({} jobs, {} faults)", s.name().as_str(), s.jobs().len(), s.faults().len())).map_err(miette::Report::new)
+            Scenario::load(file)
+                .map(|s| {
+                    format!("scenario {} ({} jobs, {} faults)", s.name().as_str(), s.jobs().len(), s.faults().len())
+                })
+                .map_err(miette::Report::new)
         } else {
             Topology::load(file)
-                .map(|t| format!("topology {} ({} validators, {} compute nodes)", t.name().as_str(), t.validators().len(), t.compute_nodes().len()))
+                .map(|t| {
+                    format!(
+                        "topology {} ({} validators, {} compute nodes)",
+                        t.name().as_str(),
+                        t.validators().len(),
+                        t.compute_nodes().len()
+                    )
+                })
                 .map_err(miette::Report::new)
         };
         match outcome {
@@ -139,7 +153,7 @@ pub fn check(files: &[PathBuf], json: bool) -> miette::Result<ExitCode> {
                 } else {
                     eprintln!("{report:?}");
                 }
-            },
+            }
         }
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })

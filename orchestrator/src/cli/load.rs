@@ -80,9 +80,11 @@ fn topology(args: &LoadArgs) -> miette::Result<(Topology, PathBuf)> {
         Some(fleet) => {
             std::fs::create_dir_all(&args.reports).into_diagnostic()?;
             let path = args.reports.join(format!("load-{fleet}.yaml"));
-            std::fs::write(&path, fleet_topology(fleet, args.per_container)).into_diagnostic().wrap_err(format!("writing {}", path.display()))?;
+            std::fs::write(&path, fleet_topology(fleet, args.per_container))
+                .into_diagnostic()
+                .wrap_err(format!("writing {}", path.display()))?;
             path
-        },
+        }
     };
     Ok((Topology::load(&path).map_err(miette::Report::new)?, path))
 }
@@ -132,7 +134,8 @@ mod tests {
     #[test]
     fn generated_topologies_are_valid() {
         for (fleet, k) in [(1, 1), (20, 5), (100, 10), (1000, 50)] {
-            let t = Topology::parse("generated", &fleet_topology(fleet, k)).unwrap_or_else(|e| panic!("{fleet}/{k}: {e:?}"));
+            let t = Topology::parse("generated", &fleet_topology(fleet, k))
+                .unwrap_or_else(|e| panic!("{fleet}/{k}: {e:?}"));
             assert_eq!(t.compute_nodes().len(), fleet as usize + 1);
             assert_eq!(t.compute_containers().len(), (fleet as usize).div_ceil(k as usize) + 1);
         }

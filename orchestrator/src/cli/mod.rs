@@ -92,14 +92,14 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
         Command::Up { topology, no_build, timeout, keep_on_failure } => {
             lifecycle::up(&topology, !no_build, timeout, keep_on_failure, cli.json).await
-        },
+        }
         Command::Down { name, all } => lifecycle::down(name, all, cli.json).await,
         Command::Check { files } => lifecycle::check(&files, cli.json),
         Command::Schema => {
             let schema = testnet::topology::json_schema();
             println!("{}", serde_json::to_string_pretty(&schema).unwrap_or_default());
             Ok(ExitCode::SUCCESS)
-        },
+        }
         Command::Build => lifecycle::build(cli.json).await,
         Command::Status(args) => observe::status(args, cli.json).await,
         Command::Logs(args) => observe::logs(args, cli.json).await,
@@ -108,6 +108,6 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Load(args) => load::load(args, cli.json).await,
         Command::Test { scenarios, reports, no_build } => {
             scenario::test(&scenarios, &reports, !no_build, cli.json).await
-        },
+        }
     }
 }

@@ -52,17 +52,11 @@ pub struct VerifyArgs {
 
 /// The testnet for `logs` and `verify`, where having none to look at is an error.
 async fn choose(provider: &dyn Provider, name: Option<&str>) -> miette::Result<String> {
-    match status::pick_testnet(provider, name)
-        .await
-        .into_diagnostic()?
-    {
+    match status::pick_testnet(provider, name).await.into_diagnostic()? {
         Pick::One(name) => Ok(name),
         Pick::None => miette::bail!("no testnet is running; start one with `testnet up`"),
         Pick::Several(all) => {
-            miette::bail!(
-                "several testnets run ({}); name one with --testnet NAME",
-                all.join(", ")
-            )
+            miette::bail!("several testnets run ({}); name one with --testnet NAME", all.join(", "))
         }
     }
 }
@@ -70,39 +64,26 @@ async fn choose(provider: &dyn Provider, name: Option<&str>) -> miette::Result<S
 /// `testnet status`.
 pub async fn status(args: StatusArgs, json: bool) -> miette::Result<ExitCode> {
     let provider = connect().await?;
-    let testnet = match status::pick_testnet(&provider, args.name.as_deref())
-        .await
-        .into_diagnostic()?
-    {
+    let testnet = match status::pick_testnet(&provider, args.name.as_deref()).await.into_diagnostic()? {
         Pick::One(name) => name,
-        Pick::None if json => {
-            return print_json(&serde_json::json!({"testnet": null, "running": []}), 0)
-        }
+        Pick::None if json => return print_json(&serde_json::json!({"testnet": null, "running": []}), 0),
         Pick::None => {
             println!("no testnet is running");
             return Ok(ExitCode::SUCCESS);
         }
         Pick::Several(all) if json => {
-            return print_json(
-                &serde_json::json!({"testnet": null, "running": all}),
-                AMBIGUOUS,
-            )
+            return print_json(&serde_json::json!({"testnet": null, "running": all}), AMBIGUOUS)
         }
         Pick::Several(all) => {
             eprintln!(
                 "several testnets run; name one: {}",
-                all.iter()
-                    .map(|n| format!("`testnet status {n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                all.iter().map(|n| format!("`testnet status {n}`")).collect::<Vec<_>>().join(", ")
             );
             return Ok(ExitCode::from(AMBIGUOUS));
         }
     };
     let root = Workspace::from_env().root;
-    let report = status::gather(&provider, &root, &testnet)
-        .await
-        .into_diagnostic()?;
+    let report = status::gather(&provider, &root, &testnet).await.into_diagnostic()?;
     let code = u8::from(report.chain.is_none());
     if json {
         return print_json(&report, code);
@@ -117,9 +98,7 @@ fn print_json(value: &impl serde::Serialize, code: u8) -> miette::Result<ExitCod
 }
 
 fn mib(bytes: Option<u64>) -> String {
-    bytes.map_or("-".into(), |b| {
-        format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0))
-    })
+    bytes.map_or("-".into(), |b| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)))
 }
 
 /// Validators first, then the store, then compute containers; by name within a kind.
@@ -144,22 +123,15 @@ fn render(report: &TestnetStatus) {
     let mut rows: Vec<&ContainerView> = report.containers.iter().collect();
     rows.sort_by_key(|v| (kind_rank(&v.kind), v.node.as_str()));
     let running = rows.iter().filter(|v| v.running).count();
-    println!(
-        "testnet {}: {} containers, {running} running",
-        report.testnet,
-        rows.len()
-    );
+    println!("testnet {}: {} containers, {running} running", report.testnet, rows.len());
     let width = rows.iter().map(|v| v.node.len()).max().unwrap_or(4).max(4);
     println!(
         "  {:<9}  {:<width$}  {:<15}  {:<28}  {:<36}  {:>6}  {:>10}",
         "KIND", "NODE", "STATUS", "ENDPOINT", "METRICS", "CPU", "MEMORY"
     );
     for v in rows {
-        let endpoint = v
-            .rpc
-            .clone()
-            .or_else(|| v.store.as_ref().map(|s| format!("http://{s}")))
-            .unwrap_or_else(|| "-".into());
+        let endpoint =
+            v.rpc.clone().or_else(|| v.store.as_ref().map(|s| format!("http://{s}"))).unwrap_or_else(|| "-".into());
         let cpu = v.cpu_percent.map_or("-".into(), |c| format!("{c:.1}%"));
         let metrics = v.metrics.as_deref().unwrap_or("-");
         println!(
@@ -172,41 +144,19 @@ fn render(report: &TestnetStatus) {
     }
     match (&report.chain, &report.chain_error) {
         (Some(c), _) => {
-            println!(
-                "chain (read through {}): runtime {} version {}",
-                c.rpc, c.runtime, c.spec_version
-            );
+            println!("chain (read through {}): runtime {} version {}", c.rpc, c.runtime, c.spec_version);
             println!("  blocks: best #{}, finalized #{}", c.best, c.finalized);
-            let expected = c
-                .expected_workers
-                .map_or("unknown (no saved state for this testnet)".into(), |n| {
-                    n.to_string()
-                });
-            println!(
-                "  daemons registered: {} (workers expected: {expected})",
-                c.registered_daemons
-            );
+            let expected =
+                c.expected_workers.map_or("unknown (no saved state for this testnet)".into(), |n| n.to_string());
+            println!("  daemons registered: {} (workers expected: {expected})", c.registered_daemons);
             let counts: Vec<String> = cr_protocol::provenance::JOB_STATUSES
                 .iter()
-                .map(|s| {
-                    format!(
-                        "{} {}",
-                        c.jobs.get(&s.to_lowercase()).copied().unwrap_or(0),
-                        s.to_lowercase()
-                    )
-                })
+                .map(|s| format!("{} {}", c.jobs.get(&s.to_lowercase()).copied().unwrap_or(0), s.to_lowercase()))
                 .collect();
-            println!(
-                "  jobs: {} ({} in all)",
-                counts.join(", "),
-                c.jobs.values().sum::<usize>()
-            );
+            println!("  jobs: {} ({} in all)", counts.join(", "), c.jobs.values().sum::<usize>());
         }
         (None, why) => {
-            println!(
-                "chain: not shown: {}",
-                why.as_deref().unwrap_or("unknown reason")
-            );
+            println!("chain: not shown: {}", why.as_deref().unwrap_or("unknown reason"));
             let validator = report.containers.iter().find(|v| v.kind == "validator");
             if let Some(v) = validator {
                 println!(
@@ -222,27 +172,23 @@ fn render(report: &TestnetStatus) {
 pub async fn verify(args: VerifyArgs, json: bool) -> miette::Result<ExitCode> {
     let provider = connect().await?;
     let testnet = choose(&provider, args.testnet.as_deref()).await?;
-    let views = status::containers(&provider, &testnet)
-        .await
-        .into_diagnostic()?;
+    let views = status::containers(&provider, &testnet).await.into_diagnostic()?;
     let Some(rpc) = status::first_rpc(&views) else {
-        miette::bail!("no running validator of testnet {testnet} publishes an RPC port; see `testnet status {testnet}`");
+        miette::bail!(
+            "no running validator of testnet {testnet} publishes an RPC port; see `testnet status {testnet}`"
+        );
     };
     let Some(store) = status::store_authority(&views) else {
-        miette::bail!("testnet {testnet} has no running artifact store to download results from; see `testnet status {testnet}`");
+        miette::bail!(
+            "testnet {testnet} has no running artifact store to download results from; see `testnet status {testnet}`"
+        );
     };
-    let chain = tokio::time::timeout(
-        status::CHAIN_TIMEOUT,
-        cr_protocol::chain::Chain::connect(rpc),
-    )
-    .await
-    .map_err(|_| {
-        miette::miette!(
-            "the validator at {rpc} did not answer within {} s",
-            status::CHAIN_TIMEOUT.as_secs()
-        )
-    })?
-    .into_diagnostic()?;
+    let chain = tokio::time::timeout(status::CHAIN_TIMEOUT, cr_protocol::chain::Chain::connect(rpc))
+        .await
+        .map_err(|_| {
+            miette::miette!("the validator at {rpc} did not answer within {} s", status::CHAIN_TIMEOUT.as_secs())
+        })?
+        .into_diagnostic()?;
     let verdict = cr_protocol::provenance::verify_job(&chain, args.job, Some(store))
         .await
         .into_diagnostic()
@@ -250,15 +196,9 @@ pub async fn verify(args: VerifyArgs, json: bool) -> miette::Result<ExitCode> {
     if json {
         return print_json(&verdict, u8::from(!verdict.matches));
     }
-    println!(
-        "job {} ({}): result {}",
-        verdict.job_id, verdict.status, verdict.uri
-    );
+    println!("job {} ({}): result {}", verdict.job_id, verdict.status, verdict.uri);
     println!("  on chain:   {}", verdict.onchain_hash);
-    println!(
-        "  downloaded: {} ({} bytes, through {store})",
-        verdict.downloaded_hash, verdict.bytes
-    );
+    println!("  downloaded: {} ({} bytes, through {store})", verdict.downloaded_hash, verdict.bytes);
     if verdict.matches {
         println!("  verdict:    MATCH: the stored bytes are what the node posted");
         return Ok(ExitCode::SUCCESS);

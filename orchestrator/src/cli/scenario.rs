@@ -12,7 +12,8 @@ use testnet::scenario::{self, model::Scenario};
 
 pub async fn test(files: &[PathBuf], reports: &Path, build: bool, json: bool) -> miette::Result<ExitCode> {
     // Every file is validated before anything starts.
-    let scenarios = files.iter().map(|f| Scenario::load(f).map_err(miette::Report::new)).collect::<Result<Vec<_>, _>>()?;
+    let scenarios =
+        files.iter().map(|f| Scenario::load(f).map_err(miette::Report::new)).collect::<Result<Vec<_>, _>>()?;
     let provider = connect().await?;
     let workspace = Workspace::from_env();
     let mut progress = Progress::new(Mode::detect(json));
@@ -43,7 +44,12 @@ pub async fn test(files: &[PathBuf], reports: &Path, build: bool, json: bool) ->
     if json {
         println!("{}", serde_json::to_string_pretty(&results).into_diagnostic()?);
     } else {
-        println!("{} scenarios, {} passed, {failed} failed; reports in {}", results.len(), results.len() - failed, reports.display());
+        println!(
+            "{} scenarios, {} passed, {failed} failed; reports in {}",
+            results.len(),
+            results.len() - failed,
+            reports.display()
+        );
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -26,8 +26,15 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
     on_ready(listener.local_addr()?);
-    let (tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot { message: "Waiting for chain connection".into(), testnet: testnet.clone(), ..Snapshot::default() }));
-    let watcher = tokio::spawn(watch::run(watch::Watched { testnet: testnet.clone(), root: root.clone(), provider: provider.clone() }, tx));
+    let (tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot {
+        message: "Waiting for chain connection".into(),
+        testnet: testnet.clone(),
+        ..Snapshot::default()
+    }));
+    let watcher = tokio::spawn(watch::run(
+        watch::Watched { testnet: testnet.clone(), root: root.clone(), provider: provider.clone() },
+        tx,
+    ));
     let app = Arc::new(routes::App { state: rx, submit: submit::Submitter { testnet, root, provider } });
     let served = cr_protocol::http::serve(listener, move |req| routes::handle(app.clone(), req), shutdown).await;
     watcher.abort();

@@ -3,8 +3,8 @@
 
 use super::snapshot::Snapshot;
 use super::submit::{submit_from_form, JobForm};
-use cr_protocol::http::{Body, Response};
 use bytes::Bytes;
+use cr_protocol::http::{Body, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
@@ -66,7 +66,7 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response {
             let _ = tokio::time::timeout(LONG_POLL, rx.wait_for(|s| s.seq > since)).await;
             let snapshot = rx.borrow().clone();
             json(StatusCode::OK, snapshot.as_ref())
-        },
+        }
         (&Method::POST, "/api/jobs") => {
             let body = match Limited::new(req.into_body(), MAX_FORM_BYTES).collect().await {
                 Ok(b) => b.to_bytes(),
@@ -81,10 +81,10 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Response {
                 Err(super::submit::FormError::Invalid(m)) => error(StatusCode::BAD_REQUEST, m),
                 Err(super::submit::FormError::Unavailable(m)) => error(StatusCode::SERVICE_UNAVAILABLE, m),
             }
-        },
+        }
         (_, "/" | "/app.js" | "/style.css" | "/api/state" | "/api/jobs") => {
             error(StatusCode::METHOD_NOT_ALLOWED, format!("{} is not allowed here", req.method()))
-        },
+        }
         (_, path) => error(StatusCode::NOT_FOUND, format!("{path}: nothing here; the dashboard is at /")),
     }
 }

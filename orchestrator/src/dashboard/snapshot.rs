@@ -144,37 +144,39 @@ pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>
         protocol_fee: None,
     };
     if let Some((valid, invalid, outcome)) = verdicts.get(&id) {
-        (row.votes_valid, row.votes_invalid, row.dispute_outcome) = (Some(*valid), Some(*invalid), Some(outcome.clone()));
+        (row.votes_valid, row.votes_invalid, row.dispute_outcome) =
+            (Some(*valid), Some(*invalid), Some(outcome.clone()));
     }
     match &job.status {
-        JobStatus::Open { .. } => {},
+        JobStatus::Open { .. } => {}
         JobStatus::Assigned { node, .. } => {
             (row.stage, row.label, row.node) = (Stage::Executing, "assigned, executing".into(), Some(name(node)));
-        },
+        }
         JobStatus::Submitted { node, result, challenge_until } => {
-            (row.stage, row.label, row.node) = (Stage::ChallengeWindow, "result submitted, challenge window".into(), Some(name(node)));
+            (row.stage, row.label, row.node) =
+                (Stage::ChallengeWindow, "result submitted, challenge window".into(), Some(name(node)));
             row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
             row.blocks_left = left(*challenge_until);
-        },
+        }
         JobStatus::Disputed { node, result, votes, voting_until, .. } => {
             (row.stage, row.label, row.node) = (Stage::Disputed, "disputed, committee voting".into(), Some(name(node)));
             row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
             row.blocks_left = left(*voting_until);
             let valid = votes.0.iter().filter(|(_, v)| *v).count() as u32;
             (row.votes_valid, row.votes_invalid) = (Some(valid), Some(votes.0.len() as u32 - valid));
-        },
+        }
         JobStatus::Completed { node, result, node_payout, protocol_fee } => {
             (row.stage, row.label, row.node) = (Stage::Completed, "completed".into(), Some(name(node)));
             row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
             (row.node_payout, row.protocol_fee) = (Some(tokens(*node_payout)), Some(tokens(*protocol_fee)));
-        },
+        }
         JobStatus::Refunded { reason } => {
             let why = match reason {
                 cr_protocol::chain::market::RefundReason::ResultRejected => "result rejected",
                 cr_protocol::chain::market::RefundReason::AttemptsExhausted => "attempts exhausted",
             };
             (row.stage, row.label) = (Stage::Closed, format!("refunded ({why})"));
-        },
+        }
         JobStatus::Cancelled => (row.stage, row.label) = (Stage::Closed, "cancelled".into()),
         JobStatus::Expired => (row.stage, row.label) = (Stage::Closed, "expired".into()),
     }
@@ -182,21 +184,32 @@ pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>
 }
 
 /// The fleet as registered on chain, with the jobs each node holds.
-pub fn fleet_rows(nodes: &[(AccountId32, NodeInfo)], jobs: &[JobRow], names: &BTreeMap<[u8; 32], String>) -> Vec<FleetRow> {
+pub fn fleet_rows(
+    nodes: &[(AccountId32, NodeInfo)],
+    jobs: &[JobRow],
+    names: &BTreeMap<[u8; 32], String>,
+) -> Vec<FleetRow> {
     let mut rows: Vec<FleetRow> = nodes
         .iter()
         .map(|(account, info)| {
             let name = names.get(&account.0).cloned().unwrap_or_else(|| account.to_string());
             let busy = jobs
                 .iter()
-                .filter(|j| matches!(j.stage, Stage::Executing | Stage::ChallengeWindow | Stage::Disputed) && j.node.as_deref() == Some(name.as_str()))
+                .filter(|j| {
+                    matches!(j.stage, Stage::Executing | Stage::ChallengeWindow | Stage::Disputed)
+                        && j.node.as_deref() == Some(name.as_str())
+                })
                 .map(|j| j.id)
                 .collect();
             FleetRow {
                 account: account.to_string(),
                 cpu_cores: info.capabilities.cpu_cores,
                 memory_mb: info.capabilities.memory_mb,
-                gpu: info.capabilities.gpu.as_ref().map(|g| format!("{} x {} ({} MB)", g.count, String::from_utf8_lossy(&g.model.0), g.vram_mb)),
+                gpu: info
+                    .capabilities
+                    .gpu
+                    .as_ref()
+                    .map(|g| format!("{} x {} ({} MB)", g.count, String::from_utf8_lossy(&g.model.0), g.vram_mb)),
                 stake: tokens(info.stake),
                 online: info.online,
                 jobs: busy,
@@ -237,7 +250,10 @@ mod tests {
     }
 
     fn result() -> market::JobResult {
-        market::JobResult { output_hash: cr_protocol::chain::H256([0xab; 32]), uri: cr_protocol::chain::uri("http://store/blobs/ab").unwrap_or_else(|e| panic!("{e}")) }
+        market::JobResult {
+            output_hash: cr_protocol::chain::H256([0xab; 32]),
+            uri: cr_protocol::chain::uri("http://store/blobs/ab").unwrap_or_else(|e| panic!("{e}")),
+        }
     }
 
     #[test]
@@ -247,16 +263,38 @@ mod tests {
         let verdicts = Verdicts::new();
         let row = |s| job_row(7, &job(s), 10, &names, &verdicts);
         assert_eq!(row(JobStatus::Open { expires_at: 20 }).stage, Stage::EscrowLocked);
-        let r = row(JobStatus::Assigned { node: node.clone(), deadline: 20 });
+        let r = row(JobStatus::Assigned { node, deadline: 20 });
         assert_eq!((r.stage, r.node.as_deref()), (Stage::Executing, Some("cpu-0")));
-        let r = row(JobStatus::Submitted { node: node.clone(), result: result(), challenge_until: 14 });
+        let r = row(JobStatus::Submitted { node, result: result(), challenge_until: 14 });
         assert_eq!((r.stage, r.blocks_left), (Stage::ChallengeWindow, Some(4)));
         assert_eq!(r.result_hash.as_deref().map(str::len), Some(66));
-        let votes = cr_protocol::chain::api::runtime_types::bounded_collections::bounded_vec::BoundedVec(vec![(AccountId32([3; 32]), false), (AccountId32([4; 32]), true), (AccountId32([5; 32]), false)]);
-        let r = row(JobStatus::Disputed { node: node.clone(), result: result(), challenger: AccountId32([3; 32]), bond: 1, votes, voting_until: 12 });
-        assert_eq!((r.stage, r.votes_valid, r.votes_invalid, r.blocks_left), (Stage::Disputed, Some(1), Some(2), Some(2)));
-        let r = row(JobStatus::Completed { node, result: result(), node_payout: 90 * UNITS_PER_TOKEN, protocol_fee: 10 * UNITS_PER_TOKEN });
-        assert_eq!((r.stage, r.node_payout.as_deref(), r.protocol_fee.as_deref()), (Stage::Completed, Some("90"), Some("10")));
+        let votes = cr_protocol::chain::api::runtime_types::bounded_collections::bounded_vec::BoundedVec(vec![
+            (AccountId32([3; 32]), false),
+            (AccountId32([4; 32]), true),
+            (AccountId32([5; 32]), false),
+        ]);
+        let r = row(JobStatus::Disputed {
+            node,
+            result: result(),
+            challenger: AccountId32([3; 32]),
+            bond: 1,
+            votes,
+            voting_until: 12,
+        });
+        assert_eq!(
+            (r.stage, r.votes_valid, r.votes_invalid, r.blocks_left),
+            (Stage::Disputed, Some(1), Some(2), Some(2))
+        );
+        let r = row(JobStatus::Completed {
+            node,
+            result: result(),
+            node_payout: 90 * UNITS_PER_TOKEN,
+            protocol_fee: 10 * UNITS_PER_TOKEN,
+        });
+        assert_eq!(
+            (r.stage, r.node_payout.as_deref(), r.protocol_fee.as_deref()),
+            (Stage::Completed, Some("90"), Some("10"))
+        );
         let r = row(JobStatus::Refunded { reason: market::RefundReason::ResultRejected });
         assert_eq!((r.stage, r.label.as_str()), (Stage::Closed, "refunded (result rejected)"));
         assert_eq!(row(JobStatus::Cancelled).label, "cancelled");
@@ -266,7 +304,16 @@ mod tests {
     #[test]
     fn resolved_disputes_keep_their_votes() {
         let verdicts: Verdicts = [(7, (0, 1, "node-wrong".to_owned()))].into();
-        let r = job_row(7, &job(JobStatus::Refunded { reason: market::RefundReason::ResultRejected }), 10, &BTreeMap::new(), &verdicts);
-        assert_eq!((r.votes_valid, r.votes_invalid, r.dispute_outcome.as_deref()), (Some(0), Some(1), Some("node-wrong")));
+        let r = job_row(
+            7,
+            &job(JobStatus::Refunded { reason: market::RefundReason::ResultRejected }),
+            10,
+            &BTreeMap::new(),
+            &verdicts,
+        );
+        assert_eq!(
+            (r.votes_valid, r.votes_invalid, r.dispute_outcome.as_deref()),
+            (Some(0), Some(1), Some("node-wrong"))
+        );
     }
 }

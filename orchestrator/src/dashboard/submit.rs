@@ -52,12 +52,18 @@ pub struct Submitter {
 }
 
 fn check(form: &JobForm) -> Result<WorkloadSpec, FormError> {
-    let workload: Workload = form
-        .workload
-        .parse()
-        .map_err(|_| FormError::Invalid(format!("workload `{}` is unknown; use one of {}", form.workload, Workload::accepted_names())))?;
+    let workload: Workload = form.workload.parse().map_err(|_| {
+        FormError::Invalid(format!(
+            "workload `{}` is unknown; use one of {}",
+            form.workload,
+            Workload::accepted_names()
+        ))
+    })?;
     if form.budget == 0 || form.budget > MAX_BUDGET {
-        return Err(FormError::Invalid(format!("budget {} is out of range; give 1 to {MAX_BUDGET} tokens", form.budget)));
+        return Err(FormError::Invalid(format!(
+            "budget {} is out of range; give 1 to {MAX_BUDGET} tokens",
+            form.budget
+        )));
     }
     if form.cpu_cores == 0 {
         return Err(FormError::Invalid("cpu cores must be at least 1".into()));
@@ -71,13 +77,20 @@ fn check(form: &JobForm) -> Result<WorkloadSpec, FormError> {
 pub async fn submit_from_form(s: &Submitter, form: &JobForm) -> Result<u64, FormError> {
     let spec = check(form)?;
     let unavailable = |e: &dyn std::fmt::Display| FormError::Unavailable(e.to_string());
-    let topology = status::saved_topology(&s.root, &s.testnet)
-        .ok_or_else(|| FormError::Unavailable(format!("no saved state for testnet {}; was it started with `testnet up` from this checkout?", s.testnet)))?;
+    let topology = status::saved_topology(&s.root, &s.testnet).ok_or_else(|| {
+        FormError::Unavailable(format!(
+            "no saved state for testnet {}; was it started with `testnet up` from this checkout?",
+            s.testnet
+        ))
+    })?;
     let plan = Plan::new(&topology).map_err(|e| unavailable(&e))?;
-    let requester = plan.requesters.first().ok_or_else(|| FormError::Unavailable("the topology names no requester".into()))?;
+    let requester =
+        plan.requesters.first().ok_or_else(|| FormError::Unavailable("the topology names no requester".into()))?;
     let views = status::containers(s.provider.as_ref(), &s.testnet).await.map_err(|e| unavailable(&e))?;
-    let rpc = status::first_rpc(&views).ok_or_else(|| FormError::Unavailable("no validator publishes an RPC port".into()))?;
-    let store = status::store_authority(&views).ok_or_else(|| FormError::Unavailable("the testnet has no running artifact store".into()))?;
+    let rpc =
+        status::first_rpc(&views).ok_or_else(|| FormError::Unavailable("no validator publishes an RPC port".into()))?;
+    let store = status::store_authority(&views)
+        .ok_or_else(|| FormError::Unavailable("the testnet has no running artifact store".into()))?;
     let store = StoreClient::new(&format!("http://{store}")).map_err(|e| unavailable(&e))?;
     let (spec_hash, spec_uri) = upload_spec(&store, &spec).await.map_err(|e| unavailable(&e))?;
     let mut job = JobRequest::new(spec_hash, spec_uri, spec.workload().needs_gpu(), Tokens(form.budget).base_units());

@@ -56,14 +56,22 @@ pub async fn run(w: Watched, tx: watch::Sender<Arc<Snapshot>>) {
         let chain = match tokio::time::timeout(status::CHAIN_TIMEOUT, Chain::connect(&rpc)).await {
             Ok(Ok(chain)) => chain,
             Ok(Err(e)) => {
-                publish(Snapshot { message: format!("Waiting for chain connection: {rpc}: {e}"), validators, ..Snapshot::default() });
+                publish(Snapshot {
+                    message: format!("Waiting for chain connection: {rpc}: {e}"),
+                    validators,
+                    ..Snapshot::default()
+                });
                 tokio::time::sleep(RETRY).await;
                 continue;
-            },
+            }
             Err(_) => {
-                publish(Snapshot { message: format!("Waiting for chain connection: {rpc} does not answer"), validators, ..Snapshot::default() });
+                publish(Snapshot {
+                    message: format!("Waiting for chain connection: {rpc} does not answer"),
+                    validators,
+                    ..Snapshot::default()
+                });
                 continue;
-            },
+            }
         };
         let names = names(&w.root, &w.testnet);
         let why = follow(&w, &chain, &names, &mut verdicts, &mut publish).await;
@@ -105,10 +113,13 @@ async fn follow(
                 let mut s = last.clone();
                 s.health = Health::Stalled;
                 s.validators = validator_rows(&views);
-                s.message = format!("no new block for {} s: the chain stalls (are enough validators up for finality and authoring?)", quiet.as_secs());
+                s.message = format!(
+                    "no new block for {} s: the chain stalls (are enough validators up for finality and authoring?)",
+                    quiet.as_secs()
+                );
                 publish(s);
                 continue;
-            },
+            }
             Ok(None) => return "the block subscription ended".into(),
             Ok(Some(Err(e))) => return e.to_string(),
             Ok(Some(Ok(block))) => block,
@@ -130,17 +141,24 @@ async fn follow(
             continue;
         };
         recent.retain(|b| b.number < block.number);
-        recent.push(BlockRow { number: block.number, hash: format!("{:?}", block.hash), extrinsics: block.extrinsics, timestamp_ms });
+        recent.push(BlockRow {
+            number: block.number,
+            hash: format!("{:?}", block.hash),
+            extrinsics: block.extrinsics,
+            timestamp_ms,
+        });
         if recent.len() > RECENT_BLOCKS.max(INTERVALS + 1) {
             recent.remove(0);
         }
         let window = &recent[recent.len().saturating_sub(INTERVALS + 1)..];
         let block_time_ms = match (window.first(), window.last()) {
-            (Some(a), Some(b)) if b.number > a.number => Some((b.timestamp_ms - a.timestamp_ms) as f64 / (b.number - a.number) as f64),
+            (Some(a), Some(b)) if b.number > a.number => {
+                Some((b.timestamp_ms - a.timestamp_ms) as f64 / (b.number - a.number) as f64)
+            }
             _ => None,
         };
         let mut jobs: Vec<_> = jobs.iter().map(|(id, job)| job_row(*id, job, block.number, names, verdicts)).collect();
-        jobs.sort_by(|a, b| b.id.cmp(&a.id));
+        jobs.sort_by_key(|j| std::cmp::Reverse(j.id));
         let views = status::containers(w.provider.as_ref(), &w.testnet).await.unwrap_or_default();
         last = Snapshot {
             health: Health::Live,

@@ -66,7 +66,7 @@ impl Arrival {
                         at
                     })
                     .collect()
-            },
+            }
             Self::Burst { size } => (0..jobs).map(|i| f64::from(i / size) * f64::from(size) * gap).collect(),
         };
         offsets.into_iter().map(Duration::from_secs_f64).collect()
@@ -106,7 +106,7 @@ mod tests {
         assert_eq!("poisson:7".parse(), Ok(Arrival::Poisson { seed: 7 }));
         assert_eq!("burst:20".parse(), Ok(Arrival::Burst { size: 20 }));
         for bad in ["", "burst", "burst:0", "burst:x", "poisson:-1", "uniform", "constant:3"] {
-            let err = bad.parse::<Arrival>().unwrap_err();
+            let Err(err) = bad.parse::<Arrival>() else { panic!("{bad} was accepted") };
             assert!(err.to_string().contains("burst:SIZE"), "{bad}: {err}");
         }
     }

@@ -1,8 +1,8 @@
 //! Submitting a load run's jobs on their schedule and following every block until each job has
 //! ended: what happened, when, by the host's clock and by block number.
 
-use crate::scenario::trace::{End, Traces};
 use crate::scenario::inject::{submit, JobRequest};
+use crate::scenario::trace::{End, Traces};
 use cr_protocol::chain::{Chain, Finality};
 use cr_protocol::keys::Sr25519Key;
 use futures::StreamExt;
@@ -88,7 +88,10 @@ pub async fn drive(
             },
             _ = tokio::time::sleep_until(deadline.into()) => break,
         }
-        let ended = records.iter().filter(|r| r.job_id.and_then(|id| traces.jobs.get(&id)).is_some_and(|t| t.end.is_some())).count();
+        let ended = records
+            .iter()
+            .filter(|r| r.job_id.and_then(|id| traces.jobs.get(&id)).is_some_and(|t| t.end.is_some()))
+            .count();
         on_progress(ended, orders.len());
         let failed = records.iter().filter(|r| r.error.is_some()).count();
         if next == orders.len() && answered == orders.len() && ended + failed == orders.len() {

@@ -21,14 +21,14 @@ use crate::network::{self, UpOptions};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::provider::Provider;
+use crate::scenario::inject::{upload_spec, JobRequest};
 use crate::scenario::trace::End;
 use crate::topology::{Tokens, Topology};
 use cr_protocol::chain::{AccountId32, Chain, Finality, JobStatus};
 use cr_protocol::store_client::StoreClient;
 use cr_protocol::workload::{Workload, WorkloadSpec};
-pub use drive::JobRecord;
-use crate::scenario::inject::{upload_spec, JobRequest};
 use drive::JobOrder;
+pub use drive::JobRecord;
 use futures::StreamExt;
 use serde::Serialize;
 use std::path::Path;
@@ -114,7 +114,9 @@ pub async fn run_one(
     network::TestnetState::remove(&workspace.root, testnet);
     let mut report = result?;
     match teardown {
-        Ok(t) => report.problems.extend(t.leftovers.iter().map(|l| format!("teardown left {}: remove with `{}`", l.name, l.command))),
+        Ok(t) => report
+            .problems
+            .extend(t.leftovers.iter().map(|l| format!("teardown left {}: remove with `{}`", l.name, l.command))),
         Err(e) => report.problems.push(format!("teardown failed: {e}; run `testnet down {testnet}`")),
     }
     Ok(report)
@@ -129,7 +131,10 @@ async fn run(
     up: &UpOptions,
     progress: &mut Progress,
 ) -> anyhow::Result<LoadReport> {
-    anyhow::ensure!(options.rate > 0.0 && options.rate.is_finite(), "--rate must be a positive number of jobs per second");
+    anyhow::ensure!(
+        options.rate > 0.0 && options.rate.is_finite(),
+        "--rate must be a positive number of jobs per second"
+    );
     let up_started_ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() as u64;
     let up_clock = Instant::now();
     let state = network::up(provider, workspace, topology, topology_path, up, progress).await?;
@@ -158,20 +163,21 @@ async fn run(
     let schedule = options.arrival.schedule(options.jobs, options.rate);
     let grace = Duration::from_millis(u64::from(topology.block_time_ms()) * u64::from(options.grace_blocks));
     let halfway = schedule.get(schedule.len() / 2).copied().unwrap_or_default();
-    progress.step(&format!("driving {} jobs ({} at {}/s)", options.jobs, options.arrival, options.rate), u64::from(options.jobs));
+    progress.step(
+        &format!("driving {} jobs ({} at {}/s)", options.jobs, options.arrival, options.rate),
+        u64::from(options.jobs),
+    );
     let shown: &Progress = progress;
     let tenth = (options.jobs as usize / 10).max(1);
     let report_progress = |ended: usize, total: usize| {
-        let status = if ended % tenth == 0 { format!("{ended}/{total} jobs ended") } else { String::new() };
+        let status = if ended.is_multiple_of(tenth) { format!("{ended}/{total} jobs ended") } else { String::new() };
         shown.set(ended as u64, &status);
     };
-    let (observed, under_load) = tokio::join!(
-        drive::drive(chain.clone(), orders, schedule, grace, report_progress),
-        async {
+    let (observed, under_load) =
+        tokio::join!(drive::drive(chain.clone(), orders, schedule, grace, report_progress), async {
             tokio::time::sleep(halfway).await;
             fleet::sample(provider, topology, "under load").await.ok()
-        }
-    );
+        });
     let observed = observed?;
     let (completed, refunded, lost, refused) = count(&observed.records);
     let mut problems = Vec::new();
@@ -179,7 +185,12 @@ async fn run(
         .jobs(Finality::Best)
         .await?
         .into_iter()
-        .filter(|(_, j)| !matches!(j.status, JobStatus::Completed { .. } | JobStatus::Refunded { .. } | JobStatus::Cancelled | JobStatus::Expired))
+        .filter(|(_, j)| {
+            !matches!(
+                j.status,
+                JobStatus::Completed { .. } | JobStatus::Refunded { .. } | JobStatus::Cancelled | JobStatus::Expired
+            )
+        })
         .map(|(id, _)| id)
         .collect();
     if !open_on_chain.is_empty() {
@@ -189,7 +200,10 @@ async fn run(
         problems.push(format!("{lost} submitted jobs had not ended when the run stopped"));
     }
     if refused > 0 {
-        problems.push(format!("{refused} submissions were refused; first: {}", observed.records.iter().find_map(|r| r.error.clone()).unwrap_or_default()));
+        problems.push(format!(
+            "{refused} submissions were refused; first: {}",
+            observed.records.iter().find_map(|r| r.error.clone()).unwrap_or_default()
+        ));
     }
     let mut stuck_escrow = 0;
     for key in &keys {
@@ -236,7 +250,11 @@ async fn run(
 }
 
 /// Upload one distinct spec per job (seed = index), a few at a time.
-async fn upload(store: &StoreClient, keys: &[cr_protocol::keys::Sr25519Key], options: &LoadOptions) -> anyhow::Result<Vec<JobOrder>> {
+async fn upload(
+    store: &StoreClient,
+    keys: &[cr_protocol::keys::Sr25519Key],
+    options: &LoadOptions,
+) -> anyhow::Result<Vec<JobOrder>> {
     anyhow::ensure!(!keys.is_empty(), "the topology names no requester to submit jobs");
     let uploads: Vec<_> = futures::stream::iter(0..options.jobs)
         .map(|i| async move {

@@ -28,8 +28,21 @@ fn fleet_line(out: &mut String, f: &FleetUse) {
 /// The terminal summary.
 pub fn table(r: &LoadReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "load run on {} ({}): {} daemons in {} containers, {} s blocks", r.testnet, r.topology, r.daemons, r.containers, f64::from(r.block_time_ms) / 1000.0);
-    let _ = writeln!(out, "  fleet up and registered in {:.1} s ({:.1} block times)", r.up_seconds, r.up_seconds * 1000.0 / f64::from(r.block_time_ms));
+    let _ = writeln!(
+        out,
+        "load run on {} ({}): {} daemons in {} containers, {} s blocks",
+        r.testnet,
+        r.topology,
+        r.daemons,
+        r.containers,
+        f64::from(r.block_time_ms) / 1000.0
+    );
+    let _ = writeln!(
+        out,
+        "  fleet up and registered in {:.1} s ({:.1} block times)",
+        r.up_seconds,
+        r.up_seconds * 1000.0 / f64::from(r.block_time_ms)
+    );
     if let Some(f) = &r.idle {
         fleet_line(&mut out, f);
     }
@@ -43,7 +56,11 @@ pub fn table(r: &LoadReport) -> String {
             c.extrinsics_per_second, c.included, c.blocks, c.peak_per_block, c.peak_per_second, c.submit_per_second, c.refused
         );
     }
-    let _ = writeln!(out, "  jobs: {} at {}/s ({}): {} completed, {} refunded, {} refused, {} lost; stuck escrow {}", r.jobs, r.rate, r.arrival, r.completed, r.refunded, r.refused, r.lost, r.stuck_escrow);
+    let _ = writeln!(
+        out,
+        "  jobs: {} at {}/s ({}): {} completed, {} refunded, {} refused, {} lost; stuck escrow {}",
+        r.jobs, r.rate, r.arrival, r.completed, r.refunded, r.refused, r.lost, r.stuck_escrow
+    );
     let ratio = |v: Option<f64>| v.map_or("-".into(), |v| format!("{:.1}%", v * 100.0));
     let _ = writeln!(
         out,
@@ -56,7 +73,8 @@ pub fn table(r: &LoadReport) -> String {
     );
     let _ = writeln!(out, "  {:<20} {:>6} {:>8} {:>8} {:>8} {:>8}", "latency (s)", "n", "p50", "p90", "p99", "max");
     for (stage, p) in &r.latency {
-        let _ = writeln!(out, "  {stage:<20} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2}", p.count, p.p50, p.p90, p.p99, p.max);
+        let _ =
+            writeln!(out, "  {stage:<20} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2}", p.count, p.p50, p.p90, p.p99, p.max);
     }
     for p in &r.problems {
         let _ = writeln!(out, "  problem: {p}");
@@ -106,7 +124,12 @@ fn charts(r: &LoadReport) -> Vec<String> {
     }];
     if let (Some(c), Some(last)) = (&r.ceiling, r.blocks.last()) {
         let per_block = c.extrinsics_per_second * block_s;
-        extrinsics.push(Series { name: "measured ceiling", color: "#e53e3e", mark: Mark::Line, points: vec![(0.0, per_block), (last.0, per_block)] });
+        extrinsics.push(Series {
+            name: "measured ceiling",
+            color: "#e53e3e",
+            mark: Mark::Line,
+            points: vec![(0.0, per_block), (last.0, per_block)],
+        });
     }
     let chain = chart("Chain load against its ceiling", "seconds into the run", "extrinsics per block", &extrinsics);
     let bring_up = chart(

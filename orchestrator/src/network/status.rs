@@ -96,10 +96,7 @@ pub enum Pick {
 }
 
 /// The named testnet, or the only one this engine runs.
-pub async fn pick_testnet(
-    provider: &dyn Provider,
-    name: Option<&str>,
-) -> Result<Pick, ProviderError> {
+pub async fn pick_testnet(provider: &dyn Provider, name: Option<&str>) -> Result<Pick, ProviderError> {
     if let Some(name) = name {
         return Ok(Pick::One(name.to_owned()));
     }
@@ -125,29 +122,18 @@ fn status_text(status: ContainerStatus, exit_code: Option<i64>) -> String {
 }
 
 /// Every container of `testnet` with its status and published endpoints (no stats).
-pub async fn containers(
-    provider: &dyn Provider,
-    testnet: &str,
-) -> Result<Vec<ContainerView>, ProviderError> {
+pub async fn containers(provider: &dyn Provider, testnet: &str) -> Result<Vec<ContainerView>, ProviderError> {
     let infos = provider.list(testnet).await?;
     futures::stream::iter(infos)
         .map(|info| async move {
             let reference = info.to_ref();
             let state = provider.inspect(&reference).await?;
             let port = |p: u16| state.ports.get(&p).map(ToString::to_string);
-            let metrics_port = if info.kind == "validator" {
-                PROMETHEUS_PORT
-            } else {
-                DAEMON_METRICS_PORT
-            };
+            let metrics_port = if info.kind == "validator" { PROMETHEUS_PORT } else { DAEMON_METRICS_PORT };
             Ok(ContainerView {
                 rpc: port(RPC_PORT).map(|a| format!("ws://{a}")),
                 metrics: port(metrics_port).map(|a| format!("http://{a}/metrics")),
-                store: if info.kind == "store" {
-                    port(STORE_PORT)
-                } else {
-                    None
-                },
+                store: if info.kind == "store" { port(STORE_PORT) } else { None },
                 status: status_text(state.status, state.exit_code),
                 running: state.status == ContainerStatus::Running,
                 node: info.node,
@@ -165,12 +151,11 @@ pub async fn containers(
 
 /// Fill in CPU and memory of the running containers; a failed sample stays `None`.
 pub async fn sample_resources(provider: &dyn Provider, views: &mut [ContainerView]) {
-    let samples: Vec<_> =
-        futures::stream::iter(views.iter().enumerate().filter(|(_, v)| v.running))
-            .map(|(i, v)| async move { (i, provider.stats(&v.reference).await) })
-            .buffer_unordered(PARALLELISM)
-            .collect()
-            .await;
+    let samples: Vec<_> = futures::stream::iter(views.iter().enumerate().filter(|(_, v)| v.running))
+        .map(|(i, v)| async move { (i, provider.stats(&v.reference).await) })
+        .buffer_unordered(PARALLELISM)
+        .collect()
+        .await;
     for (i, sample) in samples {
         match sample {
             Ok(used) => {
@@ -186,18 +171,12 @@ pub async fn sample_resources(provider: &dyn Provider, views: &mut [ContainerVie
 
 /// RPC of the first running validator that publishes one.
 pub fn first_rpc(views: &[ContainerView]) -> Option<&str> {
-    views
-        .iter()
-        .filter(|v| v.kind == "validator" && v.running)
-        .find_map(|v| v.rpc.as_deref())
+    views.iter().filter(|v| v.kind == "validator" && v.running).find_map(|v| v.rpc.as_deref())
 }
 
 /// Published `127.0.0.1:<port>` of the running artifact store.
 pub fn store_authority(views: &[ContainerView]) -> Option<&str> {
-    views
-        .iter()
-        .filter(|v| v.kind == "store" && v.running)
-        .find_map(|v| v.store.as_deref())
+    views.iter().filter(|v| v.kind == "store" && v.running).find_map(|v| v.store.as_deref())
 }
 
 /// The topology a testnet was started from, when `up` saved its state and the file still
@@ -210,29 +189,19 @@ pub fn saved_topology(root: &Path, testnet: &str) -> Option<Topology> {
 
 /// Workers the topology declares; these are the daemons that register on chain.
 pub fn expected_workers(topology: &Topology) -> usize {
-    topology
-        .compute_nodes()
-        .iter()
-        .filter(|n| n.role() == Role::Worker)
-        .count()
+    topology.compute_nodes().iter().filter(|n| n.role() == Role::Worker).count()
 }
 
 /// Read heads, runtime, registered daemons and jobs through `rpc`, within [`CHAIN_TIMEOUT`].
-pub async fn chain_view(
-    rpc: &str,
-    expected_workers: Option<usize>,
-) -> Result<ChainView, ChainError> {
+pub async fn chain_view(rpc: &str, expected_workers: Option<usize>) -> Result<ChainView, ChainError> {
     let read = async {
         let chain = Chain::connect(rpc).await?;
         let (best, finalized) = chain.heads().await?;
         let (runtime, spec_version) = chain.runtime_version().await?;
         let registered_daemons = chain.nodes(Finality::Best).await?.len();
-        let mut jobs: BTreeMap<String, usize> =
-            JOB_STATUSES.iter().map(|s| (s.to_lowercase(), 0)).collect();
+        let mut jobs: BTreeMap<String, usize> = JOB_STATUSES.iter().map(|s| (s.to_lowercase(), 0)).collect();
         for (_, job) in chain.jobs(Finality::Best).await? {
-            *jobs
-                .entry(status_name(&job.status).to_lowercase())
-                .or_default() += 1;
+            *jobs.entry(status_name(&job.status).to_lowercase()).or_default() += 1;
         }
         Ok(ChainView {
             rpc: rpc.to_owned(),
@@ -245,22 +214,16 @@ pub async fn chain_view(
             jobs,
         })
     };
-    tokio::time::timeout(CHAIN_TIMEOUT, read)
-        .await
-        .unwrap_or_else(|_| {
-            Err(ChainError::Connect {
-                url: rpc.to_owned(),
-                reason: format!("no answer within {} s", CHAIN_TIMEOUT.as_secs()),
-            })
+    tokio::time::timeout(CHAIN_TIMEOUT, read).await.unwrap_or_else(|_| {
+        Err(ChainError::Connect {
+            url: rpc.to_owned(),
+            reason: format!("no answer within {} s", CHAIN_TIMEOUT.as_secs()),
         })
+    })
 }
 
 /// Containers, resource use and chain of `testnet`; `root` holds the saved state.
-pub async fn gather(
-    provider: &dyn Provider,
-    root: &Path,
-    testnet: &str,
-) -> Result<TestnetStatus, ProviderError> {
+pub async fn gather(provider: &dyn Provider, root: &Path, testnet: &str) -> Result<TestnetStatus, ProviderError> {
     let mut views = containers(provider, testnet).await?;
     let expected = saved_topology(root, testnet).map(|t| expected_workers(&t));
     let rpc = first_rpc(&views).map(str::to_owned);
@@ -277,12 +240,7 @@ pub async fn gather(
         Ok(view) => (Some(view), None),
         Err(why) => (None, Some(why)),
     };
-    Ok(TestnetStatus {
-        testnet: testnet.to_owned(),
-        containers: views,
-        chain,
-        chain_error,
-    })
+    Ok(TestnetStatus { testnet: testnet.to_owned(), containers: views, chain, chain_error })
 }
 
 #[cfg(test)]

@@ -8,12 +8,11 @@ use crate::artifacts::{ArtifactError, Workspace};
 use crate::plan::{Plan, DAEMON_METRICS_PORT, PROMETHEUS_PORT, RPC_PORT, STORE_PORT};
 use crate::progress::Progress;
 use crate::provider::{
-    create_many, start_many, ContainerRef, ContainerSpec, ContainerStatus, Provider, ProviderError,
-    DEFAULT_PARALLELISM,
+    create_many, start_many, ContainerRef, ContainerSpec, ContainerStatus, Provider, ProviderError, DEFAULT_PARALLELISM,
 };
-use futures::StreamExt;
 use crate::topology::Topology;
 use cr_protocol::chain::{AccountId32, Chain, ChainError};
+use futures::StreamExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -72,7 +71,11 @@ pub async fn up(
     progress: &mut Progress,
 ) -> Result<TestnetState, UpError> {
     let testnet = topology.name().as_str().to_owned();
-    if !provider.list(&testnet).await.map_err(|source| UpError::Provider { source, teardown: String::new() })?.is_empty()
+    if !provider
+        .list(&testnet)
+        .await
+        .map_err(|source| UpError::Provider { source, teardown: String::new() })?
+        .is_empty()
     {
         return Err(UpError::Exists(testnet));
     }
@@ -82,7 +85,13 @@ pub async fn up(
     }
     progress.step("building images from the local binaries (no registry)", 2);
     let images = workspace.build_images(provider).await?;
-    progress.set(2, &format!("images: {}", images.iter().map(|i| format!("{} {:?}", i.tag, i.outcome)).collect::<Vec<_>>().join(", ")));
+    progress.set(
+        2,
+        &format!(
+            "images: {}",
+            images.iter().map(|i| format!("{} {:?}", i.tag, i.outcome)).collect::<Vec<_>>().join(", ")
+        ),
+    );
     let plan = Plan::new(topology)?;
     let chain_spec = chain_spec(workspace, &plan).await?;
 
@@ -159,7 +168,11 @@ async fn create_and_start(
     what: &str,
 ) -> Result<Vec<ContainerRef>, Failure> {
     progress.step(&format!("starting {} {what}", specs.len()), specs.len() as u64);
-    let created: Vec<_> = create_many(provider, specs, options.parallelism).await.into_iter().collect::<Result<_, _>>().map_err(Failure::Provider)?;
+    let created: Vec<_> = create_many(provider, specs, options.parallelism)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(Failure::Provider)?;
     for (i, result) in start_many(provider, &created, options.parallelism).await.into_iter().enumerate() {
         result.map_err(Failure::Provider)?;
         progress.set(i as u64 + 1, "");
@@ -181,12 +194,18 @@ async fn start(
         }
         specs
     };
-    let validators = create_and_start(provider, &with_network(plan.validator_specs(chain_spec)), options, progress, "validators").await?;
+    let validators =
+        create_and_start(provider, &with_network(plan.validator_specs(chain_spec)), options, progress, "validators")
+            .await?;
     let store = match plan.store_spec() {
-        Some(spec) => create_and_start(provider, &with_network(vec![spec]), options, progress, "artifact store").await?,
+        Some(spec) => {
+            create_and_start(provider, &with_network(vec![spec]), options, progress, "artifact store").await?
+        }
         None => Vec::new(),
     };
-    let compute = create_and_start(provider, &with_network(plan.compute_specs()), options, progress, "compute containers").await?;
+    let compute =
+        create_and_start(provider, &with_network(plan.compute_specs()), options, progress, "compute containers")
+            .await?;
 
     // A node that rejects its command line exits at once; say why instead of timing out later.
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -60,27 +60,14 @@ fn load(entries: &[FileEntry]) -> Result<BTreeMap<String, Loaded>> {
     for entry in entries {
         let path = normalize_path(&entry.path)?;
         let loaded = match &entry.source {
-            FileSource::Dir => Loaded {
-                mode: entry.mode.unwrap_or(0o755),
-                data: None,
-            },
-            FileSource::Bytes(bytes) => Loaded {
-                mode: entry.mode.unwrap_or(0o644),
-                data: Some(bytes.clone()),
-            },
+            FileSource::Dir => Loaded { mode: entry.mode.unwrap_or(0o755), data: None },
+            FileSource::Bytes(bytes) => Loaded { mode: entry.mode.unwrap_or(0o644), data: Some(bytes.clone()) },
             FileSource::Host(host) => {
-                let io = |source| ProviderError::Io {
-                    path: host.clone(),
-                    purpose: "a file to archive",
-                    source,
-                };
+                let io = |source| ProviderError::Io { path: host.clone(), purpose: "a file to archive", source };
                 // `metadata` follows symlinks: a library symlink contributes its target.
                 let meta = std::fs::metadata(host).map_err(io)?;
                 let data = std::fs::read(host).map_err(io)?;
-                Loaded {
-                    mode: entry.mode.unwrap_or_else(|| host_mode(&meta)),
-                    data: Some(data),
-                }
+                Loaded { mode: entry.mode.unwrap_or_else(|| host_mode(&meta)), data: Some(data) }
             }
         };
         if out.insert(path.clone(), loaded).is_some() {
@@ -147,14 +134,8 @@ pub fn upload_tar(files: &[FileEntry]) -> Result<Vec<u8>> {
 pub fn build_context(recipe: &ImageRecipe) -> Result<BuildContext> {
     let mut entries = load(&recipe.context)?;
     let content_hash = hex::encode(recipe_hash(&recipe.dockerfile, &entries));
-    let dockerfile = Loaded {
-        mode: 0o644,
-        data: Some(recipe.dockerfile.as_bytes().to_vec()),
-    };
-    if entries
-        .insert("Dockerfile".to_owned(), dockerfile)
-        .is_some()
-    {
+    let dockerfile = Loaded { mode: 0o644, data: Some(recipe.dockerfile.as_bytes().to_vec()) };
+    if entries.insert("Dockerfile".to_owned(), dockerfile).is_some() {
         return Err(ProviderError::Invalid {
             what: "build context",
             message: "it holds a file named `Dockerfile`: the recipe's Dockerfile goes there; \
@@ -162,10 +143,7 @@ pub fn build_context(recipe: &ImageRecipe) -> Result<BuildContext> {
                 .to_owned(),
         });
     }
-    Ok(BuildContext {
-        tar: write_tar(&entries)?,
-        content_hash,
-    })
+    Ok(BuildContext { tar: write_tar(&entries)?, content_hash })
 }
 
 /// Blake2-256 over a version tag, the Dockerfile and every (path, mode, kind, bytes), each
@@ -198,20 +176,12 @@ fn recipe_hash(dockerfile: &str, entries: &BTreeMap<String, Loaded>) -> [u8; 32]
 /// loader included; the kernel's vDSO left out). Empty for a static binary.
 pub async fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
     if let Err(source) = tokio::fs::metadata(binary).await {
-        return Err(ProviderError::Io {
-            path: binary.to_owned(),
-            purpose: "a binary to package",
-            source,
-        });
+        return Err(ProviderError::Io { path: binary.to_owned(), purpose: "a binary to package", source });
     }
-    let output = tokio::process::Command::new("ldd")
-        .arg(binary)
-        .output()
-        .await
-        .map_err(|e| ProviderError::Ldd {
-            binary: binary.to_owned(),
-            message: format!("cannot run `ldd` ({e}): install libc-bin"),
-        })?;
+    let output = tokio::process::Command::new("ldd").arg(binary).output().await.map_err(|e| ProviderError::Ldd {
+        binary: binary.to_owned(),
+        message: format!("cannot run `ldd` ({e}): install libc-bin"),
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
@@ -224,10 +194,7 @@ pub async fn shared_libraries(binary: &Path) -> Result<Vec<PathBuf>> {
             message: format!("`ldd` failed: {}: is it an ELF binary?", stderr.trim()),
         });
     }
-    parse_ldd(&stdout).map_err(|message| ProviderError::Ldd {
-        binary: binary.to_owned(),
-        message,
-    })
+    parse_ldd(&stdout).map_err(|message| ProviderError::Ldd { binary: binary.to_owned(), message })
 }
 
 /// Parse `ldd` output. Lines look like `libc.so.6 => /lib/.../libc.so.6 (0x...)`,
@@ -280,13 +247,8 @@ pub fn ca_bundle(prefix: &str) -> FileEntry {
 /// The `rootfs/` tree the `images/*` Dockerfiles copy to `/`: the binary at
 /// `rootfs/usr/local/bin/<install_as>`, its shared libraries at their host paths, the CA
 /// bundle when asked for, and an empty world-writable `/tmp` (scratch images have none).
-pub async fn scratch_rootfs(
-    binary: &Path,
-    install_as: &str,
-    with_ca_bundle: bool,
-) -> Result<Vec<FileEntry>> {
-    let mut entries =
-        binary_with_libs(binary, "rootfs", &format!("usr/local/bin/{install_as}")).await?;
+pub async fn scratch_rootfs(binary: &Path, install_as: &str, with_ca_bundle: bool) -> Result<Vec<FileEntry>> {
+    let mut entries = binary_with_libs(binary, "rootfs", &format!("usr/local/bin/{install_as}")).await?;
     if with_ca_bundle {
         entries.push(ca_bundle("rootfs"));
     }

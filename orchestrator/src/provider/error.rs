@@ -33,7 +33,9 @@ pub enum ProviderError {
     },
 
     /// The object does not exist (any more).
-    #[error("{operation} {object}: not found: it was removed or never created; run `testnet status` to see what exists")]
+    #[error(
+        "{operation} {object}: not found: it was removed or never created; run `testnet status` to see what exists"
+    )]
     NotFound {
         /// Operation.
         operation: &'static str,
@@ -112,21 +114,12 @@ pub enum ProviderError {
 /// DNS labels themselves). `_` is never allowed: it separates testnet and node in container
 /// names (see [`container_name`](super::container_name)).
 pub(crate) fn check_name(what: &'static str, name: &str, dns: bool) -> Result<(), ProviderError> {
-    let first_ok = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let rest_ok = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (!dns && c == '.'));
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let rest_ok = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (!dns && c == '.'));
     if first_ok && rest_ok && name.len() <= 63 {
         Ok(())
     } else {
-        let allowed = if dns {
-            "lowercase letters, digits and `-`"
-        } else {
-            "lowercase letters, digits, `-` and `.`"
-        };
+        let allowed = if dns { "lowercase letters, digits and `-`" } else { "lowercase letters, digits, `-` and `.`" };
         Err(ProviderError::Invalid {
             what,
             message: format!("{name:?}: use 1 to 63 {allowed}, starting with a letter or digit"),

@@ -17,22 +17,10 @@ pub async fn create_many(
     specs: &[ContainerSpec],
     parallelism: usize,
 ) -> Vec<Result<ContainerRef>> {
-    stream::iter(specs)
-        .map(|spec| provider.create_container(spec))
-        .buffered(parallelism.max(1))
-        .collect()
-        .await
+    stream::iter(specs).map(|spec| provider.create_container(spec)).buffered(parallelism.max(1)).collect().await
 }
 
 /// Start every container, at most `parallelism` at once; results in input order.
-pub async fn start_many(
-    provider: &dyn Provider,
-    containers: &[ContainerRef],
-    parallelism: usize,
-) -> Vec<Result<()>> {
-    stream::iter(containers)
-        .map(|container| provider.start(container))
-        .buffered(parallelism.max(1))
-        .collect()
-        .await
+pub async fn start_many(provider: &dyn Provider, containers: &[ContainerRef], parallelism: usize) -> Vec<Result<()>> {
+    stream::iter(containers).map(|container| provider.start(container)).buffered(parallelism.max(1)).collect().await
 }

@@ -89,11 +89,7 @@ pub trait Provider: Send + Sync {
     async fn restart(&self, container: &ContainerRef, timeout: Duration) -> Result<()>;
 
     /// Detach the container from a network: its peers can no longer resolve or reach it.
-    async fn disconnect_network(
-        &self,
-        container: &ContainerRef,
-        network: &NetworkRef,
-    ) -> Result<()>;
+    async fn disconnect_network(&self, container: &ContainerRef, network: &NetworkRef) -> Result<()>;
 
     /// Attach the container to a network again, under its node name as DNS alias.
     async fn connect_network(&self, container: &ContainerRef, network: &NetworkRef) -> Result<()>;

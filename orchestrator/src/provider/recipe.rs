@@ -29,29 +29,17 @@ pub struct FileEntry {
 impl FileEntry {
     /// A host file placed at `path`.
     pub fn host(path: impl Into<String>, host_path: impl Into<PathBuf>) -> Self {
-        Self {
-            path: path.into(),
-            source: FileSource::Host(host_path.into()),
-            mode: None,
-        }
+        Self { path: path.into(), source: FileSource::Host(host_path.into()), mode: None }
     }
 
     /// In-memory bytes placed at `path`.
     pub fn bytes(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        Self {
-            path: path.into(),
-            source: FileSource::Bytes(bytes.into()),
-            mode: None,
-        }
+        Self { path: path.into(), source: FileSource::Bytes(bytes.into()), mode: None }
     }
 
     /// An empty directory at `path`.
     pub fn dir(path: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            source: FileSource::Dir,
-            mode: None,
-        }
+        Self { path: path.into(), source: FileSource::Dir, mode: None }
     }
 
     /// The same entry with an explicit mode.
@@ -86,11 +74,7 @@ impl ImageRecipe {
             purpose: "the image recipe",
             source,
         })?;
-        Ok(Self {
-            tag: tag.into(),
-            dockerfile,
-            context,
-        })
+        Ok(Self { tag: tag.into(), dockerfile, context })
     }
 }
 

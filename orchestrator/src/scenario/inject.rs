@@ -129,7 +129,11 @@ pub async fn cancel_job(chain: &Chain, key: &Sr25519Key, job_id: u64) -> anyhow:
 }
 
 /// The container a fault targets (a daemon may share its container with others).
-pub async fn fault_target(provider: &dyn Provider, scenario: &Scenario, node: &FaultNode) -> anyhow::Result<ContainerRef> {
+pub async fn fault_target(
+    provider: &dyn Provider,
+    scenario: &Scenario,
+    node: &FaultNode,
+) -> anyhow::Result<ContainerRef> {
     let testnet = scenario.topology().name().as_str();
     let label = match node {
         FaultNode::Compute(name) => {
@@ -140,7 +144,7 @@ pub async fn fault_target(provider: &dyn Provider, scenario: &Scenario, node: &F
                 .find(|n| n.name() == name)
                 .ok_or_else(|| anyhow::anyhow!("no compute node {}", name.as_str()))?;
             topology.compute_containers()[daemon.container()].label()
-        },
+        }
         other => other.name().to_owned(),
     };
     provider

@@ -41,28 +41,28 @@ impl Ledger {
             match event {
                 MarketEvent::JobSubmitted { job_id, requester, budget, .. } => {
                     self.requesters.insert(*job_id, (requester.0, *budget));
-                },
+                }
                 MarketEvent::JobCompleted { job_id, node, node_payout, protocol_fee } => {
                     if let Some((requester, _)) = self.requesters.get(job_id) {
                         add(&mut self.delta, *requester, -((node_payout + protocol_fee) as i128));
                     }
                     add(&mut self.delta, node.0, *node_payout as i128);
                     add(&mut self.delta, fee_account, *protocol_fee as i128);
-                },
+                }
                 // The whole slash goes to the fee account, then the challenger's share moves on.
                 MarketEvent::NodeSlashed { node, amount, .. } => {
                     add(&mut self.delta, node.0, -(*amount as i128));
                     add(&mut self.delta, fee_account, *amount as i128);
-                },
+                }
                 MarketEvent::ChallengerRewarded { challenger, reward, .. } => {
                     add(&mut self.delta, challenger.0, *reward as i128);
                     add(&mut self.delta, fee_account, -(*reward as i128));
-                },
+                }
                 MarketEvent::BondForfeited { challenger, bond, .. } => {
                     add(&mut self.delta, challenger.0, -(*bond as i128));
                     add(&mut self.delta, fee_account, *bond as i128);
-                },
-                _ => {},
+                }
+                _ => {}
             }
         }
     }
@@ -154,7 +154,12 @@ mod tests {
         l.apply(&[MarketEvent::JobCompleted { job_id: 1, node: acc(2), node_payout: 905, protocol_fee: 100 }], &[]);
         l.apply(
             &[
-                MarketEvent::NodeSlashed { node: acc(2), job_id: 2, amount: 50, reason: cr_protocol::chain::market::SlashReason::WrongResult },
+                MarketEvent::NodeSlashed {
+                    node: acc(2),
+                    job_id: 2,
+                    amount: 50,
+                    reason: cr_protocol::chain::market::SlashReason::WrongResult,
+                },
                 MarketEvent::ChallengerRewarded { job_id: 2, challenger: acc(3), reward: 25 },
                 MarketEvent::BondForfeited { job_id: 3, challenger: acc(4), bond: 7 },
             ],

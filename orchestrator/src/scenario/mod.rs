@@ -88,7 +88,7 @@ pub async fn run_one(
             r.testnet = testnet.clone();
             r.wall_seconds = started.elapsed().as_secs_f64();
             r
-        },
+        }
     };
     if !report.passed {
         let dir = reports_dir.join(format!("{name}-logs"));

@@ -73,7 +73,15 @@ pub async fn run(
     let issuance_start = chain.total_issuance(Finality::Best).await?;
     let (start_block, finalized_start) = chain.heads().await?;
 
-    progress.step(&format!("scenario {}: {} jobs, {} faults", scenario.name().as_str(), scenario.jobs().len(), scenario.faults().len()), u64::from(scenario.timeout_blocks().get()));
+    progress.step(
+        &format!(
+            "scenario {}: {} jobs, {} faults",
+            scenario.name().as_str(),
+            scenario.jobs().len(),
+            scenario.faults().len()
+        ),
+        u64::from(scenario.timeout_blocks().get()),
+    );
     let mut traces = Traces::default();
     let mut ledger = Ledger::new(fee_account());
     let mut ids: BTreeMap<String, u64> = BTreeMap::new();
@@ -111,7 +119,9 @@ pub async fn run(
         ledger.apply(&block.events, &block.fees);
         (last_hash, last_block) = (Some(block.hash), block.number);
         for (name, id) in &ids {
-            submitted_at.entry(name.clone()).or_insert_with(|| traces.jobs.get(id).and_then(|t| t.submitted).unwrap_or(block.number));
+            submitted_at
+                .entry(name.clone())
+                .or_insert_with(|| traces.jobs.get(id).and_then(|t| t.submitted).unwrap_or(block.number));
         }
         if scenario.expectations().invariants() {
             let at = Finality::At(block.hash);
@@ -135,7 +145,8 @@ pub async fn run(
             pending.remove(job.name().as_str());
             let (chain, tx, job) = (chain.clone(), done_tx.clone(), job.clone());
             let key = requester_key(&plan, &job)?.clone();
-            let uri = spec_uris.get(&cr_protocol::hash::blake2_256(&job.spec().to_bytes())).cloned().unwrap_or_default();
+            let uri =
+                spec_uris.get(&cr_protocol::hash::blake2_256(&job.spec().to_bytes())).cloned().unwrap_or_default();
             tokio::spawn(async move {
                 let name = job.name().as_str().to_owned();
                 let _ = tx.send(match submit_job(&chain, &key, &job, &uri).await {
@@ -147,7 +158,9 @@ pub async fn run(
         // Cancellations due now.
         for job in scenario.jobs() {
             let name = job.name().as_str();
-            let (Some(after), Some(id), Some(at)) = (job.cancel_after(), ids.get(name), submitted_at.get(name)) else { continue };
+            let (Some(after), Some(id), Some(at)) = (job.cancel_after(), ids.get(name), submitted_at.get(name)) else {
+                continue;
+            };
             if block.number >= at + u64::from(after) && cancelled.insert(name.to_owned()) {
                 let (chain, tx, key, id) = (chain.clone(), done_tx.clone(), requester_key(&plan, job)?.clone(), *id);
                 let name = name.to_owned();
@@ -162,13 +175,18 @@ pub async fn run(
         for (i, fault) in scenario.faults().iter().enumerate() {
             let due = match fault.trigger() {
                 Trigger::AtBlock(b) => u64::from(*b) < relative,
-                Trigger::After { job, stage } => scenario.copies(job).first().and_then(|p| ids.get(p.name().as_str())).and_then(|id| traces.jobs.get(id)).is_some_and(|t| match stage {
-                    Stage::Submitted => t.submitted.is_some(),
-                    Stage::Accepted => t.accepted.is_some(),
-                    Stage::Result => t.result.is_some(),
-                    Stage::Challenged => t.challenged.is_some(),
-                    Stage::Settled => t.settled.is_some(),
-                }),
+                Trigger::After { job, stage } => scenario
+                    .copies(job)
+                    .first()
+                    .and_then(|p| ids.get(p.name().as_str()))
+                    .and_then(|id| traces.jobs.get(id))
+                    .is_some_and(|t| match stage {
+                        Stage::Submitted => t.submitted.is_some(),
+                        Stage::Accepted => t.accepted.is_some(),
+                        Stage::Result => t.result.is_some(),
+                        Stage::Challenged => t.challenged.is_some(),
+                        Stage::Settled => t.settled.is_some(),
+                    }),
             };
             if due && !faults_done[i] {
                 faults_done[i] = true;
@@ -186,8 +204,16 @@ pub async fn run(
         let all_in = pending.is_empty() && ids.len() == scenario.jobs().len();
         let all_ended = all_in && ids.values().all(|id| traces.jobs.get(id).is_some_and(|t| t.end.is_some()));
         let (_, finalized_now) = chain.heads().await?;
-        let finality_ok = finalized_now.saturating_sub(finalized_start) >= u64::from(scenario.expectations().finality_advances());
-        progress.set(relative, &format!("block +{relative}: {}/{} jobs ended", ids.values().filter(|id| traces.jobs.get(id).is_some_and(|t| t.end.is_some())).count(), scenario.jobs().len()));
+        let finality_ok =
+            finalized_now.saturating_sub(finalized_start) >= u64::from(scenario.expectations().finality_advances());
+        progress.set(
+            relative,
+            &format!(
+                "block +{relative}: {}/{} jobs ended",
+                ids.values().filter(|id| traces.jobs.get(id).is_some_and(|t| t.end.is_some())).count(),
+                scenario.jobs().len()
+            ),
+        );
         if (all_ended && finality_ok) || relative >= u64::from(scenario.timeout_blocks().get()) {
             break;
         }
@@ -207,20 +233,47 @@ pub async fn run(
             t.node_name = t.node.as_ref().and_then(|n| node_names.get(&n.0).cloned());
             if let (Some(fee), true) = (t.protocol_fee, t.end.is_some()) {
                 let pct = topology.market().protocol_fee.get();
-                assertions.push(Assertion::new(format!("job {name} protocol fee is {pct}% of the budget, rounded down"), fee_of(t.budget, pct), fee));
+                assertions.push(Assertion::new(
+                    format!("job {name} protocol fee is {pct}% of the budget, rounded down"),
+                    fee_of(t.budget, pct),
+                    fee,
+                ));
             }
             named.insert(name.clone(), t);
         }
     }
     assertions.extend(job_assertions(scenario, &named, &group_of_node));
     if scenario.expectations().all_terminal() {
-        let open: Vec<_> = chain.jobs(at).await?.into_iter().filter(|(_, j)| !matches!(j.status, JobStatus::Completed { .. } | JobStatus::Refunded { .. } | JobStatus::Cancelled | JobStatus::Expired)).map(|(id, _)| id.to_string()).collect();
-        assertions.push(Assertion::new("no job left non-terminal", "none", if open.is_empty() { "none".to_owned() } else { format!("jobs {}", open.join(", ")) }));
+        let open: Vec<_> = chain
+            .jobs(at)
+            .await?
+            .into_iter()
+            .filter(|(_, j)| {
+                !matches!(
+                    j.status,
+                    JobStatus::Completed { .. }
+                        | JobStatus::Refunded { .. }
+                        | JobStatus::Cancelled
+                        | JobStatus::Expired
+                )
+            })
+            .map(|(id, _)| id.to_string())
+            .collect();
+        assertions.push(Assertion::new(
+            "no job left non-terminal",
+            "none",
+            if open.is_empty() { "none".to_owned() } else { format!("jobs {}", open.join(", ")) },
+        ));
     }
     let (_, finalized_end) = chain.heads().await?;
     let advanced = finalized_end.saturating_sub(finalized_start);
     let need = scenario.expectations().finality_advances();
-    assertions.push(Assertion::holds("finality advances", advanced >= u64::from(need), format!(">= {need} blocks"), format!("{advanced} blocks")));
+    assertions.push(Assertion::holds(
+        "finality advances",
+        advanced >= u64::from(need),
+        format!(">= {need} blocks"),
+        format!("{advanced} blocks"),
+    ));
     if scenario.expectations().invariants() {
         let first = violations.first().map(|v: &super::ledger::Violation| format!("block #{}: {}", v.block, v.what));
         assertions.push(Assertion::holds(format!("held balances equal open obligations and issuance moves only by fees, at each of {checked_blocks} blocks"), violations.is_empty(), "no violation", first.unwrap_or_else(|| "no violation".into())));

@@ -72,19 +72,19 @@ impl Traces {
                 let t = self.job(*job_id);
                 t.submitted = Some(block);
                 t.budget = *budget;
-                t.requester = Some(requester.clone());
-            },
+                t.requester = Some(*requester);
+            }
             E::JobAccepted { job_id, node, .. } => {
                 let t = self.job(*job_id);
                 t.accepted.get_or_insert(block);
-                t.node = Some(node.clone());
-            },
+                t.node = Some(*node);
+            }
             E::ResultSubmitted { job_id, .. } => {
                 self.job(*job_id).result.get_or_insert(block);
-            },
+            }
             E::JobChallenged { job_id, .. } => {
                 self.job(*job_id).challenged.get_or_insert(block);
-            },
+            }
             E::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } => {
                 let t = self.job(*job_id);
                 t.dispute = Some(
@@ -96,16 +96,16 @@ impl Traces {
                     .to_owned(),
                 );
                 (t.votes_valid, t.votes_invalid) = (*votes_valid, *votes_invalid);
-            },
+            }
             E::JobTimedOut { job_id, .. } => self.job(*job_id).timeouts += 1,
-            E::NodeSlashed { node, job_id, amount, .. } => self.job(*job_id).slashed.push((node.clone(), *amount)),
+            E::NodeSlashed { node, job_id, amount, .. } => self.job(*job_id).slashed.push((*node, *amount)),
             E::JobCompleted { job_id, node, node_payout, protocol_fee } => {
                 let t = self.job(*job_id);
                 t.end = Some(End::Completed);
                 t.settled = Some(block);
-                t.node = Some(node.clone());
+                t.node = Some(*node);
                 (t.node_payout, t.protocol_fee) = (Some(*node_payout), Some(*protocol_fee));
-            },
+            }
             E::JobRefunded { job_id, reason, .. } => {
                 let t = self.job(*job_id);
                 t.end = Some(End::Refunded);
@@ -117,16 +117,16 @@ impl Traces {
                     }
                     .to_owned(),
                 );
-            },
+            }
             E::JobCancelled { job_id, .. } => {
                 let t = self.job(*job_id);
                 (t.end, t.settled) = (Some(End::Cancelled), Some(block));
-            },
+            }
             E::JobExpired { job_id, .. } => {
                 let t = self.job(*job_id);
                 (t.end, t.settled) = (Some(End::Expired), Some(block));
-            },
-            _ => {},
+            }
+            _ => {}
         }
     }
 

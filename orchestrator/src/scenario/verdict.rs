@@ -55,12 +55,7 @@ pub fn job_assertions(
     out
 }
 
-fn one_job(
-    name: &str,
-    e: &JobExpectation,
-    t: &JobTrace,
-    group_of_node: &BTreeMap<String, String>,
-) -> Vec<Assertion> {
+fn one_job(name: &str, e: &JobExpectation, t: &JobTrace, group_of_node: &BTreeMap<String, String>) -> Vec<Assertion> {
     let mut out = vec![Assertion::new(format!("job {name} outcome"), e.outcome().as_str(), end_name(t.end))];
     if let Some(within) = e.within_blocks() {
         let took = t.submitted.zip(t.settled).map(|(s, e)| e - s);

@@ -7,8 +7,7 @@ use serde_saphyr::Location;
 
 use super::kind::ProblemKind;
 use super::model::{
-    Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, Name, Role, Tokens,
-    MAX_NAME_LEN,
+    Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, Name, Role, Tokens, MAX_NAME_LEN,
 };
 use super::raw::{RawChain, RawComputeGroup, RawGpu, Sp};
 use super::report::{is_known, Report};
@@ -47,12 +46,7 @@ pub(crate) fn fleet(
         total = total.saturating_add(count);
         if total > MAX_COMPUTE_NODES && total - count <= MAX_COMPUTE_NODES {
             let kind = too_many("compute nodes in all groups", total, MAX_COMPUTE_NODES);
-            report.add(
-                group.value().count.at(),
-                group.at(),
-                format!("{path}.count"),
-                kind,
-            );
+            report.add(group.value().count.at(), group.at(), format!("{path}.count"), kind);
         }
         let Some(template) = check_group(group, &path, chain, report) else {
             ok = false;
@@ -60,10 +54,7 @@ pub(crate) fn fleet(
         };
         if template.node.committee {
             let offline = template.node.behaviour == Behaviour::Offline;
-            for (slot, wanted) in [
-                (&mut fleet.member_at, true),
-                (&mut fleet.offline_member_at, offline),
-            ] {
+            for (slot, wanted) in [(&mut fleet.member_at, true), (&mut fleet.offline_member_at, offline)] {
                 if wanted && !is_known(*slot) {
                     *slot = group.at();
                 }
@@ -104,11 +95,7 @@ fn check_group(
     let count = nonzero("count", "a group's node count", &g.count);
     let per_container = nonzero("per_container", "daemons per container", &g.per_container);
     let cpu_cores = nonzero("cpu_cores", "CPU cores", &g.cpu_cores);
-    let max_jobs = nonzero(
-        "max_concurrent_jobs",
-        "max_concurrent_jobs",
-        &g.max_concurrent_jobs,
-    );
+    let max_jobs = nonzero("max_concurrent_jobs", "max_concurrent_jobs", &g.max_concurrent_jobs);
     let memory_mb = NonZeroU64::new(*g.memory_mb.value());
     if memory_mb.is_none() {
         let kind = ProblemKind::ZeroValue { what: "memory" };
@@ -155,10 +142,7 @@ fn check_group(
     }
 
     let role = *g.role.value();
-    let committee = g
-        .committee
-        .as_ref()
-        .map_or(role == Role::Verifier, |c| *c.value());
+    let committee = g.committee.as_ref().map_or(role == Role::Verifier, |c| *c.value());
     if !ok {
         return None;
     }
@@ -170,11 +154,7 @@ fn check_group(
         node: ComputeNode {
             name: group.clone(),
             group,
-            capabilities: Capabilities {
-                cpu_cores: cpu_cores?,
-                memory_mb: memory_mb?,
-                gpu,
-            },
+            capabilities: Capabilities { cpu_cores: cpu_cores?, memory_mb: memory_mb?, gpu },
             behaviour: *g.behaviour.value(),
             role,
             committee,
@@ -195,9 +175,7 @@ fn check_gpu(raw: &Sp<RawGpu>, path: &str, report: &mut Report<'_, ProblemKind>)
     }
     let model = GpuModel::parse(g.model.value());
     if model.is_none() {
-        let kind = ProblemKind::InvalidGpuModel {
-            model: g.model.value().clone(),
-        };
+        let kind = ProblemKind::InvalidGpuModel { model: g.model.value().clone() };
         report.add(g.model.at(), here, format!("{path}.gpu.model"), kind);
     }
     let vram_mb = NonZeroU64::new(*g.vram_mb.value());
@@ -205,11 +183,7 @@ fn check_gpu(raw: &Sp<RawGpu>, path: &str, report: &mut Report<'_, ProblemKind>)
         let kind = ProblemKind::ZeroValue { what: "GPU memory" };
         report.add(g.vram_mb.at(), here, format!("{path}.gpu.vram_mb"), kind);
     }
-    Some(Gpu {
-        count: count?,
-        model: model?,
-        vram_mb: vram_mb?,
-    })
+    Some(Gpu { count: count?, model: model?, vram_mb: vram_mb? })
 }
 
 /// Adds a group's nodes, packing `per_container` of them per container.
@@ -226,17 +200,9 @@ fn expand(template: &Template, fleet: &mut Fleet) {
                 continue;
             };
             members.push(name.clone());
-            fleet.nodes.push(ComputeNode {
-                name,
-                container,
-                ..template.node.clone()
-            });
+            fleet.nodes.push(ComputeNode { name, container, ..template.node.clone() });
         }
-        fleet.containers.push(ComputeContainer {
-            index: container,
-            group: template.group.clone(),
-            nodes: members,
-        });
+        fleet.containers.push(ComputeContainer { index: container, group: template.group.clone(), nodes: members });
         index = end;
     }
 }
@@ -244,11 +210,7 @@ fn expand(template: &Template, fleet: &mut Fleet) {
 /// Disputes are decided by the committee: the quorum must be reachable by members that vote.
 pub(crate) fn check_quorum(quorum: &Sp<u32>, fleet: &Fleet, report: &mut Report<'_, ProblemKind>) {
     let members = fleet.nodes.iter().filter(|n| n.committee).count();
-    let offline = fleet
-        .nodes
-        .iter()
-        .filter(|n| n.committee && n.behaviour == Behaviour::Offline)
-        .count();
+    let offline = fleet.nodes.iter().filter(|n| n.committee && n.behaviour == Behaviour::Offline).count();
     let (Ok(members), Ok(offline)) = (u32::try_from(members), u32::try_from(offline)) else {
         return;
     };
@@ -261,11 +223,7 @@ pub(crate) fn check_quorum(quorum: &Sp<u32>, fleet: &Fleet, report: &mut Report<
         let kind = ProblemKind::QuorumAboveCommittee { quorum: q, members };
         (kind, fleet.member_at)
     } else if q > members - offline {
-        let kind = ProblemKind::QuorumUnreachable {
-            quorum: q,
-            members,
-            offline,
-        };
+        let kind = ProblemKind::QuorumUnreachable { quorum: q, members, offline };
         (kind, fleet.offline_member_at)
     } else {
         return;

@@ -52,11 +52,9 @@ impl<K: Kind> From<Rejection<K>> for FileError<K> {
 impl<K: Kind> fmt::Display for FileError<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Read { path, source } => write!(
-                f,
-                "{path}: cannot read the {} file: {source}; check the path and its permissions",
-                K::SUBJECT
-            ),
+            Self::Read { path, source } => {
+                write!(f, "{path}: cannot read the {} file: {source}; check the path and its permissions", K::SUBJECT)
+            }
             Self::Invalid(rejection) => rejection.fmt(f),
         }
     }
@@ -112,16 +110,9 @@ pub struct Rejection<K: Kind> {
 impl<K: Kind> Rejection<K> {
     pub(crate) fn new(file: Arc<str>, text: Arc<str>, mut problems: Vec<Problem<K>>) -> Self {
         // File order reads best; problems without a place go last.
-        problems.sort_by_key(|p| {
-            p.position
-                .map_or((u64::MAX, u64::MAX), |p| (p.line, p.column))
-        });
+        problems.sort_by_key(|p| p.position.map_or((u64::MAX, u64::MAX), |p| (p.line, p.column)));
         let source = NamedSource::new(&file, text);
-        Self {
-            file,
-            source,
-            problems,
-        }
+        Self { file, source, problems }
     }
 
     /// The problems, in file order.
@@ -205,13 +196,7 @@ impl<K: Kind> Problem<K> {
         path: String,
         kind: K,
     ) -> Self {
-        Self {
-            file,
-            position,
-            span,
-            path,
-            kind,
-        }
+        Self { file, position, span, path, kind }
     }
 
     /// The file name as given to `load` or `parse`.

@@ -37,9 +37,7 @@ impl From<YamlProblem> for ProblemKind {
             YamlProblem::MissingField { field } => Self::MissingField { field },
             YamlProblem::DuplicateKey { key } => Self::DuplicateKey { key },
             YamlProblem::WrongValue { message } => Self::WrongValue { message },
-            YamlProblem::UnknownVariant { value, expected } => {
-                Self::UnknownVariant { value, expected }
-            }
+            YamlProblem::UnknownVariant { value, expected } => Self::UnknownVariant { value, expected },
         }
     }
 }

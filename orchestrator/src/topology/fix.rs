@@ -4,46 +4,32 @@ use super::kind::ProblemKind;
 use super::model::MAX_NAME_LEN;
 
 /// The names rule, said once so every name error reads the same.
-const NAME_RULE: &str =
-    "use 1 to 31 characters: a lowercase letter, then lowercase letters, digits or '-'";
+const NAME_RULE: &str = "use 1 to 31 characters: a lowercase letter, then lowercase letters, digits or '-'";
 
 impl ProblemKind {
     /// What to change, as a sentence; `path` is the field the problem is at.
     pub fn fix(&self, path: &str) -> String {
         let field = if path.is_empty() { "the value" } else { path };
         match self {
-            Self::Syntax { .. } => {
-                "fix the YAML here (indentation, quoting, a missing ':' or bracket)".to_owned()
-            }
+            Self::Syntax { .. } => "fix the YAML here (indentation, quoting, a missing ':' or bracket)".to_owned(),
             Self::Empty => "write at least `name:` and `validators:` \
                  (topologies/local.yaml is a commented example)"
                 .to_owned(),
             Self::NotUtf8 => "save the file as UTF-8 text".to_owned(),
             Self::FileTooLarge { .. } => {
-                "a topology is a short file: describe fleets with `count` instead of listing them"
-                    .to_owned()
+                "a topology is a short file: describe fleets with `count` instead of listing them".to_owned()
             }
             Self::TooComplex { .. } => "write the topology without anchors and aliases that \
                  expand into huge documents, and without deep nesting"
                 .to_owned(),
-            Self::UnknownField {
-                field: key,
-                expected,
-            } if expected.is_empty() => {
+            Self::UnknownField { field: key, expected } if expected.is_empty() => {
                 format!("remove `{key}`")
             }
-            Self::UnknownField {
-                field: key,
-                expected,
-            } => {
+            Self::UnknownField { field: key, expected } => {
                 format!("remove `{key}` or use one of: {}", expected.join(", "))
             }
             Self::MissingField { field: key } => {
-                let place = if path.is_empty() {
-                    "at the top level".to_owned()
-                } else {
-                    format!("under {path}")
-                };
+                let place = if path.is_empty() { "at the top level".to_owned() } else { format!("under {path}") };
                 format!("add `{key}:` {place} (run `testnet schema` for the format)")
             }
             Self::DuplicateKey { .. } => "keep only one of the two entries".to_owned(),
@@ -56,17 +42,12 @@ impl ProblemKind {
             Self::InvalidName { .. } => format!("rename it: {NAME_RULE}"),
             Self::NodeNameTooLong { longest } => {
                 let suffix = longest.rfind('-').map_or(0, |dash| longest.len() - dash);
-                format!(
-                    "shorten the group name to at most {} characters",
-                    MAX_NAME_LEN.saturating_sub(suffix)
-                )
+                format!("shorten the group name to at most {} characters", MAX_NAME_LEN.saturating_sub(suffix))
             }
             Self::ValidatorsCountAndNames => {
                 "keep only one: `count: N` for generated names or `names: [...]`".to_owned()
             }
-            Self::ValidatorsUnspecified => {
-                "add `count: 3` or `names: [alice, bob, charlie]`".to_owned()
-            }
+            Self::ValidatorsUnspecified => "add `count: 3` or `names: [alice, bob, charlie]`".to_owned(),
             Self::NoValidators => "give at least one validator".to_owned(),
             Self::TooMany { max, .. } => format!("lower {field} to at most {max}"),
             Self::DuplicateName { .. } => "rename one of them: validators, compute nodes \
@@ -76,10 +57,9 @@ impl ProblemKind {
             Self::BlockTimeOutOfRange { .. } => {
                 "set block_time_ms to an even value from 1000 to 6000, e.g. 2000".to_owned()
             }
-            Self::BlockTimeOdd { value } => format!(
-                "use an even value such as {}",
-                if *value >= 6000 { 6000 } else { value + 1 }
-            ),
+            Self::BlockTimeOdd { value } => {
+                format!("use an even value such as {}", if *value >= 6000 { 6000 } else { value + 1 })
+            }
             Self::PercentAbove100 { .. } => format!("set {field} to a value from 0 to 100"),
             Self::ZeroValue { .. } => format!("set {field} to 1 or more"),
             Self::ZeroBlocks => format!("set {field} to at least 1 block"),
@@ -99,16 +79,14 @@ impl ProblemKind {
                 "lower quorum to at most {members}, or put more nodes on the committee \
                  (role: verifier, or committee: true)"
             ),
-            Self::QuorumUnreachable {
-                members, offline, ..
-            } => format!(
+            Self::QuorumUnreachable { members, offline, .. } => format!(
                 "lower quorum to at most {}, or give the offline committee members \
                  another behaviour",
                 members.saturating_sub(*offline)
             ),
-            Self::CrashSharesContainer { .. } => format!(
-                "set {field} to 1 so each crash-after-accept daemon runs alone in its container"
-            ),
+            Self::CrashSharesContainer { .. } => {
+                format!("set {field} to 1 so each crash-after-accept daemon runs alone in its container")
+            }
             Self::PortOutOfRange { .. } => {
                 format!("choose {field} so that every port it covers is within 1..=65535")
             }

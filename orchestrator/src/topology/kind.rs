@@ -162,9 +162,7 @@ pub enum ProblemKind {
     #[error("at least one requester is needed to submit jobs")]
     NoRequesters,
     /// `quorum: 0` with a non-empty committee.
-    #[error(
-        "quorum 0 would settle disputes with no votes, yet the committee has {members} member(s)"
-    )]
+    #[error("quorum 0 would settle disputes with no votes, yet the committee has {members} member(s)")]
     QuorumZero {
         /// Committee size.
         members: u32,

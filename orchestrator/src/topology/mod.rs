@@ -28,8 +28,8 @@ pub use compute::MAX_COMPUTE_NODES;
 pub use diagnostic::Position;
 pub use error::{Problem, ProblemKind, Rejection, TopologyError};
 pub use model::{
-    Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, MarketParams, Name,
-    Percent, Publish, Role, TestnetName, Tokens, ValidatorSpec, MAX_NAME_LEN, UNITS_PER_TOKEN,
+    Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, MarketParams, Name, Percent, Publish, Role,
+    TestnetName, Tokens, ValidatorSpec, MAX_NAME_LEN, UNITS_PER_TOKEN,
 };
 pub use names::RESERVED_STORE;
 pub use parse::MAX_FILE_BYTES;
@@ -70,10 +70,7 @@ impl Topology {
                 let at = Position { line, column: 0 };
                 Err(single(&shown, Some(at), YamlProblem::NotUtf8.into()))
             }
-            Err(source) => Err(TopologyError::Read {
-                path: shown,
-                source,
-            }),
+            Err(source) => Err(TopologyError::Read { path: shown, source }),
         }
     }
 
@@ -84,8 +81,7 @@ impl Topology {
         }
         let file: Arc<str> = Arc::from(source_name);
         let mut report = Report::new(file.clone(), text);
-        let topology =
-            parse::parse(text, &mut report).and_then(|raw| validate::validate(&raw, &mut report));
+        let topology = parse::parse(text, &mut report).and_then(|raw| validate::validate(&raw, &mut report));
         match topology {
             Some(topology) if report.is_clean() => Ok(topology),
             _ => Err(Rejection::new(file, Arc::from(text), report.into_problems()).into()),
@@ -134,11 +130,7 @@ impl Topology {
     }
     /// Names of the compute nodes that vote on disputes (the genesis committee).
     pub fn committee(&self) -> Vec<&Name> {
-        self.compute
-            .iter()
-            .filter(|n| n.committee())
-            .map(ComputeNode::name)
-            .collect()
+        self.compute.iter().filter(|n| n.committee()).map(ComputeNode::name).collect()
     }
 }
 

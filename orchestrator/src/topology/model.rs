@@ -75,9 +75,7 @@ impl GpuModel {
 
     /// Accepts 1..=32 printable ASCII characters.
     pub fn parse(s: &str) -> Option<Self> {
-        let ok = !s.is_empty()
-            && s.len() <= Self::MAX_LEN
-            && s.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+        let ok = !s.is_empty() && s.len() <= Self::MAX_LEN && s.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
         ok.then(|| Self(s.to_owned()))
     }
     /// The model as text.

@@ -24,16 +24,10 @@ pub(crate) fn check_unique(
     report: &mut Report<'_, ProblemKind>,
 ) {
     let mut owners: HashMap<String, String> = HashMap::new();
-    owners.insert(
-        RESERVED_STORE.to_owned(),
-        "the artifact store (reserved)".to_owned(),
-    );
+    owners.insert(RESERVED_STORE.to_owned(), "the artifact store (reserved)".to_owned());
     let mut claim = |name: &str, owner: String, at: Location, path: String| -> bool {
         if let Some(first) = owners.get(name) {
-            let kind = ProblemKind::DuplicateName {
-                name: name.to_owned(),
-                first: first.clone(),
-            };
+            let kind = ProblemKind::DuplicateName { name: name.to_owned(), first: first.clone() };
             report.add(at, Location::UNKNOWN, path, kind);
             return false;
         }
@@ -44,32 +38,19 @@ pub(crate) fn check_unique(
     let validators_raw = raw.validators.value();
     for (i, name) in validators.iter().enumerate() {
         let (path, at) = match &validators_raw.names {
-            Some(names) => (
-                format!("validators.names[{i}]"),
-                names.value().get(i).map_or(names.at(), |n| n.at()),
-            ),
-            None => (
-                "validators.count".to_owned(),
-                validators_raw
-                    .count
-                    .as_ref()
-                    .map_or(raw.validators.at(), |c| c.at()),
-            ),
+            Some(names) => (format!("validators.names[{i}]"), names.value().get(i).map_or(names.at(), |n| n.at())),
+            None => {
+                ("validators.count".to_owned(), validators_raw.count.as_ref().map_or(raw.validators.at(), |c| c.at()))
+            }
         };
-        let owner = if validators_raw.names.is_some() {
-            path.clone()
-        } else {
-            format!("validators.count (validator {name})")
-        };
+        let owner =
+            if validators_raw.names.is_some() { path.clone() } else { format!("validators.count (validator {name})") };
         claim(name.as_str(), owner, at, path);
     }
 
     let requesters_raw = &raw.chain.requesters;
     for (i, name) in requesters.iter().enumerate() {
-        let at = requesters_raw
-            .value()
-            .get(i)
-            .map_or(requesters_raw.at(), |r| r.at());
+        let at = requesters_raw.value().get(i).map_or(requesters_raw.at(), |r| r.at());
         let path = format!("chain.requesters[{i}]");
         claim(name.as_str(), path.clone(), at, path);
     }

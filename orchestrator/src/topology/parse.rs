@@ -54,34 +54,16 @@ fn options(max_replayed_events: usize) -> Options {
 /// a shape that does not fit the format. Each format maps these onto its own problem kinds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum YamlProblem {
-    Syntax {
-        message: String,
-    },
+    Syntax { message: String },
     Empty,
     NotUtf8,
-    FileTooLarge {
-        max: u64,
-    },
-    TooComplex {
-        message: String,
-    },
-    UnknownField {
-        field: String,
-        expected: Vec<&'static str>,
-    },
-    MissingField {
-        field: String,
-    },
-    DuplicateKey {
-        key: Option<String>,
-    },
-    WrongValue {
-        message: String,
-    },
-    UnknownVariant {
-        value: String,
-        expected: Vec<&'static str>,
-    },
+    FileTooLarge { max: u64 },
+    TooComplex { message: String },
+    UnknownField { field: String, expected: Vec<&'static str> },
+    MissingField { field: String },
+    DuplicateKey { key: Option<String> },
+    WrongValue { message: String },
+    UnknownVariant { value: String, expected: Vec<&'static str> },
 }
 
 /// The contents of an input file.
@@ -112,9 +94,7 @@ pub(crate) fn read_capped(path: &Path) -> std::io::Result<Text> {
 /// Refuses a file as a whole: too large to be hand-written, or nothing but comments.
 pub(crate) fn precheck(text: &str) -> Option<YamlProblem> {
     if text.len() as u64 > MAX_FILE_BYTES {
-        return Some(YamlProblem::FileTooLarge {
-            max: MAX_FILE_BYTES,
-        });
+        return Some(YamlProblem::FileTooLarge { max: MAX_FILE_BYTES });
     }
     let blank = |line: &str| line.trim().is_empty() || line.trim_start().starts_with('#');
     text.lines().all(blank).then_some(YamlProblem::Empty)
@@ -152,38 +132,25 @@ where
 
 /// `compute[0].gpu` for `compute[0].gpu.model`; `` for a top-level key.
 fn parent(path: &str) -> String {
-    path.rfind('.')
-        .map_or(String::new(), |dot| path[..dot].to_owned())
+    path.rfind('.').map_or(String::new(), |dot| path[..dot].to_owned())
 }
 
 fn classify(err: &Error) -> YamlProblem {
     let inner = original(err);
     match inner {
-        Error::SerdeUnknownField {
-            field, expected, ..
-        } => YamlProblem::UnknownField {
-            field: clean(field),
-            expected: expected.clone(),
-        },
-        Error::SerdeMissingField { field, .. } => YamlProblem::MissingField {
-            field: (*field).to_owned(),
-        },
-        Error::SerdeUnknownVariant {
-            variant, expected, ..
-        } => YamlProblem::UnknownVariant {
-            value: variant.clone(),
-            expected: expected.clone(),
-        },
-        Error::DuplicateMappingKey { key, .. } => YamlProblem::DuplicateKey {
-            key: key.as_deref().map(clean),
-        },
+        Error::SerdeUnknownField { field, expected, .. } => {
+            YamlProblem::UnknownField { field: clean(field), expected: expected.clone() }
+        }
+        Error::SerdeMissingField { field, .. } => YamlProblem::MissingField { field: (*field).to_owned() },
+        Error::SerdeUnknownVariant { variant, expected, .. } => {
+            YamlProblem::UnknownVariant { value: variant.clone(), expected: expected.clone() }
+        }
+        Error::DuplicateMappingKey { key, .. } => YamlProblem::DuplicateKey { key: key.as_deref().map(clean) },
         Error::Budget { .. }
         | Error::AliasReplayCounterOverflow { .. }
         | Error::AliasReplayLimitExceeded { .. }
         | Error::AliasExpansionLimitExceeded { .. }
-        | Error::AliasReplayStackDepthExceeded { .. } => YamlProblem::TooComplex {
-            message: message(inner),
-        },
+        | Error::AliasReplayStackDepthExceeded { .. } => YamlProblem::TooComplex { message: message(inner) },
         Error::SerdeInvalidType { .. }
         | Error::SerdeInvalidValue { .. }
         | Error::SerdeInvalidLength { .. }
@@ -191,12 +158,8 @@ fn classify(err: &Error) -> YamlProblem {
         | Error::NullIntoString { .. }
         | Error::InvalidBooleanStrict { .. }
         | Error::NonFiniteFloat { .. }
-        | Error::UnsupportedTag { .. } => YamlProblem::WrongValue {
-            message: message(inner),
-        },
-        _ => YamlProblem::Syntax {
-            message: message(inner),
-        },
+        | Error::UnsupportedTag { .. } => YamlProblem::WrongValue { message: message(inner) },
+        _ => YamlProblem::Syntax { message: message(inner) },
     }
 }
 
@@ -218,11 +181,7 @@ fn message(err: &Error) -> String {
 fn clean(s: &str) -> String {
     s.chars()
         .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
+            let escaped: Vec<char> = if c.is_control() { c.escape_default().collect() } else { vec![c] };
             escaped
         })
         .collect()

@@ -236,9 +236,7 @@ pub(crate) struct RawStore {
 
 impl Default for RawStore {
     fn default() -> Self {
-        Self {
-            enabled: Sp::unplaced(true),
-        }
+        Self { enabled: Sp::unplaced(true) }
     }
 }
 

@@ -17,29 +17,13 @@ pub(crate) struct Report<'a, K: Kind> {
 
 impl<'a, K: Kind> Report<'a, K> {
     pub(crate) fn new(file: Arc<str>, text: &'a str) -> Self {
-        Self {
-            file,
-            text,
-            problems: Vec::new(),
-        }
+        Self { file, text, problems: Vec::new() }
     }
 
     /// Records a problem at `at`, or at `fallback` when `at` is a default with no place.
-    pub(crate) fn add(
-        &mut self,
-        at: Location,
-        fallback: Location,
-        path: impl Into<String>,
-        kind: K,
-    ) {
+    pub(crate) fn add(&mut self, at: Location, fallback: Location, path: impl Into<String>, kind: K) {
         let at = if is_known(at) { at } else { fallback };
-        self.problems.push(Problem::new(
-            self.file.clone(),
-            position(at),
-            span(self.text, at),
-            path.into(),
-            kind,
-        ));
+        self.problems.push(Problem::new(self.file.clone(), position(at), span(self.text, at), path.into(), kind));
     }
 
     /// Problems recorded so far; comparing counts tells whether a check added any.
@@ -61,10 +45,7 @@ pub(crate) fn is_known(at: Location) -> bool {
 }
 
 fn position(at: Location) -> Option<Position> {
-    is_known(at).then(|| Position {
-        line: at.line(),
-        column: at.column(),
-    })
+    is_known(at).then(|| Position { line: at.line(), column: at.column() })
 }
 
 /// The byte span to underline: the node's own span when the parser knows it, else one
@@ -96,16 +77,9 @@ fn span(text: &str, at: Location) -> Option<SourceSpan> {
 /// Byte offset of a 1-based line and character column.
 fn offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
     let line_index = usize::try_from(line.checked_sub(1)?).ok()?;
-    let line_start = if line_index == 0 {
-        0
-    } else {
-        text.match_indices('\n').nth(line_index - 1)?.0 + 1
-    };
+    let line_start = if line_index == 0 { 0 } else { text.match_indices('\n').nth(line_index - 1)?.0 + 1 };
     let skip = usize::try_from(column.saturating_sub(1)).ok()?;
     let line_text = text.get(line_start..)?;
-    let within = line_text
-        .char_indices()
-        .nth(skip)
-        .map_or(line_text.len(), |(i, _)| i);
+    let within = line_text.char_indices().nth(skip).map_or(line_text.len(), |(i, _)| i);
     Some(line_start + within)
 }

@@ -54,10 +54,7 @@ fn minimal_file_gets_the_documented_defaults() {
     let requesters: Vec<_> = t.requesters().iter().map(Name::as_str).collect();
     assert_eq!(requesters, ["requester"]);
     assert_eq!(t.endowment_tokens(), Tokens(1_000_000));
-    assert_eq!(
-        t.endowment_tokens().base_units(),
-        1_000_000 * UNITS_PER_TOKEN
-    );
+    assert_eq!(t.endowment_tokens().base_units(), 1_000_000 * UNITS_PER_TOKEN);
     assert!(t.store_enabled());
     assert_eq!(*t.publish(), Publish::default());
     assert!(t.compute_nodes().is_empty());
@@ -82,11 +79,7 @@ fn a_group_with_only_a_name_gets_the_documented_defaults() {
     assert!(!n.committee());
     assert_eq!(n.stake_tokens(), Tokens(200));
     assert_eq!(n.max_concurrent_jobs().get(), 2);
-    assert_eq!(
-        t.compute_containers().len(),
-        2,
-        "per_container defaults to 1"
-    );
+    assert_eq!(t.compute_containers().len(), 2, "per_container defaults to 1");
 }
 
 #[test]
@@ -103,11 +96,7 @@ fn per_container_packs_daemons_and_the_last_container_takes_the_rest() {
     let t = ok(&with(
         "compute:\n  - {group: a, count: 25, per_container: 10}\n  - {group: b, count: 1, per_container: 4}\n",
     ));
-    let sizes: Vec<_> = t
-        .compute_containers()
-        .iter()
-        .map(|c| c.nodes.len())
-        .collect();
+    let sizes: Vec<_> = t.compute_containers().iter().map(|c| c.nodes.len()).collect();
     assert_eq!(sizes, [10, 10, 5, 1]);
     let c = &t.compute_containers()[2];
     assert_eq!((c.index, c.group.as_str()), (2, "a"));
@@ -123,16 +112,10 @@ fn gpu_and_publish_values_reach_the_model() {
         "compute:\n  - group: g\n    count: 1\n    gpu: {model: A100, vram_mb: 40960}\npublish:\n  rpc_base: 9944\n  metrics_base: 9615\n  store: 7070\n",
     ));
     let gpu = t.compute_nodes()[0].capabilities().gpu.clone().unwrap();
-    assert_eq!(
-        (gpu.count.get(), gpu.model.as_str(), gpu.vram_mb.get()),
-        (1, "A100", 40960)
-    );
+    assert_eq!((gpu.count.get(), gpu.model.as_str(), gpu.vram_mb.get()), (1, "A100", 40960));
     let p = t.publish();
     assert_eq!((p.rpc_port(0), p.rpc_port(2)), (Some(9944), Some(9946)));
-    assert_eq!(
-        (p.metrics_port(1), p.store_port()),
-        (Some(9616), Some(7070))
-    );
+    assert_eq!((p.metrics_port(1), p.store_port()), (Some(9616), Some(7070)));
 }
 
 #[test]
@@ -150,18 +133,12 @@ fn unknown_fields_are_rejected_with_their_path_and_the_allowed_keys() {
          name, validators, chain, compute, store, publish",
     );
     assert!(matches!(kind, ProblemKind::UnknownField { .. }));
-    let text = with(
-        "compute:\n  - group: a\n    gpu:\n      model: A100\n      vram_mb: 1\n      cnt: 2\n",
-    );
+    let text = with("compute:\n  - group: a\n    gpu:\n      model: A100\n      vram_mb: 1\n      cnt: 2\n");
     let p = &problems(&text)[0];
     assert!(matches!(p.kind(), ProblemKind::UnknownField { field, .. } if field == "cnt"));
     assert_eq!(p.path(), "compute[0].gpu.cnt");
     assert_eq!(p.position(), Some(Position { line: 9, column: 7 }));
-    assert!(
-        p.fix().contains("use one of: count, model, vram_mb"),
-        "{}",
-        p.fix()
-    );
+    assert!(p.fix().contains("use one of: count, model, vram_mb"), "{}", p.fix());
 }
 
 #[test]
@@ -170,24 +147,14 @@ fn missing_required_fields_are_named() {
         "validators: {count: 1}\n",
         "t.yaml:1:1: required field `name` is missing; add `name:` at the top level (run `testnet schema` for the format)",
     );
-    assert_eq!(
-        kind,
-        ProblemKind::MissingField {
-            field: "name".into()
-        }
-    );
+    assert_eq!(kind, ProblemKind::MissingField { field: "name".into() });
     // Serde places a missing field at the mapping's last key; the path is the mapping's.
     let kind = one(
         &with("compute:\n  - count: 1\n    cpu_cores: 2\n"),
         "t.yaml:6:5: compute[0]: required field `group` is missing; add `group:` under \
          compute[0] (run `testnet schema` for the format)",
     );
-    assert_eq!(
-        kind,
-        ProblemKind::MissingField {
-            field: "group".into()
-        }
-    );
+    assert_eq!(kind, ProblemKind::MissingField { field: "group".into() });
 }
 
 #[test]
@@ -237,33 +204,23 @@ fn duplicate_names_across_validators_groups_nodes_and_store_are_rejected() {
         [
             (
                 "validators.names[0]",
-                ProblemKind::DuplicateName {
-                    name: "store".into(),
-                    first: "the artifact store (reserved)".into()
-                }
+                ProblemKind::DuplicateName { name: "store".into(), first: "the artifact store (reserved)".into() }
             ),
             (
                 "validators.names[2]",
-                ProblemKind::DuplicateName {
-                    name: "alice".into(),
-                    first: "validators.names[1]".into()
-                }
+                ProblemKind::DuplicateName { name: "alice".into(), first: "validators.names[1]".into() }
             ),
         ]
     );
 
     // Two groups of the same name: one report for the group, not one per node.
-    let all = problems(&with(
-        "compute:\n  - {group: a, count: 5}\n  - {group: a, count: 5}\n",
-    ));
+    let all = problems(&with("compute:\n  - {group: a, count: 5}\n  - {group: a, count: 5}\n"));
     assert_eq!(all.len(), 1, "{all:#?}");
     assert_eq!(all[0].path(), "compute[1].group");
 
     // Requesters are accounts named like nodes; the default one collides too.
     let p = &problems(&with("compute:\n  - {group: requester, count: 1}\n"))[0];
-    assert!(
-        matches!(p.kind(), ProblemKind::DuplicateName { first, .. } if first == "chain.requesters[0]")
-    );
+    assert!(matches!(p.kind(), ProblemKind::DuplicateName { first, .. } if first == "chain.requesters[0]"));
 }
 
 #[test]
@@ -273,13 +230,7 @@ fn invalid_names_are_rejected_with_the_naming_rule() {
         "t.yaml:1:7: name: \"Local\" is not a valid testnet name; rename it: use 1 to 31 \
          characters: a lowercase letter, then lowercase letters, digits or '-'",
     );
-    assert_eq!(
-        kind,
-        ProblemKind::InvalidName {
-            what: "testnet name",
-            name: "Local".into()
-        }
-    );
+    assert_eq!(kind, ProblemKind::InvalidName { what: "testnet name", name: "Local".into() });
     let long = "a".repeat(32);
     let p = &problems(&format!("name: {long}\nvalidators: {{count: 1}}\n"))[0];
     assert!(matches!(p.kind(), ProblemKind::InvalidName { .. }));
@@ -287,15 +238,7 @@ fn invalid_names_are_rejected_with_the_naming_rule() {
         "name: x\nvalidators:\n  names: [9lives, \"bad\\u001b[31m\"]\nchain:\n  requesters: [Req]\ncompute:\n  - group: c_pu\n",
     );
     let paths: Vec<_> = all.iter().map(Problem::path).collect();
-    assert_eq!(
-        paths,
-        [
-            "validators.names[0]",
-            "validators.names[1]",
-            "chain.requesters[0]",
-            "compute[0].group"
-        ]
-    );
+    assert_eq!(paths, ["validators.names[0]", "validators.names[1]", "chain.requesters[0]", "compute[0].group"]);
     // A control character never reaches the terminal raw.
     assert!(all[1].to_string().contains("\\u{1b}"), "{}", all[1]);
 }
@@ -312,10 +255,7 @@ fn group_names_leave_room_for_the_node_index() {
     );
     assert!(matches!(kind, ProblemKind::NodeNameTooLong { .. }));
     // 29 + "-9" is exactly 31: accepted.
-    ok(&with(&format!(
-        "compute:\n  - group: {}\n    count: 10\n",
-        "g".repeat(29)
-    )));
+    ok(&with(&format!("compute:\n  - group: {}\n    count: 10\n", "g".repeat(29))));
 }
 
 #[test]

@@ -7,12 +7,8 @@ use serde_saphyr::Location;
 
 use super::compute::{self, Fleet};
 use super::kind::ProblemKind;
-use super::model::{
-    Behaviour, MarketParams, Name, Percent, Publish, TestnetName, Tokens, ValidatorSpec,
-};
-use super::raw::{
-    RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators, Sp,
-};
+use super::model::{Behaviour, MarketParams, Name, Percent, Publish, TestnetName, Tokens, ValidatorSpec};
+use super::raw::{RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators, Sp};
 use super::report::Report;
 use super::{names, Topology};
 
@@ -22,10 +18,7 @@ pub const MAX_VALIDATORS: u32 = 100;
 pub const MAX_REQUESTERS: usize = 1000;
 
 /// Checks everything; `None` when any problem was reported.
-pub(crate) fn validate(
-    raw: &RawTopology,
-    report: &mut Report<'_, ProblemKind>,
-) -> Option<Topology> {
+pub(crate) fn validate(raw: &RawTopology, report: &mut Report<'_, ProblemKind>) -> Option<Topology> {
     let name = TestnetName::parse(raw.name.value());
     if name.is_none() {
         let kind = invalid_name("testnet name", raw.name.value());
@@ -51,15 +44,10 @@ pub(crate) fn validate(
     if !report.is_clean() {
         return None;
     }
-    let Fleet {
-        nodes, containers, ..
-    } = fleet?;
+    let Fleet { nodes, containers, .. } = fleet?;
     Some(Topology {
         name: name?,
-        validators: validators?
-            .into_iter()
-            .map(|name| ValidatorSpec { name })
-            .collect(),
+        validators: validators?.into_iter().map(|name| ValidatorSpec { name }).collect(),
         block_time_ms: block_time_ms?,
         market: market?,
         requesters: requesters?,
@@ -72,22 +60,14 @@ pub(crate) fn validate(
 }
 
 pub(crate) fn invalid_name(what: &'static str, name: &str) -> ProblemKind {
-    ProblemKind::InvalidName {
-        what,
-        name: name.to_owned(),
-    }
+    ProblemKind::InvalidName { what, name: name.to_owned() }
 }
 
 fn validators(raw: &Sp<RawValidators>, report: &mut Report<'_, ProblemKind>) -> Option<Vec<Name>> {
     let here = raw.at();
     match (&raw.value().count, &raw.value().names) {
         (Some(_), Some(_)) => {
-            report.add(
-                here,
-                here,
-                "validators",
-                ProblemKind::ValidatorsCountAndNames,
-            );
+            report.add(here, here, "validators", ProblemKind::ValidatorsCountAndNames);
             None
         }
         (None, None) => {
@@ -106,19 +86,12 @@ fn validators(raw: &Sp<RawValidators>, report: &mut Report<'_, ProblemKind>) -> 
                 report.add(count.at(), here, path, kind);
                 return None;
             }
-            (0..n)
-                .map(|i| Name::parse(&format!("validator-{i}")))
-                .collect()
+            (0..n).map(|i| Name::parse(&format!("validator-{i}"))).collect()
         }
         (None, Some(names)) => {
             let list = names.value();
             if list.is_empty() {
-                report.add(
-                    names.at(),
-                    here,
-                    "validators.names",
-                    ProblemKind::NoValidators,
-                );
+                report.add(names.at(), here, "validators.names", ProblemKind::NoValidators);
                 return None;
             }
             let max = usize::try_from(MAX_VALIDATORS).unwrap_or(usize::MAX);
@@ -127,13 +100,7 @@ fn validators(raw: &Sp<RawValidators>, report: &mut Report<'_, ProblemKind>) -> 
                 report.add(names.at(), here, "validators.names", kind);
                 return None;
             }
-            parse_names(
-                list,
-                "validators.names",
-                "validator name",
-                names.at(),
-                report,
-            )
+            parse_names(list, "validators.names", "validator name", names.at(), report)
         }
     }
 }
@@ -170,9 +137,7 @@ fn crash_alone(groups: &Sp<Vec<Sp<RawComputeGroup>>>, report: &mut Report<'_, Pr
         // The fullest container holds min(per_container, count) daemons; one alone is fine.
         let fullest = (*g.per_container.value()).min(*g.count.value());
         if *g.behaviour.value() == Behaviour::CrashAfterAccept && fullest > 1 {
-            let kind = ProblemKind::CrashSharesContainer {
-                others: fullest - 1,
-            };
+            let kind = ProblemKind::CrashSharesContainer { others: fullest - 1 };
             let path = format!("compute[{i}].per_container");
             report.add(g.per_container.at(), group.at(), path, kind);
         }
@@ -191,12 +156,7 @@ fn block_time(raw: &Sp<u32>, report: &mut Report<'_, ProblemKind>) -> Option<u32
         report.add(raw.at(), Location::UNKNOWN, path, kind);
         None
     } else if value % 2 == 1 {
-        report.add(
-            raw.at(),
-            Location::UNKNOWN,
-            path,
-            ProblemKind::BlockTimeOdd { value },
-        );
+        report.add(raw.at(), Location::UNKNOWN, path, ProblemKind::BlockTimeOdd { value });
         None
     } else {
         Some(value)
@@ -220,25 +180,13 @@ fn market(raw: &RawMarket, report: &mut Report<'_, ProblemKind>) -> Option<Marke
     let max_attempts = NonZeroU32::new(*raw.max_attempts.value());
     if max_attempts.is_none() {
         let path = "chain.market.max_attempts";
-        report.add(
-            raw.max_attempts.at(),
-            Location::UNKNOWN,
-            path,
-            ProblemKind::ZeroMaxAttempts,
-        );
+        report.add(raw.max_attempts.at(), Location::UNKNOWN, path, ProblemKind::ZeroMaxAttempts);
     }
     let mut percent = |field: &str, value: &Sp<u32>| {
         let got = Percent::new(*value.value());
         if got.is_none() {
-            let kind = ProblemKind::PercentAbove100 {
-                value: *value.value(),
-            };
-            report.add(
-                value.at(),
-                Location::UNKNOWN,
-                format!("chain.market.{field}"),
-                kind,
-            );
+            let kind = ProblemKind::PercentAbove100 { value: *value.value() };
+            report.add(value.at(), Location::UNKNOWN, format!("chain.market.{field}"), kind);
         }
         got
     };
@@ -265,20 +213,11 @@ fn requesters(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Ve
     let list = &raw.requesters;
     let path = "chain.requesters";
     if list.value().is_empty() {
-        report.add(
-            list.at(),
-            Location::UNKNOWN,
-            path,
-            ProblemKind::NoRequesters,
-        );
+        report.add(list.at(), Location::UNKNOWN, path, ProblemKind::NoRequesters);
         return None;
     }
     if list.value().len() > MAX_REQUESTERS {
-        let kind = too_many(
-            "requesters",
-            list.value().len() as u64,
-            MAX_REQUESTERS as u64,
-        );
+        let kind = too_many("requesters", list.value().len() as u64, MAX_REQUESTERS as u64);
         report.add(list.at(), Location::UNKNOWN, path, kind);
         return None;
     }
@@ -288,15 +227,8 @@ fn requesters(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Ve
 fn endowment(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Tokens> {
     let value = *raw.endowment.value();
     if value == 0 {
-        let kind = ProblemKind::ZeroValue {
-            what: "the endowment",
-        };
-        report.add(
-            raw.endowment.at(),
-            Location::UNKNOWN,
-            "chain.endowment",
-            kind,
-        );
+        let kind = ProblemKind::ZeroValue { what: "the endowment" };
+        report.add(raw.endowment.at(), Location::UNKNOWN, "chain.endowment", kind);
         return None;
     }
     Some(Tokens(value))
@@ -304,12 +236,7 @@ fn endowment(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Tok
 
 /// Checks the published port ranges and returns them; never fails, since a bad port is
 /// reported and the topology is refused anyway.
-fn publish(
-    raw: &RawPublish,
-    validators: usize,
-    store: bool,
-    report: &mut Report<'_, ProblemKind>,
-) -> Publish {
+fn publish(raw: &RawPublish, validators: usize, store: bool, report: &mut Report<'_, ProblemKind>) -> Publish {
     let n = validators.max(1) as u64;
     let store_port = if store { raw.store.as_ref() } else { None };
     let fields: [(&'static str, Option<&Sp<u32>>, u64); 3] = [
@@ -327,18 +254,10 @@ fn publish(
             report.add(value.at(), Location::UNKNOWN, path, kind);
             continue;
         }
-        if let Some((other, other_first, other_last)) = ranges
-            .iter()
-            .find(|(_, a, b)| first <= *b && *a <= last)
-            .copied()
+        if let Some((other, other_first, other_last)) =
+            ranges.iter().find(|(_, a, b)| first <= *b && *a <= last).copied()
         {
-            let kind = ProblemKind::PortOverlap {
-                first,
-                last,
-                other,
-                other_first,
-                other_last,
-            };
+            let kind = ProblemKind::PortOverlap { first, last, other, other_first, other_last };
             report.add(value.at(), Location::UNKNOWN, path, kind);
         }
         ranges.push((path, first, last));

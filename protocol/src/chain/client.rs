@@ -66,10 +66,8 @@ pub struct Chain {
 impl Chain {
     /// Connect once to a node's WebSocket RPC (`ws://host:port`, plain text inside a testnet).
     pub async fn connect(url: &str) -> Result<Self, ChainError> {
-        let connect_err = |e: &dyn std::fmt::Display| ChainError::Connect {
-            url: url.to_owned(),
-            reason: e.to_string(),
-        };
+        let connect_err =
+            |e: &dyn std::fmt::Display| ChainError::Connect { url: url.to_owned(), reason: e.to_string() };
         let rpc_client = RpcClient::from_insecure_url(url).await.map_err(|e| connect_err(&e))?;
         let client = Client::from_rpc_client(rpc_client.clone()).await.map_err(|e| connect_err(&e))?;
         Ok(Self {
@@ -107,11 +105,7 @@ impl Chain {
         let best = self.rpc.chain_get_header(None).await.map_err(|e| ChainError::rpc("chain_getHeader", e))?;
         let fin_hash =
             self.rpc.chain_get_finalized_head().await.map_err(|e| ChainError::rpc("chain_getFinalizedHead", e))?;
-        let fin = self
-            .rpc
-            .chain_get_header(Some(fin_hash))
-            .await
-            .map_err(|e| ChainError::rpc("chain_getHeader", e))?;
+        let fin = self.rpc.chain_get_header(Some(fin_hash)).await.map_err(|e| ChainError::rpc("chain_getHeader", e))?;
         let number = |h: Option<<SubstrateConfig as subxt::Config>::Header>| {
             h.map(|h| subxt::config::Header::number(&h)).unwrap_or(0)
         };
@@ -133,10 +127,10 @@ impl Chain {
         match finality {
             Finality::Finalized => {
                 self.client.at_current_block().await.map_err(|e| ChainError::rpc("reading the finalized block", e))
-            },
+            }
             Finality::At(hash) => {
                 self.client.at_block(hash).await.map_err(|e| ChainError::rpc(format!("reading block {hash:?}"), e))
-            },
+            }
             Finality::Best => {
                 let hash = self
                     .rpc
@@ -145,7 +139,7 @@ impl Chain {
                     .map_err(|e| ChainError::rpc("chain_getBlockHash", e))?
                     .ok_or_else(|| ChainError::rpc("chain_getBlockHash", "the node has no best block"))?;
                 self.client.at_block(hash).await.map_err(|e| ChainError::rpc("reading the best block", e))
-            },
+            }
         }
     }
 
@@ -185,7 +179,7 @@ impl Chain {
         let at = self.at(finality).await?;
         let value = at
             .storage()
-            .try_fetch(api::storage().compute().nodes(), (who.clone(),))
+            .try_fetch(api::storage().compute().nodes(), (*who,))
             .await
             .map_err(|e| ChainError::rpc(format!("reading node {who}"), e))?;
         value.map(|v| v.decode().map_err(|e| ChainError::rpc(format!("decoding node {who}"), e))).transpose()
@@ -249,11 +243,7 @@ impl Chain {
     /// happened before a follower started (e.g. registrations during `up`).
     pub async fn block_by_number(&self, number: u64) -> Result<Option<(BlockEvents, u64)>, ChainError> {
         let what = || format!("chain_getBlockHash({number})");
-        let hash = self
-            .rpc
-            .chain_get_block_hash(Some(number.into()))
-            .await
-            .map_err(|e| ChainError::rpc(what(), e))?;
+        let hash = self.rpc.chain_get_block_hash(Some(number.into())).await.map_err(|e| ChainError::rpc(what(), e))?;
         let Some(hash) = hash else { return Ok(None) };
         let at = self.client.at_block(hash).await.map_err(|e| ChainError::rpc(what(), e))?;
         let events = super::follow::events_at(number, hash, at).await?;
@@ -276,7 +266,7 @@ impl Chain {
         let at = self.at(finality).await?;
         let value = at
             .storage()
-            .try_fetch(api::storage().system().account(), (who.clone(),))
+            .try_fetch(api::storage().system().account(), (*who,))
             .await
             .map_err(|e| ChainError::rpc(format!("reading the balance of {who}"), e))?;
         let Some(value) = value else { return Ok((0, 0)) };
@@ -335,12 +325,12 @@ impl Chain {
             Ok(sent) => {
                 nonces.insert(account.0, nonce + 1);
                 Ok(sent)
-            },
+            }
             Err(e) => {
                 // Start again from the node's count next time.
                 nonces.remove(&account.0);
                 Err(ChainError::Rejected { call: name.to_owned(), reason: e.to_string() })
-            },
+            }
         }
     }
 

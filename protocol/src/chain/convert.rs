@@ -7,11 +7,7 @@ pub const MAX_URI_LEN: usize = 256;
 /// Longest GPU model name (`MaxGpuModelLen`).
 pub const MAX_GPU_MODEL_LEN: usize = 32;
 
-fn bounded(
-    what: &'static str,
-    bytes: &[u8],
-    max: usize,
-) -> Result<market_bounded::Bytes<u8>, ChainError> {
+fn bounded(what: &'static str, bytes: &[u8], max: usize) -> Result<market_bounded::Bytes<u8>, ChainError> {
     if bytes.len() > max {
         return Err(ChainError::TooLong { what, len: bytes.len(), max });
     }
@@ -40,11 +36,9 @@ pub fn capabilities(
 ) -> Result<market::Capabilities, ChainError> {
     let gpu = match gpu {
         None => None,
-        Some((count, model, vram_mb)) => Some(market::Gpu {
-            count,
-            model: bounded("a GPU model", model.as_bytes(), MAX_GPU_MODEL_LEN)?,
-            vram_mb,
-        }),
+        Some((count, model, vram_mb)) => {
+            Some(market::Gpu { count, model: bounded("a GPU model", model.as_bytes(), MAX_GPU_MODEL_LEN)?, vram_mb })
+        }
     };
     Ok(market::Capabilities { cpu_cores, memory_mb, gpu })
 }

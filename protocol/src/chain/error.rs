@@ -7,7 +7,9 @@ pub enum ChainError {
     #[error("no node answers at {url}: {reason}; is the testnet up (`testnet status`) and the URL right?")]
     Connect { url: String, reason: String },
     /// The node's runtime does not match the API this program was built with.
-    #[error("the node at {url} runs a runtime this program does not know ({reason}); rebuild after `ci/export-metadata.sh`")]
+    #[error(
+        "the node at {url} runs a runtime this program does not know ({reason}); rebuild after `ci/export-metadata.sh`"
+    )]
     Incompatible { url: String, reason: String },
     /// A request failed after connecting.
     #[error("{what} failed: {reason}")]

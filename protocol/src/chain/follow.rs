@@ -1,7 +1,7 @@
 //! Turning subxt's transaction progress and blocks into marketplace outcomes.
 
-use super::{api, ChainError, Finality, TxOutcome, H256};
 use super::client::BlockEvents;
+use super::{api, ChainError, Finality, TxOutcome, H256};
 use subxt::{
     client::{Block, OnlineClientAtBlockImpl},
     tx::{TransactionProgress, TransactionStatus},
@@ -31,10 +31,11 @@ pub(super) async fn wait(
             let ev = ev.map_err(|e| rejected(format!("undecodable event: {e}")))?;
             match ev.decode_as::<api::Event>() {
                 Ok(api::Event::Compute(e)) => outcome.events.push(e),
-                Ok(api::Event::TransactionPayment(
-                    api::transaction_payment::Event::TransactionFeePaid { actual_fee, .. },
-                )) => outcome.fee += actual_fee,
-                _ => {},
+                Ok(api::Event::TransactionPayment(api::transaction_payment::Event::TransactionFeePaid {
+                    actual_fee,
+                    ..
+                })) => outcome.fee += actual_fee,
+                _ => {}
             }
         }
         return Ok(outcome);
@@ -66,10 +67,12 @@ pub(super) async fn events_at(
         let ev = ev.map_err(|e| ChainError::rpc(what(), e))?;
         match ev.decode_as::<api::Event>() {
             Ok(api::Event::Compute(e)) => out.events.push(e),
-            Ok(api::Event::TransactionPayment(
-                api::transaction_payment::Event::TransactionFeePaid { who, actual_fee, .. },
-            )) => out.fees.push((who, actual_fee)),
-            _ => {},
+            Ok(api::Event::TransactionPayment(api::transaction_payment::Event::TransactionFeePaid {
+                who,
+                actual_fee,
+                ..
+            })) => out.fees.push((who, actual_fee)),
+            _ => {}
         }
     }
     Ok(out)

@@ -15,10 +15,7 @@ pub use error::ChainError;
 pub use result::ResultClaim;
 
 /// The generated API. `api::runtime_types::pallet_compute::types` holds the marketplace types.
-#[subxt::subxt(
-    runtime_metadata_path = "metadata/compute.scale",
-    derive_for_all_types = "Clone, PartialEq, Eq"
-)]
+#[subxt::subxt(runtime_metadata_path = "metadata/compute.scale", derive_for_all_types = "Clone, PartialEq, Eq")]
 pub mod api {}
 
 pub use api::runtime_types::pallet_compute::types as market;

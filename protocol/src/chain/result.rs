@@ -30,7 +30,7 @@ impl ResultClaim {
             genesis_hash: self.genesis,
             job_id: self.job_id,
             attempt: self.attempt,
-            node: self.node.clone(),
+            node: self.node,
             output_hash: H256(self.output_hash),
             result_uri: convert::result_uri(&self.uri)?,
         })

@@ -18,10 +18,7 @@ impl Ed25519Key {
     /// The key pair of `seed`. Every 32-byte string is a valid ed25519 secret, so this cannot
     /// fail.
     pub fn from_seed(seed: &Seed) -> Self {
-        Self {
-            seed: seed.clone(),
-            signing: SigningKey::from_bytes(seed.as_bytes()),
-        }
+        Self { seed: seed.clone(), signing: SigningKey::from_bytes(seed.as_bytes()) }
     }
 
     /// The seed this key was made from. Exposes the secret.

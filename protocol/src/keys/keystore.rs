@@ -33,8 +33,5 @@ pub fn keystore_entry(key_type: KeyTypeId, public: &[u8; 32], seed: &Seed) -> (S
 
 /// The keystore files a validator needs: its Aura (sr25519) and GRANDPA (ed25519) keys.
 pub fn keystore_entries(aura: &Sr25519Key, grandpa: &Ed25519Key) -> Vec<(String, Vec<u8>)> {
-    vec![
-        keystore_entry(AURA, &aura.public(), aura.seed()),
-        keystore_entry(GRANDPA, &grandpa.public(), grandpa.seed()),
-    ]
+    vec![keystore_entry(AURA, &aura.public(), aura.seed()), keystore_entry(GRANDPA, &grandpa.public(), grandpa.seed())]
 }

@@ -30,13 +30,8 @@ pub enum Purpose {
 
 impl Purpose {
     /// Every purpose, in declaration order.
-    pub const ALL: [Purpose; 5] = [
-        Purpose::Account,
-        Purpose::ResultKey,
-        Purpose::Aura,
-        Purpose::Grandpa,
-        Purpose::NodeKey,
-    ];
+    pub const ALL: [Purpose; 5] =
+        [Purpose::Account, Purpose::ResultKey, Purpose::Aura, Purpose::Grandpa, Purpose::NodeKey];
 
     /// The stable name hashed into the seed. Spelled out rather than derived from the variant
     /// name or index so that renaming or reordering variants cannot change any key.
@@ -114,23 +109,16 @@ impl FromStr for Seed {
     /// Parses what [`Seed::to_hex`] writes: 64 hex digits of either case. The `0x` is
     /// optional, so a seed copied from a tool that omits it still works.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let digits = s
-            .strip_prefix("0x")
-            .or_else(|| s.strip_prefix("0X"))
-            .unwrap_or(s);
+        let digits = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
         // Characters first, so non-ASCII input reports a position rather than a byte count.
         if let Some(position) = digits.chars().position(|c| !c.is_ascii_hexdigit()) {
             return Err(KeyError::SeedNotHex { position });
         }
         if digits.len() != SEED_LEN * 2 {
-            return Err(KeyError::SeedLength {
-                found: digits.len(),
-            });
+            return Err(KeyError::SeedLength { found: digits.len() });
         }
         let mut out = [0u8; SEED_LEN];
-        hex::decode_to_slice(digits, &mut out).map_err(|_| KeyError::SeedLength {
-            found: digits.len(),
-        })?;
+        hex::decode_to_slice(digits, &mut out).map_err(|_| KeyError::SeedLength { found: digits.len() })?;
         Ok(Self(out))
     }
 }

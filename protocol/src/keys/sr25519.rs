@@ -28,13 +28,9 @@ impl Sr25519Key {
     /// `MiniSecretKey` and expands it in Ed25519 mode, which is what `sp_core` does; the
     /// `cr-node key inspect` test checks that the two agree.
     pub fn from_seed(seed: &Seed) -> Result<Self, KeyError> {
-        let pair = Keypair::from_secret_key(*seed.as_bytes()).map_err(|e| KeyError::Sr25519 {
-            message: e.to_string(),
-        })?;
-        Ok(Self {
-            seed: seed.clone(),
-            pair,
-        })
+        let pair =
+            Keypair::from_secret_key(*seed.as_bytes()).map_err(|e| KeyError::Sr25519 { message: e.to_string() })?;
+        Ok(Self { seed: seed.clone(), pair })
     }
 
     /// The seed this key was made from. Exposes the secret.
@@ -81,11 +77,7 @@ impl fmt::Debug for Sr25519Key {
 /// Whether `signature` is `public`'s sr25519 signature of `message` under the context
 /// `b"substrate"` (what [`Sr25519Key::sign`] makes and the runtime checks).
 pub fn verify_sr25519(public: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    signer::verify(
-        &signer::Signature(*signature),
-        message,
-        &signer::PublicKey(*public),
-    )
+    signer::verify(&signer::Signature(*signature), message, &signer::PublicKey(*public))
 }
 
 /// The SS58 address of a 32-byte account id in format [`SS58_PREFIX`].
@@ -97,10 +89,7 @@ pub fn ss58_encode(account_id: &[u8; 32]) -> String {
     let mut payload = Vec::with_capacity(1 + 32 + 2);
     payload.push(SS58_PREFIX);
     payload.extend_from_slice(account_id);
-    let checksum = Blake2b512::new()
-        .chain_update(b"SS58PRE")
-        .chain_update(&payload)
-        .finalize();
+    let checksum = Blake2b512::new().chain_update(b"SS58PRE").chain_update(&payload).finalize();
     payload.extend_from_slice(&checksum[..2]);
     bs58::encode(payload).into_string()
 }

@@ -78,9 +78,7 @@ pub enum StoreError {
         limit: usize,
     },
     /// The downloaded bytes do not hash to the requested hash.
-    #[error(
-        "GET {url}: the {len} bytes received hash to {actual}, not {expected}; the blob is refused"
-    )]
+    #[error("GET {url}: the {len} bytes received hash to {actual}, not {expected}; the blob is refused")]
     HashMismatch {
         /// Full URL requested.
         url: String,

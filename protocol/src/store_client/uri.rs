@@ -21,9 +21,7 @@ pub enum StoreUrlError {
         reason: String,
     },
     /// A blob URI.
-    #[error(
-        "invalid blob URI {uri:?}: {reason}; expected http://<host>:<port>/blobs/<64 hex digits>"
-    )]
+    #[error("invalid blob URI {uri:?}: {reason}; expected http://<host>:<port>/blobs/<64 hex digits>")]
     BlobUri {
         /// The URI given.
         uri: String,
@@ -61,9 +59,7 @@ fn parse_http(text: &str) -> Result<(Uri, String), String> {
     match uri.scheme_str() {
         Some("http") => {}
         Some("https") => {
-            return Err(
-                "https is not supported; the store speaks plain http inside the testnet".to_owned(),
-            )
+            return Err("https is not supported; the store speaks plain http inside the testnet".to_owned())
         }
         Some(other) => return Err(format!("scheme {other:?} is not supported, only http")),
         None => return Err("the http:// scheme is missing".to_owned()),
@@ -77,10 +73,7 @@ fn parse_http(text: &str) -> Result<(Uri, String), String> {
 
 /// Validates a base URL and returns its `host[:port]`.
 pub(crate) fn parse_base(url: &str) -> Result<String, StoreUrlError> {
-    let fail = |reason: String| StoreUrlError::BaseUrl {
-        url: url.to_owned(),
-        reason,
-    };
+    let fail = |reason: String| StoreUrlError::BaseUrl { url: url.to_owned(), reason };
     let (uri, authority) = parse_http(url).map_err(fail)?;
     if !matches!(uri.path(), "" | "/") {
         return Err(fail(format!("a path ({}) is not allowed", uri.path())));
@@ -107,10 +100,7 @@ impl BlobUri {
     /// The URI of `hash` in the store at `authority` (`host:port`, assumed valid: it comes from
     /// a checked client).
     pub(crate) fn new(authority: &str, hash: Hash32) -> Self {
-        Self {
-            authority: authority.to_owned(),
-            hash,
-        }
+        Self { authority: authority.to_owned(), hash }
     }
 
     /// The store's `host:port`.
@@ -131,18 +121,10 @@ impl BlobUri {
     /// The same blob at another address (`host:port`; an `http://` prefix and a trailing `/`
     /// are tolerated).
     pub fn with_authority(&self, authority: &str) -> Result<Self, StoreUrlError> {
-        let bare = authority
-            .strip_prefix("http://")
-            .unwrap_or(authority)
-            .trim_end_matches('/');
-        let checked = check_authority(bare).map_err(|reason| StoreUrlError::Authority {
-            authority: authority.to_owned(),
-            reason,
-        })?;
-        Ok(Self {
-            authority: checked,
-            hash: self.hash,
-        })
+        let bare = authority.strip_prefix("http://").unwrap_or(authority).trim_end_matches('/');
+        let checked = check_authority(bare)
+            .map_err(|reason| StoreUrlError::Authority { authority: authority.to_owned(), reason })?;
+        Ok(Self { authority: checked, hash: self.hash })
     }
 }
 
@@ -156,17 +138,12 @@ impl FromStr for BlobUri {
     type Err = StoreUrlError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let fail = |reason: String| StoreUrlError::BlobUri {
-            uri: text.to_owned(),
-            reason,
-        };
+        let fail = |reason: String| StoreUrlError::BlobUri { uri: text.to_owned(), reason };
         let (uri, authority) = parse_http(text).map_err(fail)?;
-        let hex = uri.path().strip_prefix("/blobs/").ok_or_else(|| {
-            fail(format!(
-                "the path {:?} does not start with /blobs/",
-                uri.path()
-            ))
-        })?;
+        let hex = uri
+            .path()
+            .strip_prefix("/blobs/")
+            .ok_or_else(|| fail(format!("the path {:?} does not start with /blobs/", uri.path())))?;
         let hash = hex.parse::<Hash32>().map_err(|e| fail(e.to_string()))?;
         Ok(Self { authority, hash })
     }
@@ -180,8 +157,6 @@ impl serde::Serialize for BlobUri {
 
 impl<'de> serde::Deserialize<'de> for BlobUri {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer)?
-            .parse()
-            .map_err(serde::de::Error::custom)
+        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
     }
 }

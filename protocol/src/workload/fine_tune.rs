@@ -67,10 +67,7 @@ fn generate(seed: u64) -> (Model, Vec<Sample>) {
     let samples = (0..SAMPLES)
         .map(|_| {
             let x: [i64; INPUTS] = std::array::from_fn(|_| rng.next_signed(17));
-            let dot = x
-                .iter()
-                .zip(&teacher)
-                .fold(0, |acc, (&xi, &ti)| add(acc, mul(xi, ti)));
+            let dot = x.iter().zip(&teacher).fold(0, |acc, (&xi, &ti)| add(acc, mul(xi, ti)));
             Sample { x, y: dot.abs() }
         })
         .collect();
@@ -89,28 +86,18 @@ impl Model {
         let mut pre = [0i64; HIDDEN];
         let mut act = [0i64; HIDDEN];
         for j in 0..HIDDEN {
-            let dot = self.w1[j]
-                .iter()
-                .zip(&sample.x)
-                .fold(self.b1[j], |acc, (&w, &x)| add(acc, mul(w, x)));
+            let dot = self.w1[j].iter().zip(&sample.x).fold(self.b1[j], |acc, (&w, &x)| add(acc, mul(w, x)));
             pre[j] = dot;
             act[j] = dot.max(0);
         }
-        let out = act
-            .iter()
-            .zip(&self.w2)
-            .fold(self.b2, |acc, (&h, &w)| add(acc, mul(h, w)));
+        let out = act.iter().zip(&self.w2).fold(self.b2, |acc, (&h, &w)| add(acc, mul(h, w)));
         let err = add(out, -sample.y);
 
         // Loss is err^2 / 2, so d(loss)/d(out) = err.
         let g_out = mul(err, LEARNING_RATE);
         for j in 0..HIDDEN {
             // Back-propagate through w2 before updating it.
-            let g_hidden = if pre[j] > 0 {
-                mul(g_out, self.w2[j])
-            } else {
-                0
-            };
+            let g_hidden = if pre[j] > 0 { mul(g_out, self.w2[j]) } else { 0 };
             self.w2[j] = add(self.w2[j], -mul(g_out, act[j]));
             for (w, &x) in self.w1[j].iter_mut().zip(&sample.x) {
                 *w = add(*w, -mul(g_hidden, x));
@@ -122,13 +109,7 @@ impl Model {
     }
 
     fn write(&self, out: &mut Vec<u8>) {
-        let params = self
-            .w1
-            .iter()
-            .flatten()
-            .chain(&self.b1)
-            .chain(&self.w2)
-            .chain(std::iter::once(&self.b2));
+        let params = self.w1.iter().flatten().chain(&self.b1).chain(&self.w2).chain(std::iter::once(&self.b2));
         for p in params {
             out.extend_from_slice(&p.to_le_bytes());
         }

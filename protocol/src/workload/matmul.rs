@@ -58,9 +58,7 @@ mod tests {
         let mut expected = Vec::new();
         for i in 0..n {
             for j in 0..n {
-                let cell = (0..n).fold(0u64, |acc, k| {
-                    acc.wrapping_add(a[i * n + k].wrapping_mul(b[k * n + j]))
-                });
+                let cell = (0..n).fold(0u64, |acc, k| acc.wrapping_add(a[i * n + k].wrapping_mul(b[k * n + j])));
                 expected.extend_from_slice(&cell.to_le_bytes());
             }
         }

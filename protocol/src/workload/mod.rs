@@ -112,9 +112,7 @@ impl Workload {
                 records.saturating_mul(hash_chain::RECORD_LEN as u64)
             }
             Workload::Matmul => size.saturating_mul(size).saturating_mul(8),
-            Workload::FineTune => (fine_tune::PARAMS as u64)
-                .saturating_add(size)
-                .saturating_mul(8),
+            Workload::FineTune => (fine_tune::PARAMS as u64).saturating_add(size).saturating_mul(8),
         }
     }
 
@@ -134,12 +132,7 @@ impl FromStr for Workload {
     type Err = SpecError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|w| w.name() == s)
-            .ok_or_else(|| SpecError::UnknownWorkload {
-                found: s.to_owned(),
-            })
+        Self::ALL.into_iter().find(|w| w.name() == s).ok_or_else(|| SpecError::UnknownWorkload { found: s.to_owned() })
     }
 }
 

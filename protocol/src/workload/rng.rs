@@ -23,9 +23,7 @@ impl SplitMix64 {
         let digest = blake2_256(&input);
         let mut word = [0u8; 8];
         word.copy_from_slice(&digest[..8]);
-        Self {
-            state: u64::from_le_bytes(word),
-        }
+        Self { state: u64::from_le_bytes(word) }
     }
 
     /// The next 64 random bits.

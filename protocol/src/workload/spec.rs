@@ -42,11 +42,7 @@ impl TryFrom<RawSpec> for WorkloadSpec {
 
 impl From<WorkloadSpec> for RawSpec {
     fn from(spec: WorkloadSpec) -> Self {
-        RawSpec {
-            workload: spec.workload.name().to_owned(),
-            size: spec.size,
-            seed: spec.seed,
-        }
+        RawSpec { workload: spec.workload.name().to_owned(), size: spec.size, seed: spec.seed }
     }
 }
 
@@ -68,9 +64,7 @@ pub enum SpecError {
         valid_up_to: usize,
     },
     /// The text is not one JSON document.
-    #[error(
-        "the task spec is not valid JSON: {message}; expected a JSON object such as {EXAMPLE}"
-    )]
+    #[error("the task spec is not valid JSON: {message}; expected a JSON object such as {EXAMPLE}")]
     Json {
         /// serde_json's description, which includes the line and column.
         message: String,
@@ -86,9 +80,7 @@ pub enum SpecError {
         found: &'static str,
     },
     /// A field that specs do not have.
-    #[error(
-        "unknown field {field:?} in the task spec; the accepted fields are workload, size, seed"
-    )]
+    #[error("unknown field {field:?} in the task spec; the accepted fields are workload, size, seed")]
     UnknownField {
         /// The unexpected field name.
         field: String,
@@ -110,10 +102,7 @@ pub enum SpecError {
         found: &'static str,
     },
     /// The workload name is not one of [`Workload::ALL`].
-    #[error(
-        "unknown workload {found:?}; the accepted workloads are {}",
-        Workload::accepted_names()
-    )]
+    #[error("unknown workload {found:?}; the accepted workloads are {}", Workload::accepted_names())]
     UnknownWorkload {
         /// The name given.
         found: String,
@@ -171,46 +160,29 @@ impl WorkloadSpec {
         }
         let max = workload.max_size();
         if size > max {
-            return Err(SpecError::SizeTooLarge {
-                workload,
-                size,
-                max,
-            });
+            return Err(SpecError::SizeTooLarge { workload, size, max });
         }
-        Ok(Self {
-            workload,
-            size,
-            seed,
-        })
+        Ok(Self { workload, size, seed })
     }
 
     /// Parses and validates a spec document (UTF-8 JSON, exactly the fields `workload`, `size`
     /// and `seed`). Never panics on any input.
     pub fn parse(bytes: &[u8]) -> Result<Self, SpecError> {
         if bytes.len() > MAX_SPEC_BYTES {
-            return Err(SpecError::TooLong {
-                len: bytes.len(),
-                max: MAX_SPEC_BYTES,
-            });
+            return Err(SpecError::TooLong { len: bytes.len(), max: MAX_SPEC_BYTES });
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| SpecError::NotUtf8 {
-            valid_up_to: e.valid_up_to(),
-        })?;
+        let text = std::str::from_utf8(bytes).map_err(|e| SpecError::NotUtf8 { valid_up_to: e.valid_up_to() })?;
         let value: Value = serde_json::from_str(text).map_err(|e| SpecError::Json {
             message: e.to_string(),
             line: e.line(),
             column: e.column(),
         })?;
         let Value::Object(map) = &value else {
-            return Err(SpecError::NotAnObject {
-                found: kind_of(&value),
-            });
+            return Err(SpecError::NotAnObject { found: kind_of(&value) });
         };
         // Unknown fields first: a typo ("sizes") is then reported as such, not as "no size".
         if let Some(unknown) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(SpecError::UnknownField {
-                field: unknown.clone(),
-            });
+            return Err(SpecError::UnknownField { field: unknown.clone() });
         }
         let workload_value = field(map, "workload")?;
         let Value::String(name) = workload_value else {
@@ -230,13 +202,7 @@ impl WorkloadSpec {
     /// fields in that order. `parse(to_bytes())` gives the spec back.
     pub fn to_bytes(&self) -> Vec<u8> {
         // Workload names are fixed ASCII without quotes or backslashes, so no escaping is needed.
-        format!(
-            r#"{{"workload":"{}","size":{},"seed":{}}}"#,
-            self.workload.name(),
-            self.size,
-            self.seed
-        )
-        .into_bytes()
+        format!(r#"{{"workload":"{}","size":{},"seed":{}}}"#, self.workload.name(), self.size, self.seed).into_bytes()
     }
 
     /// Blake2-256 of the canonical document (the `spec_hash` when the spec is uploaded as

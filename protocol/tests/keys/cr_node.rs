@@ -20,20 +20,14 @@ fn node_bin() -> PathBuf {
         panic!("CR_NODE_BIN is not set: {BUILD_HINT}");
     };
     let path = PathBuf::from(path);
-    assert!(
-        path.is_file(),
-        "CR_NODE_BIN={} is not a file: {BUILD_HINT}",
-        path.display()
-    );
+    assert!(path.is_file(), "CR_NODE_BIN={} is not a file: {BUILD_HINT}", path.display());
     path
 }
 
 /// Runs the node with `args`; its stdout, or a failure with its stderr.
 fn run(bin: &Path, args: &[&str]) -> String {
-    let output = Command::new(bin)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {} {args:?}: {e}", bin.display()));
+    let output =
+        Command::new(bin).args(args).output().unwrap_or_else(|e| panic!("running {} {args:?}: {e}", bin.display()));
     assert!(
         output.status.success(),
         "{} {args:?} failed ({}): {}",
@@ -46,23 +40,13 @@ fn run(bin: &Path, args: &[&str]) -> String {
 
 /// `key inspect --output-type json` of a seed, as a JSON object.
 fn inspect(bin: &Path, scheme: &str, seed_hex: &str) -> serde_json::Value {
-    let args = [
-        "key",
-        "inspect",
-        "--scheme",
-        scheme,
-        "--output-type",
-        "json",
-        seed_hex,
-    ];
+    let args = ["key", "inspect", "--scheme", scheme, "--output-type", "json", seed_hex];
     let stdout = run(bin, &args);
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
 
 fn field<'a>(json: &'a serde_json::Value, name: &str) -> &'a str {
-    json[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {name} in {json}"))
+    json[name].as_str().unwrap_or_else(|| panic!("no {name} in {json}"))
 }
 
 fn check_sr25519(bin: &Path, key: &Sr25519Key) {
@@ -85,10 +69,7 @@ fn cr_node_agrees_on_keys_peer_id_and_keystore_files() {
     }
 
     let json = inspect(&bin, "ed25519", &keys.grandpa.seed().to_hex());
-    assert_eq!(
-        field(&json, "publicKey"),
-        format!("0x{}", hex::encode(keys.grandpa.public()))
-    );
+    assert_eq!(field(&json, "publicKey"), format!("0x{}", hex::encode(keys.grandpa.public())));
     assert_eq!(field(&json, "ss58Address"), keys.grandpa.ss58());
 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -101,10 +82,7 @@ fn cr_node_agrees_on_keys_peer_id_and_keystore_files() {
     // Let the node write its own keystore and compare it with ours, file for file.
     let keystore = dir.path().join("keystore");
     let keystore_arg = keystore.to_string_lossy();
-    for (key_type, scheme, seed) in [
-        ("aura", "sr25519", keys.aura.seed()),
-        ("gran", "ed25519", keys.grandpa.seed()),
-    ] {
+    for (key_type, scheme, seed) in [("aura", "sr25519", keys.aura.seed()), ("gran", "ed25519", keys.grandpa.seed())] {
         let seed = seed.to_hex();
         let args = [
             "key",

@@ -38,26 +38,17 @@ pub async fn logs(args: LogsArgs, json: bool) -> miette::Result<ExitCode> {
     use futures::StreamExt;
     let provider = connect().await?;
     let testnet = choose(&provider, args.testnet.as_deref()).await?;
-    let views = status::containers(&provider, &testnet)
-        .await
-        .into_diagnostic()?;
+    let views = status::containers(&provider, &testnet).await.into_diagnostic()?;
     if views.is_empty() {
         miette::bail!("testnet {testnet} has no containers; `testnet status` lists what runs");
     }
     let topology = status::saved_topology(&Workspace::from_env().root, &testnet);
-    let target =
-        status::find_node(&testnet, &views, topology.as_ref(), &args.node).into_diagnostic()?;
+    let target = status::find_node(&testnet, &views, topology.as_ref(), &args.node).into_diagnostic()?;
     let Some(view) = views.iter().find(|v| v.node == target.container_node) else {
-        miette::bail!(
-            "container {} of testnet {testnet} disappeared; see `testnet status`",
-            target.container_node
-        );
+        miette::bail!("container {} of testnet {testnet} disappeared; see `testnet status`", target.container_node);
     };
     // In a shared container, pick out the daemon's own lines (and the fleet's, which name no node).
-    let only = target
-        .daemon
-        .clone()
-        .filter(|_| target.daemons_in_container > 1);
+    let only = target.daemon.clone().filter(|_| target.daemons_in_container > 1);
     if let Some(daemon) = &only {
         eprintln!(
             "{daemon} runs in {} with {} other daemon(s); showing its lines",
@@ -76,20 +67,11 @@ pub async fn logs(args: LogsArgs, json: bool) -> miette::Result<ExitCode> {
         let Some(line) = line else {
             return Ok(ExitCode::SUCCESS);
         };
-        let line = line
-            .into_diagnostic()
-            .wrap_err(format!("reading the log of {}", view.container))?;
-        if only
-            .as_ref()
-            .is_some_and(|d| line_node(&line.text).is_some_and(|n| &n != d))
-        {
+        let line = line.into_diagnostic().wrap_err(format!("reading the log of {}", view.container))?;
+        if only.as_ref().is_some_and(|d| line_node(&line.text).is_some_and(|n| &n != d)) {
             continue;
         }
-        let stream = if line.source == LogSource::Stderr {
-            "stderr"
-        } else {
-            "stdout"
-        };
+        let stream = if line.source == LogSource::Stderr { "stderr" } else { "stdout" };
         let written = match (json, line.source) {
             (true, _) => writeln!(
                 out,

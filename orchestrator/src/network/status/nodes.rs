@@ -39,11 +39,7 @@ pub fn find_node(
 ) -> Result<NodeTarget, UnknownNode> {
     let daemons_in = |container_node: &str| {
         topology
-            .and_then(|t| {
-                t.compute_containers()
-                    .iter()
-                    .find(|c| container_node_name(t, c.index) == container_node)
-            })
+            .and_then(|t| t.compute_containers().iter().find(|c| container_node_name(t, c.index) == container_node))
             .map_or(1, |c| c.nodes.len())
     };
     if views.iter().any(|v| v.node == name) {
@@ -54,31 +50,17 @@ pub fn find_node(
         });
     }
     let daemon = topology.and_then(|t| {
-        let node = t
-            .compute_nodes()
-            .iter()
-            .find(|n| n.name().as_str() == name)?;
-        Some((
-            container_node_name(t, node.container()),
-            t.compute_containers().get(node.container())?.nodes.len(),
-        ))
+        let node = t.compute_nodes().iter().find(|n| n.name().as_str() == name)?;
+        Some((container_node_name(t, node.container()), t.compute_containers().get(node.container())?.nodes.len()))
     });
     match daemon {
         Some((container_node, count)) if views.iter().any(|v| v.node == container_node) => {
-            Ok(NodeTarget {
-                container_node,
-                daemon: Some(name.to_owned()),
-                daemons_in_container: count,
-            })
+            Ok(NodeTarget { container_node, daemon: Some(name.to_owned()), daemons_in_container: count })
         }
         _ => {
             let mut known: Vec<String> = views.iter().map(|v| v.node.clone()).collect();
             if let Some(t) = topology {
-                known.extend(
-                    t.compute_nodes()
-                        .iter()
-                        .map(|n| n.name().as_str().to_owned()),
-                );
+                known.extend(t.compute_nodes().iter().map(|n| n.name().as_str().to_owned()));
             }
             known.sort();
             known.dedup();
@@ -89,12 +71,7 @@ pub fn find_node(
             } else {
                 String::new()
             };
-            Err(UnknownNode {
-                testnet: testnet.to_owned(),
-                name: name.to_owned(),
-                known,
-                hint,
-            })
+            Err(UnknownNode { testnet: testnet.to_owned(), name: name.to_owned(), known, hint })
         }
     }
 }

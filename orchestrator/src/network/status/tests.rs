@@ -18,40 +18,22 @@ fn view(node: &str, kind: &str, running: bool) -> ContainerView {
         node: node.to_owned(),
         kind: kind.to_owned(),
         container: container.clone(),
-        status: if running {
-            "running"
-        } else {
-            "exited (code 1)"
-        }
-        .to_owned(),
+        status: if running { "running" } else { "exited (code 1)" }.to_owned(),
         running,
         rpc: (kind == "validator").then(|| format!("ws://127.0.0.1:1{}", node.len())),
         metrics: None,
         store: (kind == "store").then(|| "127.0.0.1:7070".to_owned()),
         cpu_percent: None,
         memory_bytes: None,
-        reference: ContainerRef {
-            id: container.clone(),
-            name: container,
-            testnet: "t".into(),
-            node: node.to_owned(),
-        },
+        reference: ContainerRef { id: container.clone(), name: container, testnet: "t".into(), node: node.to_owned() },
     }
 }
 
 /// What `up` would run: every container of the plan.
 fn views(t: &Topology) -> Vec<ContainerView> {
     let plan = Plan::new(t).expect("keys");
-    let mut all: Vec<_> = plan
-        .validator_specs(b"{}")
-        .iter()
-        .map(|s| view(&s.node, "validator", true))
-        .collect();
-    all.extend(
-        plan.compute_specs()
-            .iter()
-            .map(|s| view(&s.node, "compute", true)),
-    );
+    let mut all: Vec<_> = plan.validator_specs(b"{}").iter().map(|s| view(&s.node, "validator", true)).collect();
+    all.extend(plan.compute_specs().iter().map(|s| view(&s.node, "compute", true)));
     all.push(view("store", "store", true));
     all
 }
@@ -59,15 +41,8 @@ fn views(t: &Topology) -> Vec<ContainerView> {
 #[test]
 fn container_names_follow_the_plan() {
     let t = topology();
-    let planned: Vec<_> = Plan::new(&t)
-        .expect("keys")
-        .compute_specs()
-        .into_iter()
-        .map(|s| s.node)
-        .collect();
-    let ours: Vec<_> = (0..t.compute_containers().len())
-        .map(|i| container_node_name(&t, i))
-        .collect();
+    let planned: Vec<_> = Plan::new(&t).expect("keys").compute_specs().into_iter().map(|s| s.node).collect();
+    let ours: Vec<_> = (0..t.compute_containers().len()).map(|i| container_node_name(&t, i)).collect();
     assert_eq!(planned, ours);
     assert_eq!(ours, ["cpu-c0", "cpu-c1", "cpu-4", "gpu-0", "ver-0"]);
 }
@@ -77,35 +52,17 @@ fn logs_find_containers_and_the_daemons_inside_them() {
     let t = topology();
     let v = views(&t);
     let target = find_node("t", &v, Some(&t), "validator-1").unwrap();
-    assert_eq!(
-        target,
-        NodeTarget {
-            container_node: "validator-1".into(),
-            daemon: None,
-            daemons_in_container: 1
-        }
-    );
+    assert_eq!(target, NodeTarget { container_node: "validator-1".into(), daemon: None, daemons_in_container: 1 });
     let target = find_node("t", &v, Some(&t), "cpu-3").unwrap();
     assert_eq!(
         target,
-        NodeTarget {
-            container_node: "cpu-c1".into(),
-            daemon: Some("cpu-3".into()),
-            daemons_in_container: 2
-        }
+        NodeTarget { container_node: "cpu-c1".into(), daemon: Some("cpu-3".into()), daemons_in_container: 2 }
     );
     let target = find_node("t", &v, Some(&t), "cpu-c0").unwrap();
     assert_eq!(target.daemons_in_container, 2);
     // A daemon alone in its container is that container.
     let target = find_node("t", &v, Some(&t), "cpu-4").unwrap();
-    assert_eq!(
-        target,
-        NodeTarget {
-            container_node: "cpu-4".into(),
-            daemon: None,
-            daemons_in_container: 1
-        }
-    );
+    assert_eq!(target, NodeTarget { container_node: "cpu-4".into(), daemon: None, daemons_in_container: 1 });
 }
 
 #[test]
@@ -114,15 +71,9 @@ fn unknown_nodes_list_the_known_ones() {
     let v = views(&t);
     let err = find_node("t", &v, Some(&t), "cpu-9").unwrap_err();
     let text = err.to_string();
-    assert!(
-        text.starts_with("testnet t has no node \"cpu-9\"; known nodes: "),
-        "{text}"
-    );
+    assert!(text.starts_with("testnet t has no node \"cpu-9\"; known nodes: "), "{text}");
     for known in ["cpu-0", "cpu-c1", "store", "validator-0", "ver-0"] {
-        assert!(
-            err.known.iter().any(|k| k == known),
-            "{known} missing from {text}"
-        );
+        assert!(err.known.iter().any(|k| k == known), "{known} missing from {text}");
     }
     // Without the saved topology, daemons of shared containers cannot be placed: say so.
     let err = find_node("t", &v, None, "cpu-0").unwrap_err();
@@ -148,9 +99,6 @@ fn endpoints_come_from_running_containers_only() {
 #[test]
 fn workers_exclude_verifiers_and_statuses_read_plainly() {
     assert_eq!(expected_workers(&topology()), 6);
-    assert_eq!(
-        status_text(ContainerStatus::Exited, Some(137)),
-        "exited (code 137)"
-    );
+    assert_eq!(status_text(ContainerStatus::Exited, Some(137)), "exited (code 137)");
     assert_eq!(status_text(ContainerStatus::Running, None), "running");
 }

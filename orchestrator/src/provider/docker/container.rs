@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
-    RestartPolicy, RestartPolicyNameEnum,
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding, RestartPolicy,
+    RestartPolicyNameEnum,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, KillContainerOptionsBuilder, RemoveContainerOptionsBuilder,
@@ -17,9 +17,7 @@ use bollard::query_parameters::{
 use super::DockerProvider;
 use crate::provider::context::upload_tar;
 use crate::provider::error::check_name;
-use crate::provider::{
-    ContainerRef, ContainerSpec, ProviderError, Result, LABEL_KIND, LABEL_NODE, LABEL_TESTNET,
-};
+use crate::provider::{ContainerRef, ContainerSpec, ProviderError, Result, LABEL_KIND, LABEL_NODE, LABEL_TESTNET};
 
 /// Create the container of `spec` and place its files; on a failed upload the container is
 /// removed again so no half-made node is left behind.
@@ -29,27 +27,16 @@ pub(super) async fn create(p: &DockerProvider, spec: &ContainerSpec) -> Result<C
     if spec.kind.is_empty() {
         return Err(ProviderError::Invalid {
             what: "node kind",
-            message: format!(
-                "node {} has an empty kind: give `validator`, `compute`, `store`, ...",
-                spec.node
-            ),
+            message: format!("node {} has an empty kind: give `validator`, `compute`, `store`, ...", spec.node),
         });
     }
     let name = spec.container_name();
     let created = p
         .docker
-        .create_container(
-            Some(CreateContainerOptionsBuilder::default().name(&name).build()),
-            create_body(spec),
-        )
+        .create_container(Some(CreateContainerOptionsBuilder::default().name(&name).build()), create_body(spec))
         .await
         .map_err(|e| create_error(p, spec, &name, e))?;
-    let container = ContainerRef {
-        id: created.id,
-        name,
-        testnet: spec.testnet.clone(),
-        node: spec.node.clone(),
-    };
+    let container = ContainerRef { id: created.id, name, testnet: spec.testnet.clone(), node: spec.node.clone() };
     if !spec.files.is_empty() {
         if let Err(e) = upload(p, &container, spec).await {
             // Best effort: the upload error is the one worth reporting.
@@ -62,11 +49,7 @@ pub(super) async fn create(p: &DockerProvider, spec: &ContainerSpec) -> Result<C
 
 /// The engine's create request for `spec`.
 fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
-    let mut labels: HashMap<String, String> = spec
-        .labels
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut labels: HashMap<String, String> = spec.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     labels.insert(LABEL_TESTNET.to_owned(), spec.testnet.clone());
     labels.insert(LABEL_NODE.to_owned(), spec.node.clone());
     labels.insert(LABEL_KIND.to_owned(), spec.kind.clone());
@@ -80,25 +63,14 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
                 0 => String::new(),
                 port => port.to_string(),
             };
-            let binding = PortBinding {
-                host_ip: Some("127.0.0.1".to_owned()),
-                host_port: Some(host_port),
-            };
-            (
-                format!("{}/tcp", publish.container_port),
-                Some(vec![binding]),
-            )
+            let binding = PortBinding { host_ip: Some("127.0.0.1".to_owned()), host_port: Some(host_port) };
+            (format!("{}/tcp", publish.container_port), Some(vec![binding]))
         })
         .collect::<HashMap<_, _>>();
 
     let host_config = HostConfig {
-        memory: spec
-            .memory_limit
-            .map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
-        restart_policy: Some(RestartPolicy {
-            name: Some(RestartPolicyNameEnum::NO),
-            maximum_retry_count: None,
-        }),
+        memory: spec.memory_limit.map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
+        restart_policy: Some(RestartPolicy { name: Some(RestartPolicyNameEnum::NO), maximum_retry_count: None }),
         port_bindings: Some(port_bindings.clone()),
         network_mode: spec.network.as_ref().map(|n| n.name.clone()),
         ..Default::default()
@@ -106,10 +78,7 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
     let networking_config = spec.network.as_ref().map(|net| NetworkingConfig {
         endpoints_config: Some(HashMap::from([(
             net.name.clone(),
-            EndpointSettings {
-                aliases: Some(vec![spec.node.clone()]),
-                ..Default::default()
-            },
+            EndpointSettings { aliases: Some(vec![spec.node.clone()]), ..Default::default() },
         )])),
     });
     ContainerCreateBody {
@@ -126,27 +95,13 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
 }
 
 /// A missing image or network is the common cause of a failed create: say which.
-fn create_error(
-    p: &DockerProvider,
-    spec: &ContainerSpec,
-    name: &str,
-    e: BollardError,
-) -> ProviderError {
-    if let BollardError::DockerResponseServerError {
-        status_code: 404,
-        message,
-    } = &e
-    {
+fn create_error(p: &DockerProvider, spec: &ContainerSpec, name: &str, e: BollardError) -> ProviderError {
+    if let BollardError::DockerResponseServerError { status_code: 404, message } = &e {
         if message.contains("image") {
-            return ProviderError::ImageNotFound {
-                image: spec.image.clone(),
-            };
+            return ProviderError::ImageNotFound { image: spec.image.clone() };
         }
         if let Some(net) = &spec.network {
-            return ProviderError::NotFound {
-                operation: "attach container to network",
-                object: net.name.clone(),
-            };
+            return ProviderError::NotFound { operation: "attach container to network", object: net.name.clone() };
         }
     }
     p.err("create container", name, e)
@@ -156,13 +111,11 @@ fn create_error(
 /// directories), through the archive API rather than bind mounts so remote engines work.
 async fn upload(p: &DockerProvider, c: &ContainerRef, spec: &ContainerSpec) -> Result<()> {
     let files = spec.files.clone();
-    let tar = tokio::task::spawn_blocking(move || upload_tar(&files))
-        .await
-        .map_err(|e| ProviderError::Engine {
-            operation: "assemble upload",
-            object: c.name.clone(),
-            message: e.to_string(),
-        })??;
+    let tar = tokio::task::spawn_blocking(move || upload_tar(&files)).await.map_err(|e| ProviderError::Engine {
+        operation: "assemble upload",
+        object: c.name.clone(),
+        message: e.to_string(),
+    })??;
     let options = UploadToContainerOptionsBuilder::default().path("/").build();
     p.docker
         .upload_to_container(&c.name, Some(options), bollard::body_full(tar.into()))
@@ -172,10 +125,7 @@ async fn upload(p: &DockerProvider, c: &ContainerRef, spec: &ContainerSpec) -> R
 
 /// Start the container.
 pub(super) async fn start(p: &DockerProvider, c: &ContainerRef) -> Result<()> {
-    p.docker
-        .start_container(&c.name, None)
-        .await
-        .map_err(|e| p.err("start container", &c.name, e))
+    p.docker.start_container(&c.name, None).await.map_err(|e| p.err("start container", &c.name, e))
 }
 
 /// Engine timeouts are whole seconds; round up so a short timeout never becomes 0 (kill).
@@ -186,51 +136,30 @@ fn secs(timeout: Duration) -> i32 {
 
 /// Stop: SIGTERM, then SIGKILL after `timeout`.
 pub(super) async fn stop(p: &DockerProvider, c: &ContainerRef, timeout: Duration) -> Result<()> {
-    let options = StopContainerOptionsBuilder::default()
-        .t(secs(timeout))
-        .build();
-    p.docker
-        .stop_container(&c.name, Some(options))
-        .await
-        .map_err(|e| p.err("stop container", &c.name, e))
+    let options = StopContainerOptionsBuilder::default().t(secs(timeout)).build();
+    p.docker.stop_container(&c.name, Some(options)).await.map_err(|e| p.err("stop container", &c.name, e))
 }
 
 /// Send `signal`.
 pub(super) async fn kill(p: &DockerProvider, c: &ContainerRef, signal: &str) -> Result<()> {
-    let options = KillContainerOptionsBuilder::default()
-        .signal(signal)
-        .build();
-    p.docker
-        .kill_container(&c.name, Some(options))
-        .await
-        .map_err(|e| p.err("kill container", &c.name, e))
+    let options = KillContainerOptionsBuilder::default().signal(signal).build();
+    p.docker.kill_container(&c.name, Some(options)).await.map_err(|e| p.err("kill container", &c.name, e))
 }
 
 /// Freeze.
 pub(super) async fn pause(p: &DockerProvider, c: &ContainerRef) -> Result<()> {
-    p.docker
-        .pause_container(&c.name)
-        .await
-        .map_err(|e| p.err("pause container", &c.name, e))
+    p.docker.pause_container(&c.name).await.map_err(|e| p.err("pause container", &c.name, e))
 }
 
 /// Thaw.
 pub(super) async fn unpause(p: &DockerProvider, c: &ContainerRef) -> Result<()> {
-    p.docker
-        .unpause_container(&c.name)
-        .await
-        .map_err(|e| p.err("unpause container", &c.name, e))
+    p.docker.unpause_container(&c.name).await.map_err(|e| p.err("unpause container", &c.name, e))
 }
 
 /// Stop with `timeout`, then start.
 pub(super) async fn restart(p: &DockerProvider, c: &ContainerRef, timeout: Duration) -> Result<()> {
-    let options = RestartContainerOptionsBuilder::default()
-        .t(secs(timeout))
-        .build();
-    p.docker
-        .restart_container(&c.name, Some(options))
-        .await
-        .map_err(|e| p.err("restart container", &c.name, e))
+    let options = RestartContainerOptionsBuilder::default().t(secs(timeout)).build();
+    p.docker.restart_container(&c.name, Some(options)).await.map_err(|e| p.err("restart container", &c.name, e))
 }
 
 /// Remove, killing it first when running, with its anonymous volumes.
@@ -240,12 +169,6 @@ pub(super) async fn remove(p: &DockerProvider, c: &ContainerRef) -> Result<()> {
 
 /// Remove a container by name or id (teardown works from listings, not refs).
 pub(super) async fn remove_by_name(p: &DockerProvider, name: &str) -> Result<()> {
-    let options = RemoveContainerOptionsBuilder::default()
-        .force(true)
-        .v(true)
-        .build();
-    p.docker
-        .remove_container(name, Some(options))
-        .await
-        .map_err(|e| p.err("remove container", name, e))
+    let options = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+    p.docker.remove_container(name, Some(options)).await.map_err(|e| p.err("remove container", name, e))
 }

@@ -6,16 +6,12 @@
 use std::collections::{HashMap, VecDeque};
 
 use bollard::errors::Error as BollardError;
-use bollard::query_parameters::{
-    BuildImageOptionsBuilder, BuilderVersion, RemoveImageOptionsBuilder,
-};
+use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion, RemoveImageOptionsBuilder};
 use futures::StreamExt;
 
 use super::DockerProvider;
 use crate::provider::context::{build_context, BuildContext};
-use crate::provider::{
-    BuildOutcome, ImageRecipe, ImageRef, ProviderError, Result, LABEL_CONTENT_HASH,
-};
+use crate::provider::{BuildOutcome, ImageRecipe, ImageRef, ProviderError, Result, LABEL_CONTENT_HASH};
 
 /// Lines of build output kept for an error message.
 const OUTPUT_TAIL: usize = 20;
@@ -31,13 +27,9 @@ pub(super) async fn build(p: &DockerProvider, recipe: &ImageRecipe) -> Result<Im
     }
     // Reading a large binary into the tar is blocking file I/O: keep it off the runtime.
     let owned = recipe.clone();
-    let context = tokio::task::spawn_blocking(move || build_context(&owned))
-        .await
-        .map_err(|e| ProviderError::Engine {
-            operation: "assemble build context",
-            object: tag.clone(),
-            message: e.to_string(),
-        })??;
+    let context = tokio::task::spawn_blocking(move || build_context(&owned)).await.map_err(|e| {
+        ProviderError::Engine { operation: "assemble build context", object: tag.clone(), message: e.to_string() }
+    })??;
 
     let previous = tagged(p, &tag).await?;
     if let Some((id, Some(hash))) = &previous {
@@ -59,8 +51,7 @@ pub(super) async fn build(p: &DockerProvider, recipe: &ImageRecipe) -> Result<Im
         _ => {
             return Err(ProviderError::Build {
                 image: tag,
-                message: "the build finished but the tagged image lacks its content-hash label"
-                    .to_owned(),
+                message: "the build finished but the tagged image lacks its content-hash label".to_owned(),
                 output: String::new(),
             })
         }
@@ -69,27 +60,17 @@ pub(super) async fn build(p: &DockerProvider, recipe: &ImageRecipe) -> Result<Im
         remove_replaced(p, &tag, &old).await;
     }
     tracing::info!(image = %tag, %id, "image built");
-    Ok(ImageRef {
-        tag,
-        id,
-        content_hash,
-        outcome: BuildOutcome::Built,
-    })
+    Ok(ImageRef { tag, id, content_hash, outcome: BuildOutcome::Built })
 }
 
 /// Id and content-hash label of the image tagged `tag`, if there is one.
 async fn tagged(p: &DockerProvider, tag: &str) -> Result<Option<(String, Option<String>)>> {
     match p.docker.inspect_image(tag).await {
         Ok(image) => {
-            let hash = image
-                .config
-                .and_then(|c| c.labels)
-                .and_then(|mut l| l.remove(LABEL_CONTENT_HASH));
+            let hash = image.config.and_then(|c| c.labels).and_then(|mut l| l.remove(LABEL_CONTENT_HASH));
             Ok(Some((image.id.unwrap_or_default(), hash)))
         }
-        Err(BollardError::DockerResponseServerError {
-            status_code: 404, ..
-        }) => Ok(None),
+        Err(BollardError::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
         Err(e) => Err(p.err("inspect image", tag, e)),
     }
 }

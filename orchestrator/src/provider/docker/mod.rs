@@ -18,8 +18,8 @@ use bollard::errors::Error as BollardError;
 use bollard::Docker;
 
 use super::{
-    ContainerInfo, ContainerRef, ContainerSpec, ContainerState, ImageRecipe, ImageRef, LogStream,
-    NetworkRef, Provider, ProviderError, ResourceUse, Result, TeardownReport, LABEL_TESTNET,
+    ContainerInfo, ContainerRef, ContainerSpec, ContainerState, ImageRecipe, ImageRef, LogStream, NetworkRef, Provider,
+    ProviderError, ResourceUse, Result, TeardownReport, LABEL_TESTNET,
 };
 
 /// The engine address used when `DOCKER_HOST` is unset.
@@ -39,9 +39,7 @@ pub struct DockerProvider {
 
 impl std::fmt::Debug for DockerProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DockerProvider")
-            .field("host", &self.host)
-            .finish_non_exhaustive()
+        f.debug_struct("DockerProvider").field("host", &self.host).finish_non_exhaustive()
     }
 }
 
@@ -50,24 +48,13 @@ impl DockerProvider {
     /// on an API version: bollard speaks a newer API than older engines accept, and
     /// negotiation lowers it to the engine's.
     pub async fn connect() -> Result<Self> {
-        let host = std::env::var("DOCKER_HOST")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| DEFAULT_HOST.to_owned());
-        let unreachable = |e: BollardError| ProviderError::EngineUnreachable {
-            host: host.clone(),
-            reason: error_chain(&e),
-        };
-        let docker = Docker::connect_with_host(&host)
-            .map_err(unreachable)?
-            .negotiate_version()
-            .await
-            .map_err(unreachable)?;
-        Ok(Self {
-            docker,
-            host,
-            network_lock: tokio::sync::Mutex::new(()),
-        })
+        let host =
+            std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| DEFAULT_HOST.to_owned());
+        let unreachable =
+            |e: BollardError| ProviderError::EngineUnreachable { host: host.clone(), reason: error_chain(&e) };
+        let docker =
+            Docker::connect_with_host(&host).map_err(unreachable)?.negotiate_version().await.map_err(unreachable)?;
+        Ok(Self { docker, host, network_lock: tokio::sync::Mutex::new(()) })
     }
 
     /// The bollard client, for what the trait does not cover (tests, image housekeeping).
@@ -87,49 +74,22 @@ impl DockerProvider {
 }
 
 /// Turn a bollard error into a [`ProviderError`]; free so streams can own what it needs.
-fn map_error(
-    host: &str,
-    operation: &'static str,
-    object: &str,
-    error: BollardError,
-) -> ProviderError {
+fn map_error(host: &str, operation: &'static str, object: &str, error: BollardError) -> ProviderError {
     let object = object.to_owned();
-    let unreachable = |error: &BollardError| ProviderError::EngineUnreachable {
-        host: host.to_owned(),
-        reason: error_chain(error),
-    };
+    let unreachable =
+        |error: &BollardError| ProviderError::EngineUnreachable { host: host.to_owned(), reason: error_chain(error) };
     match error {
-        BollardError::DockerResponseServerError {
-            status_code,
-            message,
-        } => match status_code {
+        BollardError::DockerResponseServerError { status_code, message } => match status_code {
             404 => ProviderError::NotFound { operation, object },
-            409 => ProviderError::Conflict {
-                fix: conflict_fix(operation, &object),
-                operation,
-                object,
-                message,
-            },
+            409 => ProviderError::Conflict { fix: conflict_fix(operation, &object), operation, object, message },
             _ => match allocated_port(&message) {
-                Some(port) => ProviderError::PortInUse {
-                    operation,
-                    object,
-                    port,
-                },
-                None => ProviderError::Engine {
-                    operation,
-                    object,
-                    message,
-                },
+                Some(port) => ProviderError::PortInUse { operation, object, port },
+                None => ProviderError::Engine { operation, object, message },
             },
         },
         BollardError::SocketNotFoundError(_) => unreachable(&error),
         BollardError::HyperLegacyError { ref err } if err.is_connect() => unreachable(&error),
-        other => ProviderError::Engine {
-            operation,
-            object,
-            message: error_chain(&other),
-        },
+        other => ProviderError::Engine { operation, object, message: error_chain(&other) },
     }
 }
 
@@ -141,19 +101,14 @@ fn allocated_port(message: &str) -> Option<u16> {
         return None;
     }
     let at = message.find("127.0.0.1:")? + "127.0.0.1:".len();
-    let digits: String = message[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let digits: String = message[at..].chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
 }
 
 /// What to do when the engine refuses an operation because of an object's state.
 fn conflict_fix(operation: &str, object: &str) -> String {
     if operation.starts_with("create") {
-        format!(
-            "it is left from an earlier run: remove it with `testnet down` or `docker rm -f {object}`"
-        )
+        format!("it is left from an earlier run: remove it with `testnet down` or `docker rm -f {object}`")
     } else {
         format!("check its state with `testnet status` (or `docker inspect {object}`)")
     }

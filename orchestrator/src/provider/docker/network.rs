@@ -2,15 +2,11 @@
 
 use std::collections::HashMap;
 
-use bollard::models::{
-    EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest,
-};
+use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest};
 
 use super::DockerProvider;
 use crate::provider::error::check_name;
-use crate::provider::{
-    network_name, ContainerRef, NetworkRef, ProviderError, Result, LABEL_TESTNET,
-};
+use crate::provider::{network_name, ContainerRef, NetworkRef, ProviderError, Result, LABEL_TESTNET};
 
 /// Return the testnet's network, creating it when missing.
 pub(super) async fn ensure(p: &DockerProvider, testnet: &str) -> Result<NetworkRef> {
@@ -19,50 +15,27 @@ pub(super) async fn ensure(p: &DockerProvider, testnet: &str) -> Result<NetworkR
     let _serial = p.network_lock.lock().await;
     match p.docker.inspect_network(&name, None).await {
         Ok(existing) => {
-            let labelled = existing
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(LABEL_TESTNET))
-                .is_some_and(|v| v == testnet);
+            let labelled = existing.labels.as_ref().and_then(|l| l.get(LABEL_TESTNET)).is_some_and(|v| v == testnet);
             if !labelled {
                 // Someone else's network: adopting it would let `teardown` delete it.
                 return Err(ProviderError::Conflict {
                     operation: "create network",
                     object: name.clone(),
                     message: format!("it exists without the label {LABEL_TESTNET}={testnet}"),
-                    fix: format!(
-                        "remove it with `docker network rm {name}` or choose another testnet name"
-                    ),
+                    fix: format!("remove it with `docker network rm {name}` or choose another testnet name"),
                 });
             }
-            Ok(NetworkRef {
-                testnet: testnet.to_owned(),
-                id: existing.id.unwrap_or_default(),
-                name,
-            })
+            Ok(NetworkRef { testnet: testnet.to_owned(), id: existing.id.unwrap_or_default(), name })
         }
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => {
+        Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
             let request = NetworkCreateRequest {
                 name: name.clone(),
                 driver: Some("bridge".to_owned()),
-                labels: Some(HashMap::from([(
-                    LABEL_TESTNET.to_owned(),
-                    testnet.to_owned(),
-                )])),
+                labels: Some(HashMap::from([(LABEL_TESTNET.to_owned(), testnet.to_owned())])),
                 ..Default::default()
             };
-            let created = p
-                .docker
-                .create_network(request)
-                .await
-                .map_err(|e| p.err("create network", &name, e))?;
-            Ok(NetworkRef {
-                testnet: testnet.to_owned(),
-                id: created.id,
-                name,
-            })
+            let created = p.docker.create_network(request).await.map_err(|e| p.err("create network", &name, e))?;
+            Ok(NetworkRef { testnet: testnet.to_owned(), id: created.id, name })
         }
         Err(e) => Err(p.err("inspect network", &name, e)),
     }
@@ -72,29 +45,13 @@ pub(super) async fn ensure(p: &DockerProvider, testnet: &str) -> Result<NetworkR
 pub(super) async fn connect(p: &DockerProvider, c: &ContainerRef, net: &NetworkRef) -> Result<()> {
     let request = NetworkConnectRequest {
         container: c.name.clone(),
-        endpoint_config: Some(EndpointSettings {
-            aliases: Some(vec![c.node.clone()]),
-            ..Default::default()
-        }),
+        endpoint_config: Some(EndpointSettings { aliases: Some(vec![c.node.clone()]), ..Default::default() }),
     };
-    p.docker
-        .connect_network(&net.name, request)
-        .await
-        .map_err(|e| p.err("connect to network", &c.name, e))
+    p.docker.connect_network(&net.name, request).await.map_err(|e| p.err("connect to network", &c.name, e))
 }
 
 /// Detach a container; `force` so it works on a paused or stopped container too.
-pub(super) async fn disconnect(
-    p: &DockerProvider,
-    c: &ContainerRef,
-    net: &NetworkRef,
-) -> Result<()> {
-    let request = NetworkDisconnectRequest {
-        container: c.name.clone(),
-        force: Some(true),
-    };
-    p.docker
-        .disconnect_network(&net.name, request)
-        .await
-        .map_err(|e| p.err("disconnect from network", &c.name, e))
+pub(super) async fn disconnect(p: &DockerProvider, c: &ContainerRef, net: &NetworkRef) -> Result<()> {
+    let request = NetworkDisconnectRequest { container: c.name.clone(), force: Some(true) };
+    p.docker.disconnect_network(&net.name, request).await.map_err(|e| p.err("disconnect from network", &c.name, e))
 }

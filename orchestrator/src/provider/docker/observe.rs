@@ -14,17 +14,12 @@ use tokio::io::AsyncWriteExt;
 
 use super::{map_error, DockerProvider};
 use crate::provider::{
-    ContainerRef, ContainerState, ContainerStatus, LogLine, LogSource, LogStream, ProviderError,
-    ResourceUse, Result,
+    ContainerRef, ContainerState, ContainerStatus, LogLine, LogSource, LogStream, ProviderError, ResourceUse, Result,
 };
 
 /// Status, exit code, published ports and start time.
 pub(super) async fn inspect(p: &DockerProvider, c: &ContainerRef) -> Result<ContainerState> {
-    let info = p
-        .docker
-        .inspect_container(&c.name, None)
-        .await
-        .map_err(|e| p.err("inspect container", &c.name, e))?;
+    let info = p.docker.inspect_container(&c.name, None).await.map_err(|e| p.err("inspect container", &c.name, e))?;
     let state = info.state.unwrap_or_default();
     let status = match state.status {
         Some(ContainerStateStatusEnum::CREATED) => ContainerStatus::Created,
@@ -38,14 +33,8 @@ pub(super) async fn inspect(p: &DockerProvider, c: &ContainerRef) -> Result<Cont
     };
     let exited = matches!(status, ContainerStatus::Exited | ContainerStatus::Dead);
     // The engine reports the zero time for a container that never started.
-    let started_at = state
-        .started_at
-        .filter(|t| !t.is_empty() && !t.starts_with("0001-"));
-    let ports = info
-        .network_settings
-        .and_then(|n| n.ports)
-        .map(|ports| published(&ports))
-        .unwrap_or_default();
+    let started_at = state.started_at.filter(|t| !t.is_empty() && !t.starts_with("0001-"));
+    let ports = info.network_settings.and_then(|n| n.ports).map(|ports| published(&ports)).unwrap_or_default();
     Ok(ContainerState {
         status,
         exit_code: if exited { state.exit_code } else { None },
@@ -62,11 +51,8 @@ fn published(ports: &PortMap) -> BTreeMap<u16, SocketAddr> {
         let Some(port) = key.strip_suffix("/tcp").and_then(|p| p.parse::<u16>().ok()) else {
             continue;
         };
-        let host_port = bindings
-            .iter()
-            .flatten()
-            .filter_map(|b| b.host_port.as_deref()?.parse::<u16>().ok())
-            .find(|p| *p != 0);
+        let host_port =
+            bindings.iter().flatten().filter_map(|b| b.host_port.as_deref()?.parse::<u16>().ok()).find(|p| *p != 0);
         if let Some(host_port) = host_port {
             out.insert(port, SocketAddr::from((Ipv4Addr::LOCALHOST, host_port)));
         }
@@ -90,9 +76,7 @@ impl Lines {
     fn push(&mut self, chunk: LogOutput) {
         let (source, bytes) = match chunk {
             LogOutput::StdErr { message } => (LogSource::Stderr, message),
-            LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                (LogSource::Stdout, message)
-            }
+            LogOutput::StdOut { message } | LogOutput::Console { message } => (LogSource::Stdout, message),
             LogOutput::StdIn { .. } => return,
         };
         let buffer = match source {
@@ -108,10 +92,7 @@ impl Lines {
 
     /// At the end of the output, a last line without newline is still a line.
     fn flush(&mut self) {
-        for (source, buffer) in [
-            (LogSource::Stdout, &mut self.stdout),
-            (LogSource::Stderr, &mut self.stderr),
-        ] {
+        for (source, buffer) in [(LogSource::Stdout, &mut self.stdout), (LogSource::Stderr, &mut self.stderr)] {
             if !buffer.is_empty() {
                 let line = std::mem::take(buffer);
                 self.ready.push_back(Ok(to_line(source, &line)));
@@ -122,26 +103,13 @@ impl Lines {
 
 fn to_line(source: LogSource, bytes: &[u8]) -> LogLine {
     let text = String::from_utf8_lossy(bytes);
-    LogLine {
-        source,
-        text: text.trim_end_matches(['\n', '\r']).to_owned(),
-    }
+    LogLine { source, text: text.trim_end_matches(['\n', '\r']).to_owned() }
 }
 
 /// Stdout and stderr as lines; follows the live output when `follow`.
-pub(super) fn logs(
-    p: &DockerProvider,
-    c: &ContainerRef,
-    follow: bool,
-    tail: Option<usize>,
-) -> LogStream {
+pub(super) fn logs(p: &DockerProvider, c: &ContainerRef, follow: bool, tail: Option<usize>) -> LogStream {
     let tail = tail.map_or_else(|| "all".to_owned(), |n| n.to_string());
-    let options = LogsOptionsBuilder::default()
-        .follow(follow)
-        .stdout(true)
-        .stderr(true)
-        .tail(&tail)
-        .build();
+    let options = LogsOptionsBuilder::default().follow(follow).stdout(true).stderr(true).tail(&tail).build();
     let lines = Lines {
         raw: p.docker.logs(&c.name, Some(options)).boxed(),
         stdout: Vec::new(),
@@ -178,11 +146,7 @@ pub(super) fn logs(
 
 /// Write the whole log to `path` (parent directories created); returns the line count.
 pub(super) async fn save_logs(p: &DockerProvider, c: &ContainerRef, path: &Path) -> Result<usize> {
-    let io = |source| ProviderError::Io {
-        path: path.to_owned(),
-        purpose: "saving container logs",
-        source,
-    };
+    let io = |source| ProviderError::Io { path: path.to_owned(), purpose: "saving container logs", source };
     if let Some(parent) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(parent).await.map_err(io)?;
     }
@@ -203,10 +167,7 @@ pub(super) async fn save_logs(p: &DockerProvider, c: &ContainerRef, path: &Path)
 /// One sample. Not one-shot: the engine then waits for a second reading so the CPU delta
 /// (and thus the percentage) is meaningful.
 pub(super) async fn stats(p: &DockerProvider, c: &ContainerRef) -> Result<ResourceUse> {
-    let options = StatsOptionsBuilder::default()
-        .stream(false)
-        .one_shot(false)
-        .build();
+    let options = StatsOptionsBuilder::default().stream(false).one_shot(false).build();
     let sample = p
         .docker
         .stats(&c.name, Some(options))
@@ -225,9 +186,7 @@ pub(super) async fn stats(p: &DockerProvider, c: &ContainerRef) -> Result<Resour
 fn resource_use(sample: &ContainerStatsResponse) -> ResourceUse {
     let total = |s: &Option<bollard::models::ContainerCpuStats>| {
         let s = s.as_ref();
-        let cpu = s
-            .and_then(|s| s.cpu_usage.as_ref()?.total_usage)
-            .unwrap_or(0);
+        let cpu = s.and_then(|s| s.cpu_usage.as_ref()?.total_usage).unwrap_or(0);
         let system = s.and_then(|s| s.system_cpu_usage).unwrap_or(0);
         (cpu, system)
     };
@@ -256,10 +215,7 @@ fn resource_use(sample: &ContainerStatsResponse) -> ResourceUse {
     // Page cache is reclaimable; cgroup v1 calls it total_inactive_file, v2 inactive_file.
     let cache = memory
         .and_then(|m| m.stats.as_ref())
-        .and_then(|s| {
-            s.get("total_inactive_file")
-                .or_else(|| s.get("inactive_file"))
-        })
+        .and_then(|s| s.get("total_inactive_file").or_else(|| s.get("inactive_file")))
         .copied()
         .unwrap_or(0);
     ResourceUse {

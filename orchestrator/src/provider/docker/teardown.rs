@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use bollard::models::ContainerSummaryStateEnum;
 use bollard::query_parameters::{
-    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder,
-    RemoveVolumeOptionsBuilder,
+    ListContainersOptionsBuilder, ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
 use futures::stream::{self, StreamExt};
 
@@ -14,31 +13,19 @@ use super::container::remove_by_name;
 use super::{label_filter, DockerProvider, TEARDOWN_PARALLELISM};
 use crate::provider::error::check_name;
 use crate::provider::{
-    ContainerInfo, ContainerStatus, Leftover, ObjectKind, ProviderError, Result, TeardownReport,
-    LABEL_KIND, LABEL_NODE, LABEL_TESTNET,
+    ContainerInfo, ContainerStatus, Leftover, ObjectKind, ProviderError, Result, TeardownReport, LABEL_KIND,
+    LABEL_NODE, LABEL_TESTNET,
 };
 
 /// Every container (running or not) labelled with `testnet`, sorted by name.
 pub(super) async fn list(p: &DockerProvider, testnet: &str) -> Result<Vec<ContainerInfo>> {
-    let options = ListContainersOptionsBuilder::default()
-        .all(true)
-        .filters(&label_filter(Some(testnet)))
-        .build();
-    let summaries = p
-        .docker
-        .list_containers(Some(options))
-        .await
-        .map_err(|e| p.err("list containers of testnet", testnet, e))?;
+    let options = ListContainersOptionsBuilder::default().all(true).filters(&label_filter(Some(testnet))).build();
+    let summaries =
+        p.docker.list_containers(Some(options)).await.map_err(|e| p.err("list containers of testnet", testnet, e))?;
     let mut out: Vec<ContainerInfo> = summaries
         .into_iter()
         .map(|s| {
-            let label = |key: &str| {
-                s.labels
-                    .as_ref()
-                    .and_then(|l| l.get(key))
-                    .cloned()
-                    .unwrap_or_default()
-            };
+            let label = |key: &str| s.labels.as_ref().and_then(|l| l.get(key)).cloned().unwrap_or_default();
             let name = s
                 .names
                 .as_ref()
@@ -79,45 +66,22 @@ pub(super) async fn list_testnets(p: &DockerProvider) -> Result<Vec<String>> {
     let mut names = BTreeSet::new();
     let containers = p
         .docker
-        .list_containers(Some(
-            ListContainersOptionsBuilder::default()
-                .all(true)
-                .filters(&any)
-                .build(),
-        ))
+        .list_containers(Some(ListContainersOptionsBuilder::default().all(true).filters(&any).build()))
         .await
         .map_err(|e| p.err("list containers", "of all testnets", e))?;
-    names.extend(
-        containers
-            .into_iter()
-            .filter_map(|c| c.labels?.remove(LABEL_TESTNET)),
-    );
+    names.extend(containers.into_iter().filter_map(|c| c.labels?.remove(LABEL_TESTNET)));
     let networks = p
         .docker
-        .list_networks(Some(
-            ListNetworksOptionsBuilder::default().filters(&any).build(),
-        ))
+        .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&any).build()))
         .await
         .map_err(|e| p.err("list networks", "of all testnets", e))?;
-    names.extend(
-        networks
-            .into_iter()
-            .filter_map(|n| n.labels?.remove(LABEL_TESTNET)),
-    );
+    names.extend(networks.into_iter().filter_map(|n| n.labels?.remove(LABEL_TESTNET)));
     let volumes = p
         .docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default().filters(&any).build(),
-        ))
+        .list_volumes(Some(ListVolumesOptionsBuilder::default().filters(&any).build()))
         .await
         .map_err(|e| p.err("list volumes", "of all testnets", e))?;
-    names.extend(
-        volumes
-            .volumes
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|mut v| v.labels.remove(LABEL_TESTNET)),
-    );
+    names.extend(volumes.volumes.unwrap_or_default().into_iter().filter_map(|mut v| v.labels.remove(LABEL_TESTNET)));
     Ok(names.into_iter().collect())
 }
 
@@ -152,11 +116,7 @@ pub(super) async fn teardown(p: &DockerProvider, testnet: &str) -> Result<Teardo
     let filter = label_filter(Some(testnet));
     let networks = p
         .docker
-        .list_networks(Some(
-            ListNetworksOptionsBuilder::default()
-                .filters(&filter)
-                .build(),
-        ))
+        .list_networks(Some(ListNetworksOptionsBuilder::default().filters(&filter).build()))
         .await
         .map_err(|e| p.err("list networks of testnet", testnet, e))?;
     for name in networks.into_iter().filter_map(|n| n.name) {
@@ -173,19 +133,10 @@ pub(super) async fn teardown(p: &DockerProvider, testnet: &str) -> Result<Teardo
 
     let volumes = p
         .docker
-        .list_volumes(Some(
-            ListVolumesOptionsBuilder::default()
-                .filters(&filter)
-                .build(),
-        ))
+        .list_volumes(Some(ListVolumesOptionsBuilder::default().filters(&filter).build()))
         .await
         .map_err(|e| p.err("list volumes of testnet", testnet, e))?;
-    for name in volumes
-        .volumes
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| v.name)
-    {
+    for name in volumes.volumes.unwrap_or_default().into_iter().map(|v| v.name) {
         let options = RemoveVolumeOptionsBuilder::default().force(true).build();
         match p.docker.remove_volume(&name, Some(options)).await {
             Ok(()) => report.volumes.push(name),
@@ -217,9 +168,7 @@ async fn remove_network(p: &DockerProvider, name: &str) -> Result<()> {
     loop {
         match p.docker.remove_network(name).await {
             Ok(()) => return Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError {
-                status_code: 404, ..
-            }) => return Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(()),
             Err(e) => {
                 attempt += 1;
                 if attempt >= 4 {

@@ -29,10 +29,7 @@ pub(crate) fn check(
         let path = format!("expect.jobs[{i}]");
         let job = &sp.value().job;
         if let Some(first) = seen.get(job.value().as_str()) {
-            let kind = ProblemKind::DuplicateExpectation {
-                job: job.value().clone(),
-                first: first.clone(),
-            };
+            let kind = ProblemKind::DuplicateExpectation { job: job.value().clone(), first: first.clone() };
             report.add(job.at(), sp.at(), format!("{path}.job"), kind);
             out = None;
             continue;
@@ -46,16 +43,8 @@ pub(crate) fn check(
     }
     let finality = &raw.finality_advances;
     if *finality.value() > timeout {
-        let kind = ProblemKind::FinalityBeyondTimeout {
-            value: *finality.value(),
-            timeout,
-        };
-        report.add(
-            finality.at(),
-            Location::UNKNOWN,
-            "expect.finality_advances",
-            kind,
-        );
+        let kind = ProblemKind::FinalityBeyondTimeout { value: *finality.value(), timeout };
+        report.add(finality.at(), Location::UNKNOWN, "expect.finality_advances", kind);
         return None;
     }
     Some(Expectations {
@@ -75,10 +64,7 @@ fn one(
     report: &mut Report<'_>,
 ) -> Option<JobExpectation> {
     let e = sp.value();
-    let place = Place {
-        path,
-        here: sp.at(),
-    };
+    let place = Place { path, here: sp.at() };
     let before = report.len();
     let Some(entry) = jobs.iter().find(|j| j.written == *e.job.value()) else {
         place.add(report, e.job.at(), "job", unknown_job(e.job.value(), jobs));
@@ -98,10 +84,7 @@ fn one(
     if let Some(d) = &e.dispute {
         check_dispute(d, outcome, reason, topology, &place, report);
     }
-    let node_group = e
-        .node_group
-        .as_ref()
-        .and_then(|g| node_group(g, outcome, entry, topology, &place, report));
+    let node_group = e.node_group.as_ref().and_then(|g| node_group(g, outcome, entry, topology, &place, report));
     let timeouts = e.timeouts.as_ref().map(|t| *t.value());
     if let (Some(t), Some(topology)) = (&e.timeouts, topology) {
         let max = topology.market().max_attempts.get();
@@ -142,12 +125,7 @@ fn within(
         let end = u64::from(last) + u64::from(within.get());
         if end > u64::from(timeout) {
             let event = format!("the within_blocks window of job {} closes", entry.written);
-            place.add(
-                report,
-                w.at(),
-                "within_blocks",
-                beyond(event, end, timeout, end),
-            );
+            place.add(report, w.at(), "within_blocks", beyond(event, end, timeout, end));
         }
     }
     Some(within)
@@ -170,11 +148,7 @@ fn check_dispute(
         Dispute::ChallengerWrong | Dispute::NoQuorum => Some(Outcome::Completed),
     };
     let kind = match (needed, reason) {
-        (Some(needed), _) if needed != outcome => Some(ProblemKind::DisputeOutcome {
-            dispute,
-            outcome,
-            needed,
-        }),
+        (Some(needed), _) if needed != outcome => Some(ProblemKind::DisputeOutcome { dispute, outcome, needed }),
         (_, Some(reason)) if outcome == Outcome::Refunded && !agree(reason, dispute) => {
             Some(ProblemKind::ReasonContradictsDispute { reason, dispute })
         }
@@ -204,19 +178,14 @@ fn node_group(
     let topology = topology?;
     let known = group_names(topology);
     let Some(name) = Name::parse(g.value()).filter(|n| known.contains(n)) else {
-        let kind = ProblemKind::UnknownGroup {
-            name: g.value().clone(),
-            known: known.iter().map(Name::to_string).collect(),
-        };
+        let kind =
+            ProblemKind::UnknownGroup { name: g.value().clone(), known: known.iter().map(Name::to_string).collect() };
         place.add(report, g.at(), "node_group", kind);
         return None;
     };
     let req = entry.requirements.as_ref()?;
     if let Some(why) = why_group_cannot(&name, req, topology) {
-        let kind = ProblemKind::NodeGroupCannotTake {
-            group: name.to_string(),
-            why,
-        };
+        let kind = ProblemKind::NodeGroupCannotTake { group: name.to_string(), why };
         place.add(report, g.at(), "node_group", kind);
     }
     Some(name)
@@ -250,26 +219,15 @@ fn nobody_to_decide(dispute: Dispute, topology: &Topology) -> Option<ProblemKind
     (verdict && topology.committee().is_empty()).then_some(ProblemKind::NoCommittee { dispute })
 }
 
-fn timeouts_impossible(
-    timeouts: u32,
-    max: u32,
-    outcome: Outcome,
-    reason: Option<RefundReason>,
-) -> Option<String> {
+fn timeouts_impossible(timeouts: u32, max: u32, outcome: Outcome, reason: Option<RefundReason>) -> Option<String> {
     if timeouts > max {
-        return Some(format!(
-            "a job gets at most {max} attempt(s) (chain.market.max_attempts)"
-        ));
+        return Some(format!("a job gets at most {max} attempt(s) (chain.market.max_attempts)"));
     }
     if outcome == Outcome::Completed && timeouts == max {
-        return Some(format!(
-            "a completed job needs an attempt that did not time out, and all {max} did"
-        ));
+        return Some(format!("a completed job needs an attempt that did not time out, and all {max} did"));
     }
     if reason == Some(RefundReason::AttemptsExhausted) && timeouts != max {
-        return Some(format!(
-            "attempts are exhausted after exactly {max} timeout(s) (chain.market.max_attempts)"
-        ));
+        return Some(format!("attempts are exhausted after exactly {max} timeout(s) (chain.market.max_attempts)"));
     }
     None
 }

@@ -24,35 +24,22 @@ pub(crate) fn check(
         let node = topology.and_then(|t| node(&f.node, &path, t, report));
         let trigger = trigger(fault, &path, jobs, timeout, report);
         match (node, trigger, faults.as_mut()) {
-            (Some(node), Some(trigger), Some(faults)) => faults.push(Fault {
-                action: *f.action.value(),
-                node,
-                trigger,
-            }),
+            (Some(node), Some(trigger), Some(faults)) => {
+                faults.push(Fault { action: *f.action.value(), node, trigger })
+            }
             _ => faults = None,
         }
     }
     faults
 }
 
-fn node(
-    raw: &Sp<String>,
-    path: &str,
-    topology: &Topology,
-    report: &mut Report<'_>,
-) -> Option<FaultNode> {
+fn node(raw: &Sp<String>, path: &str, topology: &Topology, report: &mut Report<'_>) -> Option<FaultNode> {
     let name = raw.value();
-    let validator = topology
-        .validators()
-        .iter()
-        .find(|v| v.name().as_str() == name);
+    let validator = topology.validators().iter().find(|v| v.name().as_str() == name);
     if let Some(v) = validator {
         return Some(FaultNode::Validator(v.name().clone()));
     }
-    let compute = topology
-        .compute_nodes()
-        .iter()
-        .find(|n| n.name().as_str() == name);
+    let compute = topology.compute_nodes().iter().find(|n| n.name().as_str() == name);
     if let Some(n) = compute {
         return Some(FaultNode::Compute(n.name().clone()));
     }
@@ -61,30 +48,17 @@ fn node(
         if topology.store_enabled() {
             return Some(FaultNode::Store);
         }
-        report.add(
-            raw.at(),
-            Location::UNKNOWN,
-            path,
-            ProblemKind::StoreDisabled,
-        );
+        report.add(raw.at(), Location::UNKNOWN, path, ProblemKind::StoreDisabled);
         return None;
     }
-    let in_group = topology
-        .compute_nodes()
-        .iter()
-        .find(|n| n.group().as_str() == name)
-        .map(|n| n.name().to_string());
+    let in_group = topology.compute_nodes().iter().find(|n| n.group().as_str() == name).map(|n| n.name().to_string());
     let validators = topology.validators().iter().map(|v| v.name());
     let examples = validators
         .take(2)
         .chain(topology.compute_nodes().iter().map(|n| n.name()).take(4))
         .map(Name::to_string)
         .collect();
-    let kind = ProblemKind::UnknownNode {
-        name: name.clone(),
-        in_group,
-        examples,
-    };
+    let kind = ProblemKind::UnknownNode { name: name.clone(), in_group, examples };
     report.add(raw.at(), Location::UNKNOWN, path, kind);
     None
 }
@@ -99,21 +73,11 @@ fn trigger(
     let f = fault.value();
     match (&f.at_block, &f.after) {
         (Some(_), Some(_)) => {
-            report.add(
-                fault.at(),
-                Location::UNKNOWN,
-                path,
-                ProblemKind::FaultTriggerBoth,
-            );
+            report.add(fault.at(), Location::UNKNOWN, path, ProblemKind::FaultTriggerBoth);
             None
         }
         (None, None) => {
-            report.add(
-                fault.at(),
-                Location::UNKNOWN,
-                path,
-                ProblemKind::FaultTriggerMissing,
-            );
+            report.add(fault.at(), Location::UNKNOWN, path, ProblemKind::FaultTriggerMissing);
             None
         }
         (Some(at), None) => {
@@ -142,8 +106,5 @@ fn trigger(
 
 /// A reference to a job that is not in `jobs`, with the names that are.
 pub(crate) fn unknown_job(name: &str, jobs: &[JobEntry]) -> ProblemKind {
-    ProblemKind::UnknownJob {
-        name: name.to_owned(),
-        known: jobs.iter().map(|e| e.written.clone()).collect(),
-    }
+    ProblemKind::UnknownJob { name: name.to_owned(), known: jobs.iter().map(|e| e.written.clone()).collect() }
 }

@@ -10,12 +10,7 @@ use crate::topology::MAX_NAME_LEN;
 const MAX_LISTED: usize = 8;
 
 fn listed(names: &[String]) -> String {
-    let mut out = names
-        .iter()
-        .take(MAX_LISTED)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut out = names.iter().take(MAX_LISTED).cloned().collect::<Vec<_>>().join(", ");
     if names.len() > MAX_LISTED {
         out.push_str(", ...");
     }
@@ -27,27 +22,19 @@ impl ProblemKind {
     pub fn fix(&self, path: &str) -> String {
         let field = if path.is_empty() { "the value" } else { path };
         match self {
-            Self::Syntax { .. } => {
-                "fix the YAML here (indentation, quoting, a missing ':' or bracket)".to_owned()
-            }
+            Self::Syntax { .. } => "fix the YAML here (indentation, quoting, a missing ':' or bracket)".to_owned(),
             Self::Empty => "write at least `name:`, `topology:` and `jobs:` \
                  (workloads/scenarios/happy-path.yaml is a commented example)"
                 .to_owned(),
             Self::NotUtf8 => "save the file as UTF-8 text".to_owned(),
-            Self::FileTooLarge { .. } => {
-                "a scenario is a short file: use `count` for many copies of a job".to_owned()
-            }
+            Self::FileTooLarge { .. } => "a scenario is a short file: use `count` for many copies of a job".to_owned(),
             Self::TooComplex { .. } => "write the scenario without anchors and aliases that \
                  expand into huge documents, and without deep nesting"
                 .to_owned(),
-            Self::UnknownField {
-                field: key,
-                expected,
-            } if expected.is_empty() => format!("remove `{key}`"),
-            Self::UnknownField {
-                field: key,
-                expected,
-            } => format!("remove `{key}` or use one of: {}", expected.join(", ")),
+            Self::UnknownField { field: key, expected } if expected.is_empty() => format!("remove `{key}`"),
+            Self::UnknownField { field: key, expected } => {
+                format!("remove `{key}` or use one of: {}", expected.join(", "))
+            }
             Self::MissingField { field: key } if path.is_empty() => {
                 format!("add `{key}:` at the top level")
             }
@@ -68,8 +55,7 @@ impl ProblemKind {
                  `<name>-<index>` names of their copies when count > 1, must all be distinct"
                 .to_owned(),
             Self::TopologyUnreadable { .. } => {
-                "check `topology`: it is a path relative to the scenario file's directory"
-                    .to_owned()
+                "check `topology`: it is a path relative to the scenario file's directory".to_owned()
             }
             Self::TopologyInvalid { problem } => {
                 format!("{}, in the topology file", problem.fix())
@@ -103,10 +89,9 @@ impl ProblemKind {
             Self::InvalidGpuModel { .. } => {
                 "name the model in 1 to 32 printable ASCII characters, e.g. A100".to_owned()
             }
-            Self::UnknownRequester { known, .. } => format!(
-                "use one of the topology's chain.requesters ({}), or add it there",
-                listed(known)
-            ),
+            Self::UnknownRequester { known, .. } => {
+                format!("use one of the topology's chain.requesters ({}), or add it there", listed(known))
+            }
             Self::BudgetExceedsEndowment { total, .. } => format!(
                 "lower the budgets or counts of its jobs, or raise chain.endowment in the \
                  topology above {total}"
@@ -114,11 +99,7 @@ impl ProblemKind {
             Self::NoOnlineWorker => "add a worker group to the topology, or set \
                  expect_unmatched: true if no node is meant to take the job"
                 .to_owned(),
-            Self::Unmatched {
-                closest,
-                closest_lacks,
-                ..
-            } => format!(
+            Self::Unmatched { closest, closest_lacks, .. } => format!(
                 "group {closest} comes closest ({}): change the requirement to fit it, add a \
                  group that meets it to the topology, or set expect_unmatched: true if no \
                  node is meant to take the job",
@@ -127,34 +108,20 @@ impl ProblemKind {
             Self::ExpectUnmatchedButMatched { .. } => "remove expect_unmatched, or change the \
                  requirements so that no online worker meets them"
                 .to_owned(),
-            Self::FaultTriggerBoth => {
-                "keep only one: `at_block: N` or `after: {job: ..., stage: ...}`".to_owned()
+            Self::FaultTriggerBoth => "keep only one: `at_block: N` or `after: {job: ..., stage: ...}`".to_owned(),
+            Self::FaultTriggerMissing => "add `at_block: N` or `after: {job: <job>, stage: accepted}`".to_owned(),
+            Self::UnknownNode { name, in_group: Some(node), .. } => {
+                format!("{name} is a compute group: name one of its nodes, e.g. {node}")
             }
-            Self::FaultTriggerMissing => {
-                "add `at_block: N` or `after: {job: <job>, stage: accepted}`".to_owned()
+            Self::UnknownNode { examples, .. } => {
+                format!("use a validator or compute node of the topology ({}) or `store`", listed(examples))
             }
-            Self::UnknownNode {
-                name,
-                in_group: Some(node),
-                ..
-            } => format!("{name} is a compute group: name one of its nodes, e.g. {node}"),
-            Self::UnknownNode { examples, .. } => format!(
-                "use a validator or compute node of the topology ({}) or `store`",
-                listed(examples)
-            ),
-            Self::StoreDisabled => {
-                "name another node, or set store.enabled: true in the topology".to_owned()
-            }
-            Self::UnknownJob { known, .. } if known.is_empty() => {
-                "add the job under `jobs`".to_owned()
-            }
+            Self::StoreDisabled => "name another node, or set store.enabled: true in the topology".to_owned(),
+            Self::UnknownJob { known, .. } if known.is_empty() => "add the job under `jobs`".to_owned(),
             Self::UnknownJob { known, .. } => {
                 format!("use a job name as written under `jobs` ({})", listed(known))
             }
-            Self::UnknownGroup { known, .. } => format!(
-                "use one of the topology's compute groups ({})",
-                listed(known)
-            ),
+            Self::UnknownGroup { known, .. } => format!("use one of the topology's compute groups ({})", listed(known)),
             Self::DuplicateExpectation { .. } => "merge the two entries into one".to_owned(),
             Self::ReasonWithoutRefund { .. } => {
                 format!("remove {field}, or expect outcome: refunded")
@@ -180,14 +147,12 @@ impl ProblemKind {
             Self::NodeGroupCannotTake { .. } => "name a worker group whose nodes meet the \
                  job's requirements, or change the requirements"
                 .to_owned(),
-            Self::NoChallenger {
-                dispute: Dispute::ChallengerWrong,
-            } => "add a verifier group with behaviour: wrong-result to the topology (such a \
+            Self::NoChallenger { dispute: Dispute::ChallengerWrong } => {
+                "add a verifier group with behaviour: wrong-result to the topology (such a \
                  verifier challenges honest results)"
-                .to_owned(),
-            Self::NoChallenger { .. } => {
-                "add a verifier group to the topology, or expect dispute: none".to_owned()
+                    .to_owned()
             }
+            Self::NoChallenger { .. } => "add a verifier group to the topology, or expect dispute: none".to_owned(),
             Self::NoCommittee { .. } => "put a verifier on the committee in the topology \
                  (committee: true), or expect dispute: no-quorum"
                 .to_owned(),
@@ -253,10 +218,7 @@ pub(super) fn unmatched(unmet: &[String]) -> String {
     if unmet.is_empty() {
         "no online worker of the topology meets all of the job's requirements at once".to_owned()
     } else {
-        format!(
-            "no online worker of the topology has {}",
-            unmet.join(", nor ")
-        )
+        format!("no online worker of the topology has {}", unmet.join(", nor "))
     }
 }
 

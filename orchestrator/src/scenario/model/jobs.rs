@@ -45,16 +45,8 @@ pub(crate) fn check(
         total = total.saturating_add(count);
         let too_many = total > MAX_JOBS;
         if too_many && total - count <= MAX_JOBS {
-            let kind = ProblemKind::TooManyJobs {
-                value: total,
-                max: MAX_JOBS,
-            };
-            report.add(
-                job.value().count.at(),
-                job.at(),
-                format!("{path}.count"),
-                kind,
-            );
+            let kind = ProblemKind::TooManyJobs { value: total, max: MAX_JOBS };
+            report.add(job.value().count.at(), job.at(), format!("{path}.count"), kind);
         }
         // Past the limit nothing is expanded, so a hostile count costs no memory.
         let entry = check_one(job, &path, topology, timeout, !too_many, report);
@@ -74,13 +66,7 @@ pub(crate) struct Place<'p> {
 }
 
 impl Place<'_> {
-    pub(crate) fn add(
-        &self,
-        report: &mut Report<'_>,
-        at: Location,
-        field: &str,
-        kind: ProblemKind,
-    ) {
+    pub(crate) fn add(&self, report: &mut Report<'_>, at: Location, field: &str, kind: ProblemKind) {
         report.add(at, self.here, format!("{}.{field}", self.path), kind);
     }
 }
@@ -94,10 +80,7 @@ fn check_one(
     report: &mut Report<'_>,
 ) -> JobEntry {
     let j = job.value();
-    let place = Place {
-        path,
-        here: job.at(),
-    };
+    let place = Place { path, here: job.at() };
     let before = report.len();
     let name = Name::parse(j.name.value());
     if name.is_none() {
@@ -189,18 +172,9 @@ fn timing(
         n => format!("copy {}-{}", j.name.value(), n - 1),
     };
     if last >= u64::from(timeout) {
-        let (sp, field) = if at >= timeout {
-            (&j.at_block, "at_block")
-        } else {
-            (&j.spacing_blocks, "spacing_blocks")
-        };
+        let (sp, field) = if at >= timeout { (&j.at_block, "at_block") } else { (&j.spacing_blocks, "spacing_blocks") };
         let event = format!("{last_name} is submitted");
-        place.add(
-            report,
-            sp.at(),
-            field,
-            beyond(event, last, timeout, last + 1),
-        );
+        place.add(report, sp.at(), field, beyond(event, last, timeout, last + 1));
         return None;
     }
     if let Some(sp) = &j.cancel_after_blocks {
@@ -215,22 +189,12 @@ fn timing(
 }
 
 /// An accept or execute window: 1 block up to the runtime's longest.
-fn window(
-    value: &Option<Sp<u32>>,
-    field: &str,
-    place: &Place<'_>,
-    report: &mut Report<'_>,
-) -> Option<NonZeroU32> {
+fn window(value: &Option<Sp<u32>>, field: &str, place: &Place<'_>, report: &mut Report<'_>) -> Option<NonZeroU32> {
     let sp = value.as_ref()?;
     let got = NonZeroU32::new(*sp.value()).filter(|v| v.get() <= MAX_WINDOW_BLOCKS);
     if got.is_none() {
         let (value, min, max) = (u64::from(*sp.value()), 1, u64::from(MAX_WINDOW_BLOCKS));
-        place.add(
-            report,
-            sp.at(),
-            field,
-            ProblemKind::OutOfRange { value, min, max },
-        );
+        place.add(report, sp.at(), field, ProblemKind::OutOfRange { value, min, max });
     }
     got
 }
@@ -249,9 +213,7 @@ fn expand(first: JobPlan, count: NonZeroU32, spacing: u32) -> Option<Vec<JobPlan
                 name: Name::parse(&format!("{}-{copy}", first.group))?,
                 copy,
                 spec: WorkloadSpec::new(spec.workload(), spec.size(), seed).ok()?,
-                arrival_block: first
-                    .arrival_block
-                    .checked_add(copy.checked_mul(spacing)?)?,
+                arrival_block: first.arrival_block.checked_add(copy.checked_mul(spacing)?)?,
                 ..first.clone()
             })
         })
@@ -259,10 +221,5 @@ fn expand(first: JobPlan, count: NonZeroU32, spacing: u32) -> Option<Vec<JobPlan
 }
 
 pub(crate) fn beyond(event: String, block: u64, timeout: u32, min_timeout: u64) -> ProblemKind {
-    ProblemKind::BeyondTimeout {
-        event,
-        block,
-        timeout,
-        min_timeout,
-    }
+    ProblemKind::BeyondTimeout { event, block, timeout, min_timeout }
 }

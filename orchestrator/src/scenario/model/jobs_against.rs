@@ -14,19 +14,11 @@ use super::raw::{RawJob, RawRequirements};
 use super::Report;
 use crate::topology::{GpuModel, Name, Sp, Topology};
 
-pub(crate) fn requester(
-    j: &RawJob,
-    topology: &Topology,
-    place: &Place<'_>,
-    report: &mut Report<'_>,
-) -> Option<Name> {
+pub(crate) fn requester(j: &RawJob, topology: &Topology, place: &Place<'_>, report: &mut Report<'_>) -> Option<Name> {
     let Some(sp) = &j.requester else {
         return topology.requesters().first().cloned();
     };
-    let found = topology
-        .requesters()
-        .iter()
-        .find(|r| r.as_str() == sp.value());
+    let found = topology.requesters().iter().find(|r| r.as_str() == sp.value());
     if found.is_none() {
         let kind = ProblemKind::UnknownRequester {
             name: sp.value().clone(),
@@ -46,21 +38,12 @@ pub(crate) fn requirements(
     report: &mut Report<'_>,
 ) -> Option<Requirements> {
     let needs_gpu = workload.is_some_and(Workload::needs_gpu);
-    let mut req = Requirements {
-        cpu_cores: 1,
-        memory_mb: 256,
-        gpu_count: u32::from(needs_gpu),
-        gpu_vram_mb: 0,
-        gpu_model: None,
-    };
+    let mut req =
+        Requirements { cpu_cores: 1, memory_mb: 256, gpu_count: u32::from(needs_gpu), gpu_vram_mb: 0, gpu_model: None };
     let Some(sp) = &j.requirements else {
         return Some(req);
     };
-    let RawRequirements {
-        cpu_cores,
-        memory_mb,
-        gpu,
-    } = sp.value();
+    let RawRequirements { cpu_cores, memory_mb, gpu } = sp.value();
     req.cpu_cores = *cpu_cores.value();
     req.memory_mb = *memory_mb.value();
     let Some(gpu) = gpu else { return Some(req) };
@@ -75,9 +58,7 @@ pub(crate) fn requirements(
         Some(m) => match GpuModel::parse(m.value()) {
             Some(model) => Some(model),
             None => {
-                let kind = ProblemKind::InvalidGpuModel {
-                    model: m.value().clone(),
-                };
+                let kind = ProblemKind::InvalidGpuModel { model: m.value().clone() };
                 report.add(m.at(), here, field("model"), kind);
                 return None;
             }
@@ -128,10 +109,7 @@ pub(crate) fn check_unique(raw: &[Sp<RawJob>], report: &mut Report<'_>) {
             .chain(copies.map(|c| (c.clone(), format!("jobs[{i}] (copy {c})"))))
         {
             if let Some(first) = owners.get(&claimed) {
-                let kind = ProblemKind::DuplicateJob {
-                    name: claimed,
-                    first: first.clone(),
-                };
+                let kind = ProblemKind::DuplicateJob { name: claimed, first: first.clone() };
                 report.add(at, job.at(), format!("jobs[{i}].name"), kind);
                 break;
             }
@@ -141,12 +119,7 @@ pub(crate) fn check_unique(raw: &[Sp<RawJob>], report: &mut Report<'_>) {
 }
 
 /// Each requester escrows every budget it submits; the sum must leave something for fees.
-pub(crate) fn check_funds(
-    raw: &[Sp<RawJob>],
-    entries: &[JobEntry],
-    topology: &Topology,
-    report: &mut Report<'_>,
-) {
+pub(crate) fn check_funds(raw: &[Sp<RawJob>], entries: &[JobEntry], topology: &Topology, report: &mut Report<'_>) {
     let endowment = topology.endowment_tokens().0;
     let mut totals: HashMap<&Name, u64> = HashMap::new();
     for (i, (job, entry)) in raw.iter().zip(entries).enumerate() {

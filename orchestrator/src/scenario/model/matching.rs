@@ -29,11 +29,8 @@ pub(crate) fn group_names(topology: &Topology) -> Vec<Name> {
 
 /// The first group whose nodes can take a job with `req`, or the problem that none can.
 pub(crate) fn find_taker(req: &Requirements, topology: &Topology) -> Result<Name, ProblemKind> {
-    let workers: Vec<_> = groups(topology)
-        .into_iter()
-        .filter(|n| takes_jobs(n))
-        .map(|n| (n, req.unmet(n.capabilities())))
-        .collect();
+    let workers: Vec<_> =
+        groups(topology).into_iter().filter(|n| takes_jobs(n)).map(|n| (n, req.unmet(n.capabilities()))).collect();
     if let Some((node, _)) = workers.iter().find(|(_, unmet)| unmet.is_empty()) {
         return Ok(node.group().clone());
     }
@@ -48,27 +45,15 @@ pub(crate) fn find_taker(req: &Requirements, topology: &Topology) -> Result<Name
     };
     let unmet = lacks
         .iter()
-        .filter(|(need, _)| {
-            workers
-                .iter()
-                .all(|(_, other)| other.iter().any(|(n, _)| n == need))
-        })
+        .filter(|(need, _)| workers.iter().all(|(_, other)| other.iter().any(|(n, _)| n == need)))
         .map(|(need, _)| format!("{need} ({})", best_offer(need, &workers)))
         .collect();
-    Err(ProblemKind::Unmatched {
-        unmet,
-        closest: closest.group().to_string(),
-        closest_lacks: lacks_of(lacks),
-    })
+    Err(ProblemKind::Unmatched { unmet, closest: closest.group().to_string(), closest_lacks: lacks_of(lacks) })
 }
 
 /// Why the nodes of `group` cannot take a job with `req`; `None` when they can, or when the
 /// topology has no such group.
-pub(crate) fn why_group_cannot(
-    group: &Name,
-    req: &Requirements,
-    topology: &Topology,
-) -> Option<String> {
+pub(crate) fn why_group_cannot(group: &Name, req: &Requirements, topology: &Topology) -> Option<String> {
     let node = groups(topology).into_iter().find(|n| n.group() == group)?;
     if node.role() != Role::Worker {
         return Some("they are verifiers, which do not take jobs".to_owned());

@@ -69,10 +69,7 @@ impl Scenario {
                 let at = Position { line, column: 0 };
                 Err(single(&shown, Some(at), YamlProblem::NotUtf8.into()))
             }
-            Err(source) => Err(ScenarioError::Read {
-                path: shown,
-                source,
-            }),
+            Err(source) => Err(ScenarioError::Read { path: shown, source }),
         }
     }
 
@@ -84,8 +81,7 @@ impl Scenario {
         }
         let file: Arc<str> = Arc::from(source_name);
         let mut report = Report::new(file.clone(), text);
-        let scenario = parse_yaml(text, &mut report)
-            .and_then(|raw| validate::validate(&raw, base_dir, &mut report));
+        let scenario = parse_yaml(text, &mut report).and_then(|raw| validate::validate(&raw, base_dir, &mut report));
         match scenario {
             Some(scenario) if report.is_clean() => Ok(scenario),
             _ => Err(Rejection::new(file, Arc::from(text), report.into_problems()).into()),
@@ -121,10 +117,7 @@ impl Scenario {
     pub fn copies(&self, group: &Name) -> &[JobPlan] {
         let start = self.jobs.iter().position(|j| j.group() == group);
         let Some(start) = start else { return &[] };
-        let len = self.jobs[start..]
-            .iter()
-            .take_while(|j| j.group() == group)
-            .count();
+        let len = self.jobs[start..].iter().take_while(|j| j.group() == group).count();
         &self.jobs[start..start + len]
     }
     /// Faults to inject, in file order.

@@ -104,10 +104,7 @@ impl Requirements {
             }
         };
         if count < self.gpu_count {
-            out.push((
-                Need::GpuCount(self.gpu_count),
-                has(format!("{count} GPU(s)")),
-            ));
+            out.push((Need::GpuCount(self.gpu_count), has(format!("{count} GPU(s)"))));
         }
         if vram < u64::from(self.gpu_vram_mb) {
             let what = has(format!("{vram} MiB of VRAM per GPU"));
@@ -115,10 +112,7 @@ impl Requirements {
         }
         if let Some(wanted) = &self.gpu_model {
             if model != Some(wanted) {
-                let what = has(format!(
-                    "GPU model {:?}",
-                    model.map_or("", GpuModel::as_str)
-                ));
+                let what = has(format!("GPU model {:?}", model.map_or("", GpuModel::as_str)));
                 out.push((Need::GpuModel(wanted.as_str().to_owned()), what));
             }
         }

@@ -16,11 +16,7 @@ use crate::topology::{Sp, Topology, TopologyError};
 pub const MAX_TIMEOUT_BLOCKS: u32 = 100_000;
 
 /// Checks everything; `None` when any problem was reported.
-pub(crate) fn validate(
-    raw: &RawScenario,
-    base_dir: &Path,
-    report: &mut Report<'_>,
-) -> Option<Scenario> {
+pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Report<'_>) -> Option<Scenario> {
     let name = ScenarioName::parse(raw.name.value());
     if name.is_none() {
         let kind = ProblemKind::InvalidName {
@@ -67,11 +63,7 @@ fn timeout(raw: &Sp<u32>, report: &mut Report<'_>) -> Option<NonZeroU32> {
         return None;
     };
     if value > MAX_TIMEOUT_BLOCKS {
-        let kind = ProblemKind::OutOfRange {
-            value: value.into(),
-            min: 1,
-            max: MAX_TIMEOUT_BLOCKS.into(),
-        };
+        let kind = ProblemKind::OutOfRange { value: value.into(), min: 1, max: MAX_TIMEOUT_BLOCKS.into() };
         report.add(raw.at(), Location::UNKNOWN, path, kind);
         return None;
     }
@@ -80,18 +72,11 @@ fn timeout(raw: &Sp<u32>, report: &mut Report<'_>) -> Option<NonZeroU32> {
 
 /// Loads the topology at `raw`, relative to `base_dir`; its problems become the scenario's,
 /// pointing at the `topology:` line and quoting the topology file's own place.
-fn load_topology(
-    raw: &Sp<String>,
-    base_dir: &Path,
-    report: &mut Report<'_>,
-) -> Option<(Topology, PathBuf)> {
+fn load_topology(raw: &Sp<String>, base_dir: &Path, report: &mut Report<'_>) -> Option<(Topology, PathBuf)> {
     let path = base_dir.join(raw.value());
     let shown = path.display().to_string();
     let mut unreadable = |reason: String| {
-        let kind = ProblemKind::TopologyUnreadable {
-            path: shown.clone(),
-            reason,
-        };
+        let kind = ProblemKind::TopologyUnreadable { path: shown.clone(), reason };
         report.add(raw.at(), Location::UNKNOWN, "topology", kind);
         None
     };
@@ -109,9 +94,7 @@ fn load_topology(
         Err(TopologyError::Read { source, .. }) => unreadable(source.to_string()),
         Err(err) => {
             for problem in err.problems() {
-                let kind = ProblemKind::TopologyInvalid {
-                    problem: Box::new(problem.clone()),
-                };
+                let kind = ProblemKind::TopologyInvalid { problem: Box::new(problem.clone()) };
                 report.add(raw.at(), Location::UNKNOWN, "topology", kind);
             }
             None
