@@ -110,9 +110,15 @@ pub struct Snapshot {
     pub jobs: Vec<JobRow>,
 }
 
-/// Final votes of resolved disputes, which the chain no longer keeps in the job itself:
-/// job id -> (valid, invalid, outcome).
-pub type Verdicts = BTreeMap<u64, (u32, u32, String)>;
+/// What the chain forgets once a job is refunded, remembered from events since the page
+/// started: final votes of resolved disputes, and the node that took each job.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Job id -> (valid, invalid, outcome).
+    pub verdicts: BTreeMap<u64, (u32, u32, String)>,
+    /// Job id -> the node of its last attempt.
+    pub nodes: BTreeMap<u64, AccountId32>,
+}
 
 /// Tokens with up to 4 decimals: `"900"`, `"12.5"`.
 pub fn tokens(base_units: u128) -> String {
@@ -126,7 +132,7 @@ pub fn tokens(base_units: u128) -> String {
 }
 
 /// A job as the page shows it at block `best`.
-pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>, verdicts: &Verdicts) -> JobRow {
+pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>, history: &History) -> JobRow {
     let name = |a: &AccountId32| names.get(&a.0).cloned().unwrap_or_else(|| a.to_string());
     let left = |until: u32| Some(u64::from(until).saturating_sub(best));
     let mut row = JobRow {
@@ -143,7 +149,8 @@ pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>
         node_payout: None,
         protocol_fee: None,
     };
-    if let Some((valid, invalid, outcome)) = verdicts.get(&id) {
+    row.node = history.nodes.get(&id).map(name);
+    if let Some((valid, invalid, outcome)) = history.verdicts.get(&id) {
         (row.votes_valid, row.votes_invalid, row.dispute_outcome) =
             (Some(*valid), Some(*invalid), Some(outcome.clone()));
     }
@@ -260,8 +267,8 @@ mod tests {
     fn every_status_has_its_stage() {
         let names: BTreeMap<_, _> = [([2; 32], "cpu-0".to_owned())].into();
         let node = AccountId32([2; 32]);
-        let verdicts = Verdicts::new();
-        let row = |s| job_row(7, &job(s), 10, &names, &verdicts);
+        let history = History::default();
+        let row = |s| job_row(7, &job(s), 10, &names, &history);
         assert_eq!(row(JobStatus::Open { expires_at: 20 }).stage, Stage::EscrowLocked);
         let r = row(JobStatus::Assigned { node, deadline: 20 });
         assert_eq!((r.stage, r.node.as_deref()), (Stage::Executing, Some("cpu-0")));
@@ -302,18 +309,18 @@ mod tests {
     }
 
     #[test]
-    fn resolved_disputes_keep_their_votes() {
-        let verdicts: Verdicts = [(7, (0, 1, "node-wrong".to_owned()))].into();
-        let r = job_row(
-            7,
-            &job(JobStatus::Refunded { reason: market::RefundReason::ResultRejected }),
-            10,
-            &BTreeMap::new(),
-            &verdicts,
-        );
+    fn resolved_disputes_keep_their_votes_and_node() {
+        let history = History {
+            verdicts: [(7, (0, 1, "node-wrong".to_owned()))].into(),
+            nodes: [(7, AccountId32([2; 32]))].into(),
+        };
+        let names: BTreeMap<_, _> = [([2; 32], "wrong-0".to_owned())].into();
+        let refunded = job(JobStatus::Refunded { reason: market::RefundReason::ResultRejected });
+        let r = job_row(7, &refunded, 10, &names, &history);
         assert_eq!(
             (r.votes_valid, r.votes_invalid, r.dispute_outcome.as_deref()),
             (Some(0), Some(1), Some("node-wrong"))
         );
+        assert_eq!(r.node.as_deref(), Some("wrong-0"));
     }
 }

@@ -2,7 +2,7 @@
 //! down), follows its best blocks by subscription, and publishes a new [`Snapshot`] at every
 //! block, or when the chain goes quiet for too long.
 
-use super::snapshot::{fleet_rows, job_row, BlockRow, Health, Snapshot, ValidatorRow, Verdicts};
+use super::snapshot::{fleet_rows, job_row, BlockRow, Health, History, Snapshot, ValidatorRow};
 use crate::network::status;
 use crate::plan::Plan;
 use crate::provider::Provider;
@@ -44,7 +44,7 @@ pub async fn run(w: Watched, tx: watch::Sender<Arc<Snapshot>>) {
         s.testnet = w.testnet.clone();
         tx.send_replace(Arc::new(s));
     };
-    let mut verdicts = Verdicts::new();
+    let mut history = History::default();
     loop {
         let views = status::containers(w.provider.as_ref(), &w.testnet).await.unwrap_or_default();
         let validators = validator_rows(&views);
@@ -74,7 +74,7 @@ pub async fn run(w: Watched, tx: watch::Sender<Arc<Snapshot>>) {
             }
         };
         let names = names(&w.root, &w.testnet);
-        let why = follow(&w, &chain, &names, &mut verdicts, &mut publish).await;
+        let why = follow(&w, &chain, &names, &mut history, &mut publish).await;
         publish(Snapshot { message: format!("Waiting for chain connection: {why}"), ..Snapshot::default() });
         tokio::time::sleep(RETRY).await;
     }
@@ -93,7 +93,7 @@ async fn follow(
     w: &Watched,
     chain: &Chain,
     names: &BTreeMap<[u8; 32], String>,
-    verdicts: &mut Verdicts,
+    history: &mut History,
     publish: &mut impl FnMut(Snapshot),
 ) -> String {
     let runtime = chain.runtime_version().await.ok();
@@ -125,13 +125,19 @@ async fn follow(
             Ok(Some(Ok(block))) => block,
         };
         for e in &block.events {
-            if let MarketEvent::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } = e {
-                let outcome = match outcome {
-                    market::DisputeOutcome::NodeWrong => "node-wrong",
-                    market::DisputeOutcome::ChallengerWrong => "challenger-wrong",
-                    market::DisputeOutcome::NoQuorum => "no-quorum",
-                };
-                verdicts.insert(*job_id, (*votes_valid, *votes_invalid, outcome.to_owned()));
+            match e {
+                MarketEvent::JobAccepted { job_id, node, .. } => {
+                    history.nodes.insert(*job_id, *node);
+                }
+                MarketEvent::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } => {
+                    let outcome = match outcome {
+                        market::DisputeOutcome::NodeWrong => "node-wrong",
+                        market::DisputeOutcome::ChallengerWrong => "challenger-wrong",
+                        market::DisputeOutcome::NoQuorum => "no-quorum",
+                    };
+                    history.verdicts.insert(*job_id, (*votes_valid, *votes_invalid, outcome.to_owned()));
+                }
+                _ => {}
             }
         }
         let at = Finality::At(block.hash);
@@ -157,7 +163,7 @@ async fn follow(
             }
             _ => None,
         };
-        let mut jobs: Vec<_> = jobs.iter().map(|(id, job)| job_row(*id, job, block.number, names, verdicts)).collect();
+        let mut jobs: Vec<_> = jobs.iter().map(|(id, job)| job_row(*id, job, block.number, names, history)).collect();
         jobs.sort_by_key(|j| std::cmp::Reverse(j.id));
         let views = status::containers(w.provider.as_ref(), &w.testnet).await.unwrap_or_default();
         last = Snapshot {
