@@ -98,8 +98,8 @@ pub fn new_partial(config: &Configuration) -> Result<Partial, ServiceError> {
 	)?;
 
 	let slot_client = client.clone();
-	let import_queue = sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(
-		ImportQueueParams {
+	let import_queue =
+		sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
 			block_import: grandpa_import.clone(),
 			justification_import: Some(Box::new(grandpa_import.clone())),
 			client: client.clone(),
@@ -117,8 +117,7 @@ pub fn new_partial(config: &Configuration) -> Result<Partial, ServiceError> {
 			check_for_equivocation: Default::default(),
 			telemetry: telemetry.as_ref().map(|x| x.handle()),
 			compatibility_mode: Default::default(),
-		},
-	)?;
+		})?;
 
 	Ok(Partial {
 		client,
@@ -135,7 +134,9 @@ pub fn new_partial(config: &Configuration) -> Result<Partial, ServiceError> {
 }
 
 /// Start a full node; an authority also authors blocks and votes in GRANDPA.
-pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>>(
+pub fn new_full<
+	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
 	config: Configuration,
 ) -> Result<TaskManager, ServiceError> {
 	let Partial {
@@ -162,7 +163,8 @@ pub fn new_full<N: sc_network::NetworkBackend<Block, <Block as sp_runtime::trait
 		.ok()
 		.flatten()
 		.ok_or_else(|| ServiceError::Other("the database has no genesis block".into()))?;
-	let grandpa_protocol = sc_consensus_grandpa::protocol_standard_name(&genesis, &config.chain_spec);
+	let grandpa_protocol =
+		sc_consensus_grandpa::protocol_standard_name(&genesis, &config.chain_spec);
 	let (grandpa_protocol_config, grandpa_notifications) =
 		sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
 			grandpa_protocol.clone(),

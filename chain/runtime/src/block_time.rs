@@ -45,7 +45,8 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			assert!(
-				(1_000..=6_000).contains(&self.slot_duration_ms) && self.slot_duration_ms.is_multiple_of(2),
+				(1_000..=6_000).contains(&self.slot_duration_ms)
+					&& self.slot_duration_ms.is_multiple_of(2),
 				"blockTime.slotDurationMs must be even and within 1000..=6000"
 			);
 			SlotDurationMs::<T>::put(self.slot_duration_ms);

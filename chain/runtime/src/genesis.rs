@@ -48,10 +48,7 @@ pub fn testnet_genesis(
 		},
 		sudo: pallet_sudo::GenesisConfig { key: Some(root) },
 		block_time: crate::block_time::GenesisConfig { slot_duration_ms },
-		compute: pallet_compute::GenesisConfig {
-			params: Some(default_market_params()),
-			committee,
-		},
+		compute: pallet_compute::GenesisConfig { params: Some(default_market_params()), committee },
 	})
 }
 
@@ -71,8 +68,9 @@ fn keyring_genesis(validators: &[(Sr25519Keyring, Ed25519Keyring)]) -> Value {
 /// The JSON patch of preset `id`, if there is one.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
-		sp_genesis_builder::DEV_RUNTIME_PRESET =>
-			keyring_genesis(&[(Sr25519Keyring::Alice, Ed25519Keyring::Alice)]),
+		sp_genesis_builder::DEV_RUNTIME_PRESET => {
+			keyring_genesis(&[(Sr25519Keyring::Alice, Ed25519Keyring::Alice)])
+		}
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => keyring_genesis(&[
 			(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			(Sr25519Keyring::Bob, Ed25519Keyring::Bob),

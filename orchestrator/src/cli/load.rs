@@ -65,7 +65,7 @@ chain:
            execution_timeout_blocks: 60, max_attempts: 2, challenge_bond: 50, min_node_stake: 100,
            protocol_fee_percent: 10, slash_percent: 50, challenger_reward_percent: 50, quorum: 1}}
   requesters: [load-0, load-1, load-2, load-3]
-  endowment: 100000000
+  endowment: 10000000
 compute:
   - {{group: worker, count: {fleet}, per_container: {per_container}, cpu_cores: 1, memory_mb: 512, stake: 100, max_concurrent_jobs: 4}}
   - {{group: verifier, count: 1, role: verifier, cpu_cores: 2, memory_mb: 1024, stake: 100}}

@@ -6,8 +6,10 @@ use cr_protocol::chain::{api, Chain, Finality};
 use cr_protocol::keys::Sr25519Key;
 use futures::StreamExt;
 use serde::Serialize;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Submissions per connection awaiting the pool's answer at once.
+const IN_FLIGHT: usize = 32;
 
 /// What the flood showed.
 #[derive(Debug, Clone, Serialize)]
@@ -44,15 +46,9 @@ pub async fn measure(rpc: &str, keys: &[Sr25519Key], count: u32, block_time_ms: 
         let n = per_key.min(count.saturating_sub(per_key * i as u32));
         let (rpc, key) = (rpc.to_owned(), key.clone());
         senders.push(tokio::spawn(async move {
-            let chain = Arc::new(Chain::connect(&rpc).await?);
-            let (mut sent, mut refused) = (0u32, 0u32);
-            for _ in 0..n {
-                match chain.submit_to_pool(&api::tx().system().remark(Vec::new()), key.keypair()).await {
-                    Ok(_) => sent += 1,
-                    Err(_) => refused += 1,
-                }
-            }
-            anyhow::Ok((sent, refused))
+            let chain = Chain::connect(&rpc).await?;
+            let remark = api::tx().system().remark(Vec::new());
+            anyhow::Ok(chain.flood(&remark, key.keypair(), n, IN_FLIGHT).await?)
         }));
     }
     let (mut submitted, mut refused) = (0u32, 0u32);

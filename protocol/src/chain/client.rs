@@ -302,6 +302,48 @@ impl Chain {
         .await
     }
 
+    /// Sign `count` copies of `call` with consecutive nonces and hand them to the pool,
+    /// `in_flight` submissions at a time; returns `(accepted, refused)` by the pool. Signing
+    /// happens up front, so the rate is the node's, not one round trip per transaction.
+    pub async fn flood<C: Payload>(
+        &self,
+        call: &C,
+        signer: &Keypair,
+        count: u32,
+        in_flight: usize,
+    ) -> Result<(u32, u32), ChainError> {
+        let name = format!("{}.{}", call.pallet_name(), call.call_name());
+        let signed = {
+            let mut nonces = self.nonces.lock().await;
+            let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
+            let pool_aware = self
+                .rpc
+                .system_account_next_index(&account)
+                .await
+                .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
+            let first = pool_aware.max(nonces.get(&account.0).copied().unwrap_or(0));
+            let at = self.at(Finality::Best).await?;
+            let mut signed = Vec::with_capacity(count as usize);
+            for i in 0..u64::from(count) {
+                let params =
+                    subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(first + i).build();
+                let rejected =
+                    |e: &dyn std::fmt::Display| ChainError::Rejected { call: name.clone(), reason: e.to_string() };
+                let mut signable = at.transactions().create_signable_offline(call, params).map_err(|e| rejected(&e))?;
+                signed.push(signable.sign(signer).map_err(|e| rejected(&e))?);
+            }
+            nonces.insert(account.0, first + u64::from(count));
+            signed
+        };
+        let outcomes: Vec<bool> = futures::stream::iter(signed)
+            .map(|tx| async move { tx.submit().await.is_ok() })
+            .buffer_unordered(in_flight.max(1))
+            .collect()
+            .await;
+        let accepted = outcomes.iter().filter(|ok| **ok).count() as u32;
+        Ok((accepted, count - accepted))
+    }
+
     /// Run one signed submission with the signer's next nonce: the larger of the node's
     /// pool-aware count and what this client handed out, so concurrent submissions from one
     /// account do not collide. Submissions go one at a time for that reason.

@@ -212,12 +212,7 @@ pub mod pallet {
 			votes_invalid: u32,
 		},
 		/// A node lost part of its stake.
-		NodeSlashed {
-			node: T::AccountId,
-			job_id: JobId,
-			amount: BalanceOf<T>,
-			reason: SlashReason,
-		},
+		NodeSlashed { node: T::AccountId, job_id: JobId, amount: BalanceOf<T>, reason: SlashReason },
 		/// A challenger won: its bond came back with `reward` from the node's slash.
 		ChallengerRewarded { job_id: JobId, challenger: T::AccountId, reward: BalanceOf<T> },
 		/// A challenger lost its bond to the fee account.
@@ -230,7 +225,12 @@ pub mod pallet {
 			protocol_fee: BalanceOf<T>,
 		},
 		/// Escrow returned in full to the requester after acceptance.
-		JobRefunded { job_id: JobId, requester: T::AccountId, amount: BalanceOf<T>, reason: RefundReason },
+		JobRefunded {
+			job_id: JobId,
+			requester: T::AccountId,
+			amount: BalanceOf<T>,
+			reason: RefundReason,
+		},
 		/// No node accepted the job in time; the budget was released in full.
 		JobExpired { job_id: JobId, refunded: BalanceOf<T> },
 		/// An accepted job got no result in time; `reopened` tells whether it is open again.
@@ -507,8 +507,9 @@ pub mod pallet {
 
 		fn validate_unsigned(_source: TransactionSource, call: &Self::Call) -> TransactionValidity {
 			match call {
-				Call::submit_result { payload, signature } =>
-					Self::validate_result(payload, signature),
+				Call::submit_result { payload, signature } => {
+					Self::validate_result(payload, signature)
+				}
 				_ => InvalidTransaction::Call.into(),
 			}
 		}

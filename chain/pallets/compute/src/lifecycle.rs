@@ -20,11 +20,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Parameters a marketplace can run with, for a committee of `members`.
 	pub fn params_are_consistent(p: &ParamsOf<T>, members: u32) -> bool {
-		let blocks_positive = !p.challenge_window.is_zero() &&
-			!p.voting_period.is_zero() &&
-			!p.accept_timeout.is_zero() &&
-			!p.execution_timeout.is_zero();
-		let quorum_reachable = if members == 0 { p.quorum == 0 } else { (1..=members).contains(&p.quorum) };
+		let blocks_positive = !p.challenge_window.is_zero()
+			&& !p.voting_period.is_zero()
+			&& !p.accept_timeout.is_zero()
+			&& !p.execution_timeout.is_zero();
+		let quorum_reachable =
+			if members == 0 { p.quorum == 0 } else { (1..=members).contains(&p.quorum) };
 		blocks_positive && p.max_attempts > 0 && quorum_reachable
 	}
 
@@ -40,7 +41,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn hold(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		T::Currency::hold(&reason.into(), who, amount).map_err(|_| Error::<T>::InsufficientBalance.into())
+		T::Currency::hold(&reason.into(), who, amount)
+			.map_err(|_| Error::<T>::InsufficientBalance.into())
 	}
 
 	/// Release a hold back to its owner's free balance.
@@ -342,5 +344,4 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::VoteCast { job_id, member: who, result_valid });
 		Ok(())
 	}
-
 }

@@ -39,16 +39,21 @@ impl<T: Config> Pallet<T> {
 		let Some(job) = Jobs::<T>::get(job_id) else { return };
 		match job.status.clone() {
 			JobStatus::Open { expires_at } if expires_at == at => Self::expire(job_id, job),
-			JobStatus::Assigned { node, deadline } if deadline == at =>
-				Self::time_out(job_id, job, node),
+			JobStatus::Assigned { node, deadline } if deadline == at => {
+				Self::time_out(job_id, job, node)
+			}
 			JobStatus::Submitted { node, result, challenge_until }
 				if challenge_until.saturating_add(One::one()) == at =>
-				Self::complete(job_id, job, node, result),
+			{
+				Self::complete(job_id, job, node, result)
+			}
 			JobStatus::Disputed { voting_until, .. }
 				if voting_until.saturating_add(One::one()) == at =>
-				Self::resolve_dispute(job_id, job),
+			{
+				Self::resolve_dispute(job_id, job)
+			}
 			// Timers are cleared on every transition, so any other pairing is unreachable.
-			_ => {},
+			_ => {}
 		}
 	}
 
@@ -79,12 +84,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pay the node and the fee account from the requester's escrow.
-	fn complete(job_id: JobId, mut job: JobOf<T>, node: T::AccountId, result: JobResult<T::MaxUriLen>) {
+	fn complete(
+		job_id: JobId,
+		mut job: JobOf<T>,
+		node: T::AccountId,
+		result: JobResult<T::MaxUriLen>,
+	) {
 		let Ok(params) = Self::params() else { return };
 		let protocol_fee = params.protocol_fee.mul_floor(job.budget);
 		let node_payout = job.budget.saturating_sub(protocol_fee);
 		Self::pay_from_hold(HoldReason::JobEscrow, &job.requester, &node, node_payout);
-		Self::pay_from_hold(HoldReason::JobEscrow, &job.requester, &T::FeeAccount::get(), protocol_fee);
+		Self::pay_from_hold(
+			HoldReason::JobEscrow,
+			&job.requester,
+			&T::FeeAccount::get(),
+			protocol_fee,
+		);
 		Self::node_job_done(&node, false);
 		job.status = JobStatus::Completed { node: node.clone(), result, node_payout, protocol_fee };
 		Jobs::<T>::insert(job_id, job);
@@ -123,21 +138,27 @@ impl<T: Config> Pallet<T> {
 		});
 		match outcome {
 			DisputeOutcome::NodeWrong => {
-				let reward = Self::slash(&node, job_id, SlashReason::WrongResult, Some(&challenger));
+				let reward =
+					Self::slash(&node, job_id, SlashReason::WrongResult, Some(&challenger));
 				Self::release(HoldReason::ChallengeBond, &challenger, bond);
 				Self::deposit_event(Event::ChallengerRewarded { job_id, challenger, reward });
 				Self::node_job_done(&node, false);
 				Self::refund(job_id, job, RefundReason::ResultRejected);
-			},
+			}
 			DisputeOutcome::ChallengerWrong => {
-				Self::pay_from_hold(HoldReason::ChallengeBond, &challenger, &T::FeeAccount::get(), bond);
+				Self::pay_from_hold(
+					HoldReason::ChallengeBond,
+					&challenger,
+					&T::FeeAccount::get(),
+					bond,
+				);
 				Self::deposit_event(Event::BondForfeited { job_id, challenger, bond });
 				Self::complete(job_id, job, node, result);
-			},
+			}
 			DisputeOutcome::NoQuorum => {
 				Self::release(HoldReason::ChallengeBond, &challenger, bond);
 				Self::complete(job_id, job, node, result);
-			},
+			}
 		}
 	}
 
@@ -157,7 +178,7 @@ impl<T: Config> Pallet<T> {
 				let reward = params.challenger_reward.mul_floor(amount);
 				Self::pay_from_hold(HoldReason::NodeStake, node, c, reward);
 				reward
-			},
+			}
 			None => Zero::zero(),
 		};
 		let to_fees = amount.saturating_sub(reward);

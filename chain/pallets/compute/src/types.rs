@@ -110,20 +110,19 @@ impl Capabilities {
 		}
 		match &self.gpu {
 			None => false,
-			Some(gpu) =>
-				gpu.count >= req.gpu_count.max(1) &&
-					gpu.vram_mb >= req.gpu_vram_mb &&
-					req.gpu_model.as_ref().is_none_or(|m| *m == gpu.model),
+			Some(gpu) => {
+				gpu.count >= req.gpu_count.max(1)
+					&& gpu.vram_mb >= req.gpu_vram_mb
+					&& req.gpu_model.as_ref().is_none_or(|m| *m == gpu.model)
+			}
 		}
 	}
 
 	/// Declared capabilities must describe a real machine.
 	pub fn is_well_formed(&self) -> bool {
-		self.cpu_cores > 0 &&
-			self.memory_mb > 0 &&
-			self.gpu
-				.as_ref()
-				.is_none_or(|g| g.count > 0 && g.vram_mb > 0 && !g.model.is_empty())
+		self.cpu_cores > 0
+			&& self.memory_mb > 0
+			&& self.gpu.as_ref().is_none_or(|g| g.count > 0 && g.vram_mb > 0 && !g.model.is_empty())
 	}
 }
 
@@ -168,7 +167,16 @@ pub struct JobResult<MaxUri: Get<u32>> {
 
 /// Why escrow went back to the requester after the job had been accepted.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum RefundReason {
 	/// The committee found the posted result wrong.
@@ -179,7 +187,16 @@ pub enum RefundReason {
 
 /// How a dispute ended.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum DisputeOutcome {
 	/// The majority found the result wrong: node slashed, requester refunded.
@@ -192,7 +209,16 @@ pub enum DisputeOutcome {
 
 /// Why a node was slashed.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, Copy, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub enum SlashReason {
 	/// Its result lost a dispute.
@@ -230,7 +256,12 @@ where
 		voting_until: BlockNumber,
 	},
 	/// Paid out: `node_payout` to the node, `protocol_fee` to the fee account.
-	Completed { node: AccountId, result: JobResult<MaxUri>, node_payout: Balance, protocol_fee: Balance },
+	Completed {
+		node: AccountId,
+		result: JobResult<MaxUri>,
+		node_payout: Balance,
+		protocol_fee: Balance,
+	},
 	/// Budget returned to the requester after acceptance.
 	Refunded { reason: RefundReason },
 	/// Withdrawn by the requester while open.
@@ -293,7 +324,16 @@ where
 
 /// Optional per-job deadlines; `None` takes the genesis default.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Default, Debug, TypeInfo, MaxEncodedLen,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	PartialEq,
+	Eq,
+	Default,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
 )]
 pub struct JobDeadlines<BlockNumber> {
 	/// Blocks the job stays open.
@@ -375,7 +415,11 @@ pub enum ResultRejection {
 	MaxEncodedLen,
 )]
 #[scale_info(skip_type_params(MaxUri))]
-pub struct ResultPayload<AccountId: Clone + PartialEq + Eq + Debug, MaxUri: Get<u32>> {
+pub struct ResultPayload<AccountId, MaxUri>
+where
+	AccountId: Clone + PartialEq + Eq + Debug,
+	MaxUri: Get<u32>,
+{
 	/// Always [`RESULT_DOMAIN`].
 	pub domain: [u8; 16],
 	/// Hash of the chain's genesis block, so a signature is worthless on any other chain.

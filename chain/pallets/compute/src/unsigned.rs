@@ -54,7 +54,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pool validation of `submit_result`.
-	pub(crate) fn validate_result(payload: &PayloadOf<T>, signature: &[u8; 64]) -> TransactionValidity {
+	pub(crate) fn validate_result(
+		payload: &PayloadOf<T>,
+		signature: &[u8; 64],
+	) -> TransactionValidity {
 		let deadline = Self::check_result(payload, signature)?;
 		let now = frame_system::Pallet::<T>::block_number();
 		// Useless once the deadline passes: let the pool drop it then.

@@ -85,8 +85,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	// Per deadline: the job, node, params and up to four balance entries (two transfers).
 	fn on_initialize(handled: u32, scanned: u32) -> Weight {
-		rw::<T>(2 + scanned as u64, 1)
-			.saturating_add(rw::<T>(8, 8).saturating_mul(handled as u64))
+		rw::<T>(2 + scanned as u64, 1).saturating_add(rw::<T>(8, 8).saturating_mul(handled as u64))
 	}
 }
 

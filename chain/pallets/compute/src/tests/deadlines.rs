@@ -36,7 +36,10 @@ fn timeout_slashes_and_reopens_then_refunds_when_attempts_run_out() {
 			amount: 500,
 			reason: SlashReason::ExecutionTimeout,
 		}));
-		assert_eq!(last_event(), Event::JobTimedOut { job_id: job, node: NODE, attempt: 1, reopened: true });
+		assert_eq!(
+			last_event(),
+			Event::JobTimedOut { job_id: job, node: NODE, attempt: 1, reopened: true }
+		);
 
 		// A result for the timed-out attempt is worthless now.
 		let (payload, sig) = signed_result(job, NODE, H256::zero());
@@ -76,7 +79,8 @@ fn reopened_job_completes_with_another_node() {
 fn deadlines_backlog_carries_over_bounded_per_block() {
 	ExtBuilder::default().run(|| {
 		// MaxTimersPerBlock is 8: 20 jobs expiring in the same block take three blocks.
-		let jobs: Vec<_> = (0..20).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
+		let jobs: Vec<_> =
+			(0..20).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
 		run_to_block(11);
 		let expired = || jobs.iter().filter(|j| status(**j) == JobStatus::Expired).count();
 		assert_eq!(expired(), 8);
@@ -96,7 +100,8 @@ fn a_late_backlog_still_settles_every_kind_of_deadline() {
 		let done = submit(REQUESTER, 100, Requirements::default());
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), done));
 		post_result(done, NODE, H256::zero());
-		let _filler: Vec<_> = (0..30).map(|_| submit(REQUESTER_2, 1, Requirements::default())).collect();
+		let _filler: Vec<_> =
+			(0..30).map(|_| submit(REQUESTER_2, 1, Requirements::default())).collect();
 		run_to_block(40);
 		assert!(matches!(status(done), JobStatus::Completed { .. }));
 		assert!(Jobs::<Test>::iter_values().all(|j| j.status.is_terminal()));

@@ -53,7 +53,12 @@ fn challenge_holds_bond_during_window_only() {
 		assert_eq!(held(HoldReason::ChallengeBond, CHALLENGER), 100);
 		assert_eq!(
 			last_event(),
-			Event::JobChallenged { job_id: job, challenger: CHALLENGER, bond: 100, voting_until: 5 }
+			Event::JobChallenged {
+				job_id: job,
+				challenger: CHALLENGER,
+				bond: 100,
+				voting_until: 5
+			}
 		);
 		assert_noop!(challenge(OUTSIDER, job), Error::<Test>::NotChallengeable);
 
@@ -99,7 +104,10 @@ fn vote_rules() {
 			Error::<Test>::NotCommitteeMember
 		);
 		vote(MEMBERS[0], job, false);
-		assert_eq!(last_event(), Event::VoteCast { job_id: job, member: MEMBERS[0], result_valid: false });
+		assert_eq!(
+			last_event(),
+			Event::VoteCast { job_id: job, member: MEMBERS[0], result_valid: false }
+		);
 		assert_noop!(
 			Compute::vote(RuntimeOrigin::signed(MEMBERS[0]), job, true),
 			Error::<Test>::AlreadyVoted
@@ -151,7 +159,11 @@ fn node_wrong_slashes_rewards_challenger_refunds_requester() {
 			amount: 500,
 			reason: SlashReason::WrongResult,
 		}));
-		assert!(ev.contains(&Event::ChallengerRewarded { job_id: job, challenger: CHALLENGER, reward: 250 }));
+		assert!(ev.contains(&Event::ChallengerRewarded {
+			job_id: job,
+			challenger: CHALLENGER,
+			reward: 250
+		}));
 		assert_eq!(
 			last_event(),
 			Event::JobRefunded {
@@ -172,12 +184,19 @@ fn challenger_wrong_forfeits_bond_and_node_is_paid() {
 		vote(MEMBERS[0], job, true);
 		vote(MEMBERS[1], job, false); // a tie upholds the result
 		run_to_block(6);
-		assert!(matches!(status(job), JobStatus::Completed { node_payout: 900, protocol_fee: 100, .. }));
+		assert!(matches!(
+			status(job),
+			JobStatus::Completed { node_payout: 900, protocol_fee: 100, .. }
+		));
 		assert_eq!(free(CHALLENGER), ENDOWMENT - 100);
 		assert_eq!(held(HoldReason::ChallengeBond, CHALLENGER), 0);
 		assert_eq!(free(FEE_ACCOUNT), 1 + 100 + 100);
 		assert_eq!(free(NODE), ENDOWMENT - 1_000 + 900);
-		assert!(events().contains(&Event::BondForfeited { job_id: job, challenger: CHALLENGER, bond: 100 }));
+		assert!(events().contains(&Event::BondForfeited {
+			job_id: job,
+			challenger: CHALLENGER,
+			bond: 100
+		}));
 	});
 }
 

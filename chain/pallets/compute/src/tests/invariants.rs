@@ -61,8 +61,14 @@ fn apply(a: &Action) {
 	let _ = match a.clone() {
 		Action::Register { node, stake } => {
 			let caps = if NODES[node] == GPU_NODE { gpu_caps("A100", 40_960) } else { cpu(4) };
-			Compute::register_node(signed(NODES[node]), caps, result_pair(NODES[node]).public().0, stake, 2)
-		},
+			Compute::register_node(
+				signed(NODES[node]),
+				caps,
+				result_pair(NODES[node]).public().0,
+				stake,
+				2,
+			)
+		}
 		Action::AddStake { node, amount } => Compute::add_stake(signed(NODES[node]), amount),
 		Action::SetOnline { node, online } => Compute::set_online(signed(NODES[node]), online),
 		Action::Deregister { node } => Compute::deregister_node(signed(NODES[node])),
@@ -74,19 +80,24 @@ fn apply(a: &Action) {
 			budget,
 			JobDeadlines { accept_within, execute_within: None },
 		),
-		Action::Cancel { requester, job } => Compute::cancel_job(signed(REQUESTERS[requester]), job),
-		Action::Accept { node, job } => Compute::accept_job(signed(NODES[node]), job).map(|_| ()).map_err(|e| e.error),
+		Action::Cancel { requester, job } => {
+			Compute::cancel_job(signed(REQUESTERS[requester]), job)
+		}
+		Action::Accept { node, job } => {
+			Compute::accept_job(signed(NODES[node]), job).map(|_| ()).map_err(|e| e.error)
+		}
 		Action::PostResult { node, job } => {
 			let (payload, sig) = signed_result(job, NODES[node], H256::repeat_byte(5));
 			Compute::submit_result(RuntimeOrigin::none(), payload, sig)
-		},
+		}
 		Action::Challenge { who, job } => Compute::challenge(signed(CHALLENGERS[who]), job),
-		Action::Vote { member, job, valid } =>
-			Compute::vote(signed(MEMBERS[member]), job, valid).map(|_| ()).map_err(|e| e.error),
+		Action::Vote { member, job, valid } => {
+			Compute::vote(signed(MEMBERS[member]), job, valid).map(|_| ()).map_err(|e| e.error)
+		}
 		Action::Advance { blocks } => {
 			run_to_block(System::block_number() + blocks);
 			Ok(())
-		},
+		}
 	};
 }
 
@@ -118,10 +129,16 @@ fn check_invariants(issuance: u64, terminal: &mut BTreeMap<JobId, StatusOf<Test>
 	}
 	for n in NODES {
 		let info = Nodes::<Test>::get(n);
-		assert_eq!(held(HoldReason::NodeStake, n), info.as_ref().map_or(0, |i| i.stake), "stake of {n}");
+		assert_eq!(
+			held(HoldReason::NodeStake, n),
+			info.as_ref().map_or(0, |i| i.stake),
+			"stake of {n}"
+		);
 		let assigned_to = |s: &StatusOf<Test>| match s {
 			JobStatus::Assigned { node, .. } => (*node == n, true),
-			JobStatus::Submitted { node, .. } | JobStatus::Disputed { node, .. } => (*node == n, false),
+			JobStatus::Submitted { node, .. } | JobStatus::Disputed { node, .. } => {
+				(*node == n, false)
+			}
 			_ => (false, false),
 		};
 		let active = jobs.iter().filter(|(_, j)| assigned_to(&j.status) == (true, true)).count();

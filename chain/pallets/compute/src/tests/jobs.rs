@@ -172,10 +172,16 @@ fn root_sets_params_and_committee() {
 			sp_runtime::DispatchError::BadOrigin
 		);
 		p.quorum = 4; // three members
-		assert_noop!(Compute::set_params(RawOrigin::Root.into(), p.clone()), Error::<Test>::BadParams);
+		assert_noop!(
+			Compute::set_params(RawOrigin::Root.into(), p.clone()),
+			Error::<Test>::BadParams
+		);
 		p.quorum = 3;
 		p.challenge_window = 0;
-		assert_noop!(Compute::set_params(RawOrigin::Root.into(), p.clone()), Error::<Test>::BadParams);
+		assert_noop!(
+			Compute::set_params(RawOrigin::Root.into(), p.clone()),
+			Error::<Test>::BadParams
+		);
 		p.challenge_window = 9;
 		assert_ok!(Compute::set_params(RawOrigin::Root.into(), p.clone()));
 		assert_eq!(Params::<Test>::get(), Some(p));

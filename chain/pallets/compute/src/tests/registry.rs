@@ -1,6 +1,6 @@
 use crate::{mock::*, *};
-use sp_core::Pair;
 use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
+use sp_core::Pair;
 
 #[test]
 fn register_holds_stake_and_records_node() {
@@ -103,7 +103,10 @@ fn add_stake_holds_more() {
 			Error::<Test>::NotRegistered
 		);
 		register(NODE, cpu(4), 1_000);
-		assert_noop!(Compute::add_stake(RuntimeOrigin::signed(NODE), 0), Error::<Test>::StakeTooLow);
+		assert_noop!(
+			Compute::add_stake(RuntimeOrigin::signed(NODE), 0),
+			Error::<Test>::StakeTooLow
+		);
 		assert_noop!(
 			Compute::add_stake(RuntimeOrigin::signed(NODE), ENDOWMENT),
 			Error::<Test>::InsufficientBalance
