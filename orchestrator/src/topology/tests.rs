@@ -277,3 +277,12 @@ fn crash_after_accept_daemons_run_alone_in_their_container() {
         ok(&with(&format!("compute:\n  - {group}\n")));
     }
 }
+
+#[test]
+fn an_endowment_beyond_genesis_range_is_refused_at_check_time() {
+    let all = problems(&with("chain:\n  endowment: 100000000\n"));
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let text = all[0].to_string();
+    assert!(text.contains("t.yaml:5") && text.contains("chain.endowment") && text.contains("18446744"), "{text}");
+    ok(&with("chain:\n  endowment: 18446744\n"));
+}

@@ -231,6 +231,13 @@ fn endowment(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Tok
         report.add(raw.endowment.at(), Location::UNKNOWN, "chain.endowment", kind);
         return None;
     }
+    // Genesis JSON carries balances as u64 base units.
+    let max = (u128::from(u64::MAX) / super::UNITS_PER_TOKEN) as u64;
+    if value > max {
+        let kind = too_many("tokens of endowment", value, max);
+        report.add(raw.endowment.at(), Location::UNKNOWN, "chain.endowment", kind);
+        return None;
+    }
     Some(Tokens(value))
 }
 
