@@ -7,7 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ci/env.sh
-CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p testnet -p cr-compute
+# Built one at a time: together, cargo would unify features and give the daemon the
+# orchestrator's env-filter (and a different binary than `testnet up` builds).
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p cr-compute
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p testnet
 testnet="$CR_LIGHT_TARGET/release/testnet"
 out=target/testnet-reports/bench
 ladder=("$@")

@@ -11,11 +11,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-/// One job to submit and the requester paying for it.
+/// One job to submit, the requester paying for it, and the connection (lane) it goes through.
 #[derive(Clone)]
 pub struct JobOrder {
     pub job: JobRequest,
     pub requester: Sr25519Key,
+    pub lane: usize,
 }
 
 /// A job's life in seconds since the run started (host clock; chain stages are the arrival
@@ -40,16 +41,19 @@ pub struct Observed {
     pub blocks: Vec<(f64, u64, usize)>,
 }
 
-/// Submit `orders[i]` at `schedule[i]` and follow the chain until every submitted job has
+/// Submit `orders[i]` at `schedule[i]` through `lanes[orders[i].lane]` (one connection per
+/// requester: a connection signs and submits one transaction at a time), follow the chain on
+/// the first lane until every submitted job has
 /// ended, or until `grace` after the last submission.
 pub async fn drive(
-    chain: Arc<Chain>,
+    lanes: Vec<Arc<Chain>>,
     orders: Vec<JobOrder>,
     schedule: Vec<Duration>,
     grace: Duration,
     mut on_progress: impl FnMut(usize, usize),
 ) -> anyhow::Result<Observed> {
-    let mut blocks = chain.follow(Finality::Best).await?;
+    let follower = lanes.first().ok_or_else(|| anyhow::anyhow!("no connection to submit through"))?;
+    let mut blocks = follower.follow(Finality::Best).await?;
     let start = Instant::now();
     let last_send = schedule.last().copied().unwrap_or_default();
     let deadline = start + last_send + grace;
@@ -66,7 +70,8 @@ pub async fn drive(
         tokio::select! {
             _ = tokio::time::sleep_until(due.into()), if next < orders.len() => {
                 records[next].sent = since(Instant::now());
-                let (chain, tx, order, i) = (chain.clone(), tx.clone(), orders[next].clone(), next);
+                let (order, tx, i) = (orders[next].clone(), tx.clone(), next);
+                let chain = lanes[order.lane % lanes.len()].clone();
                 tokio::spawn(async move {
                     let _ = tx.send((i, submit(&chain, &order.requester, &order.job).await.map_err(|e| format!("{e:#}"))));
                 });

@@ -160,6 +160,10 @@ async fn run(
     progress.step(&format!("uploading {} task specs", options.jobs), u64::from(options.jobs));
     let orders = upload(&store, &keys, options).await?;
 
+    let mut lanes = vec![chain.clone()];
+    for _ in 1..keys.len() {
+        lanes.push(Arc::new(Chain::connect(&rpc).await?));
+    }
     let schedule = options.arrival.schedule(options.jobs, options.rate);
     let grace = Duration::from_millis(u64::from(topology.block_time_ms()) * u64::from(options.grace_blocks));
     let halfway = schedule.get(schedule.len() / 2).copied().unwrap_or_default();
@@ -173,11 +177,10 @@ async fn run(
         let status = if ended.is_multiple_of(tenth) { format!("{ended}/{total} jobs ended") } else { String::new() };
         shown.set(ended as u64, &status);
     };
-    let (observed, under_load) =
-        tokio::join!(drive::drive(chain.clone(), orders, schedule, grace, report_progress), async {
-            tokio::time::sleep(halfway).await;
-            fleet::sample(provider, topology, "under load").await.ok()
-        });
+    let (observed, under_load) = tokio::join!(drive::drive(lanes, orders, schedule, grace, report_progress), async {
+        tokio::time::sleep(halfway).await;
+        fleet::sample(provider, topology, "under load").await.ok()
+    });
     let observed = observed?;
     let (completed, refunded, lost, refused) = count(&observed.records);
     let mut problems = Vec::new();
@@ -263,6 +266,7 @@ async fn upload(
             anyhow::Ok(JobOrder {
                 job: JobRequest::new(spec_hash, spec_uri, false, options.budget.base_units()),
                 requester: keys[i as usize % keys.len()].clone(),
+                lane: i as usize % keys.len(),
             })
         })
         .buffered(16)

@@ -16,6 +16,9 @@ type Client = OnlineClient<SubstrateConfig>;
 type Rpc = LegacyRpcMethods<RpcConfigFor<SubstrateConfig>>;
 type AtBlock = subxt::client::OnlineClientAtBlock<SubstrateConfig>;
 
+/// Times a vanished best block is looked up again before giving up.
+const BEST_BLOCK_ATTEMPTS: u32 = 5;
+
 /// Which block a read refers to (for waits, only `Best` and `Finalized` make sense).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finality {
@@ -132,13 +135,23 @@ impl Chain {
                 self.client.at_block(hash).await.map_err(|e| ChainError::rpc(format!("reading block {hash:?}"), e))
             }
             Finality::Best => {
-                let hash = self
-                    .rpc
-                    .chain_get_block_hash(None)
-                    .await
-                    .map_err(|e| ChainError::rpc("chain_getBlockHash", e))?
-                    .ok_or_else(|| ChainError::rpc("chain_getBlockHash", "the node has no best block"))?;
-                self.client.at_block(hash).await.map_err(|e| ChainError::rpc("reading the best block", e))
+                // The best block can be retracted between asking for its hash and opening it
+                // (two authors of one slot, common in a young testnet): ask again.
+                let mut attempt = 0;
+                loop {
+                    let hash = self
+                        .rpc
+                        .chain_get_block_hash(None)
+                        .await
+                        .map_err(|e| ChainError::rpc("chain_getBlockHash", e))?
+                        .ok_or_else(|| ChainError::rpc("chain_getBlockHash", "the node has no best block"))?;
+                    match self.client.at_block(hash).await {
+                        Ok(at) => return Ok(at),
+                        Err(_) if attempt < BEST_BLOCK_ATTEMPTS => attempt += 1,
+                        Err(e) => return Err(ChainError::rpc("reading the best block", e)),
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
             }
         }
     }

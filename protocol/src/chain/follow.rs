@@ -4,6 +4,7 @@ use super::client::BlockEvents;
 use super::{api, ChainError, Finality, TxOutcome, H256};
 use subxt::{
     client::{Block, OnlineClientAtBlockImpl},
+    error::TransactionEventsError,
     tx::{TransactionProgress, TransactionStatus},
     SubstrateConfig,
 };
@@ -15,17 +16,28 @@ pub(super) async fn wait(
     call: &str,
 ) -> Result<TxOutcome, ChainError> {
     let rejected = |reason: String| ChainError::Rejected { call: call.to_owned(), reason };
+    let mut last_error = None;
     while let Some(status) = progress.next().await {
         let status = status.map_err(|e| rejected(e.to_string()))?;
-        let in_block = match status {
-            TransactionStatus::InBestBlock(b) if finality != Finality::Finalized => b,
-            TransactionStatus::InFinalizedBlock(b) => b,
+        let (in_block, finalized) = match status {
+            TransactionStatus::InBestBlock(b) if finality != Finality::Finalized => (b, false),
+            TransactionStatus::InFinalizedBlock(b) => (b, true),
             TransactionStatus::Error { message }
             | TransactionStatus::Invalid { message }
             | TransactionStatus::Dropped { message } => return Err(rejected(message)),
             _ => continue,
         };
-        let events = in_block.wait_for_success().await.map_err(|e| rejected(e.to_string()))?;
+        let events = match in_block.wait_for_success().await {
+            Ok(events) => events,
+            // A best block can be retracted (two authors, one slot) before its events are
+            // read; the transaction is then re-included or finalized later, so keep waiting.
+            // A dispatch error is the transaction's own answer and ends the wait at once.
+            Err(e) if !finalized && !matches!(e, TransactionEventsError::ExtrinsicFailed(_)) => {
+                last_error = Some(e.to_string());
+                continue;
+            }
+            Err(e) => return Err(rejected(e.to_string())),
+        };
         let mut outcome = TxOutcome { block: in_block.block_hash(), events: Vec::new(), fee: 0 };
         for ev in events.iter() {
             let ev = ev.map_err(|e| rejected(format!("undecodable event: {e}")))?;
@@ -40,7 +52,7 @@ pub(super) async fn wait(
         }
         return Ok(outcome);
     }
-    Err(rejected("the node closed the transaction subscription".into()))
+    Err(rejected(last_error.unwrap_or_else(|| "the node closed the transaction subscription".into())))
 }
 
 /// Read a block's extrinsic count and its marketplace and fee events.
