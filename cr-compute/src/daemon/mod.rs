@@ -32,6 +32,9 @@ pub(crate) struct Shared {
     metrics: Registry,
 }
 
+/// Blocks in a row that may fail to be read before the fleet gives up on its node.
+const MAX_BLOCK_READ_FAILURES: u32 = 10;
+
 /// How long to wait for the chain at start (validators may still be coming up).
 const CONNECT_WITHIN: Duration = Duration::from_secs(180);
 
@@ -62,9 +65,25 @@ pub async fn run(
     let follow_shared = shared.clone();
     let follow = async move {
         let mut stream = follow_shared.chain.follow(Finality::Best).await?;
+        let mut failures = 0;
         while let Some(block) = stream.next().await {
-            // No receiver yet (daemons still registering) is fine: they scan the chain at start.
-            let _ = blocks_tx.send(Arc::new(block?));
+            match block {
+                // No receiver yet (daemons still registering) is fine: they scan the chain at start.
+                Ok(block) => {
+                    failures = 0;
+                    let _ = blocks_tx.send(Arc::new(block));
+                }
+                // A best block retracted before it was read, or a node too busy to answer in
+                // time: the next block carries the state forward, so only a run of failures
+                // is fatal.
+                Err(e) if failures < MAX_BLOCK_READ_FAILURES => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, "skipping a block that could not be read");
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!("{failures} blocks in a row could not be read")))
+                }
+            }
         }
         anyhow::bail!("the block subscription to {} ended", follow_shared.chain.url())
     };

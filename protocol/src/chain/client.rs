@@ -2,6 +2,7 @@
 
 use super::{api, AccountId32, ChainError, Job, MarketEvent, MarketParams, NodeInfo, H256};
 use futures::{Stream, StreamExt};
+use std::sync::Arc;
 use std::time::Duration;
 use subxt::{
     config::RpcConfigFor,
@@ -61,9 +62,9 @@ pub struct Chain {
     url: String,
     client: Client,
     rpc: Rpc,
-    /// Signed submissions go one at a time, and each account's next nonce is remembered: the
+    /// Each account's signed submissions go one at a time, and its next nonce is remembered: the
     /// node's own count lags behind transactions this client just handed to the pool.
-    nonces: Mutex<std::collections::HashMap<[u8; 32], u64>>,
+    nonces: Mutex<std::collections::HashMap<[u8; 32], Arc<Mutex<Option<u64>>>>>,
 }
 
 impl Chain {
@@ -327,14 +328,15 @@ impl Chain {
     ) -> Result<(u32, u32), ChainError> {
         let name = format!("{}.{}", call.pallet_name(), call.call_name());
         let signed = {
-            let mut nonces = self.nonces.lock().await;
             let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
+            let slot = self.nonce_slot(account.0).await;
+            let mut next = slot.lock().await;
             let pool_aware = self
                 .rpc
                 .system_account_next_index(&account)
                 .await
                 .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
-            let first = pool_aware.max(nonces.get(&account.0).copied().unwrap_or(0));
+            let first = pool_aware.max(next.unwrap_or(0));
             let at = self.at(Finality::Best).await?;
             let mut signed = Vec::with_capacity(count as usize);
             for i in 0..u64::from(count) {
@@ -345,7 +347,7 @@ impl Chain {
                 let mut signable = at.transactions().create_signable_offline(call, params).map_err(|e| rejected(&e))?;
                 signed.push(signable.sign(signer).map_err(|e| rejected(&e))?);
             }
-            nonces.insert(account.0, first + u64::from(count));
+            *next = Some(first + u64::from(count));
             signed
         };
         let outcomes: Vec<bool> = futures::stream::iter(signed)
@@ -357,6 +359,12 @@ impl Chain {
         Ok((accepted, count - accepted))
     }
 
+    /// The nonce of one account, locked while that account signs and submits; other accounts
+    /// sharing this connection (a fleet container's daemons) go ahead in parallel.
+    async fn nonce_slot(&self, account: [u8; 32]) -> Arc<Mutex<Option<u64>>> {
+        self.nonces.lock().await.entry(account).or_default().clone()
+    }
+
     /// Run one signed submission with the signer's next nonce: the larger of the node's
     /// pool-aware count and what this client handed out, so concurrent submissions from one
     /// account do not collide. Submissions go one at a time for that reason.
@@ -366,24 +374,25 @@ impl Chain {
         F: FnOnce(AtBlock, subxt::config::DefaultExtrinsicParams<SubstrateConfig>) -> Fut,
         Fut: std::future::Future<Output = Result<T, E>>,
     {
-        let mut nonces = self.nonces.lock().await;
         let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
+        let slot = self.nonce_slot(account.0).await;
+        let mut next = slot.lock().await;
         let pool_aware = self
             .rpc
             .system_account_next_index(&account)
             .await
             .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
-        let nonce = pool_aware.max(nonces.get(&account.0).copied().unwrap_or(0));
+        let nonce = pool_aware.max(next.unwrap_or(0));
         let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
         let at = self.at(Finality::Best).await?;
         match send(at, params).await {
             Ok(sent) => {
-                nonces.insert(account.0, nonce + 1);
+                *next = Some(nonce + 1);
                 Ok(sent)
             }
             Err(e) => {
                 // Start again from the node's count next time.
-                nonces.remove(&account.0);
+                *next = None;
                 Err(ChainError::Rejected { call: name.to_owned(), reason: e.to_string() })
             }
         }
