@@ -17,6 +17,9 @@ type Client = OnlineClient<SubstrateConfig>;
 type Rpc = LegacyRpcMethods<RpcConfigFor<SubstrateConfig>>;
 type AtBlock = subxt::client::OnlineClientAtBlock<SubstrateConfig>;
 
+/// One account's next nonce (`None`: ask the node), locked while that account submits.
+type NonceSlot = Arc<Mutex<Option<u64>>>;
+
 /// Times a vanished best block is looked up again before giving up.
 const BEST_BLOCK_ATTEMPTS: u32 = 5;
 
@@ -64,7 +67,7 @@ pub struct Chain {
     rpc: Rpc,
     /// Each account's signed submissions go one at a time, and its next nonce is remembered: the
     /// node's own count lags behind transactions this client just handed to the pool.
-    nonces: Mutex<std::collections::HashMap<[u8; 32], Arc<Mutex<Option<u64>>>>>,
+    nonces: Mutex<std::collections::HashMap<[u8; 32], NonceSlot>>,
 }
 
 impl Chain {
@@ -361,7 +364,7 @@ impl Chain {
 
     /// The nonce of one account, locked while that account signs and submits; other accounts
     /// sharing this connection (a fleet container's daemons) go ahead in parallel.
-    async fn nonce_slot(&self, account: [u8; 32]) -> Arc<Mutex<Option<u64>>> {
+    async fn nonce_slot(&self, account: [u8; 32]) -> NonceSlot {
         self.nonces.lock().await.entry(account).or_default().clone()
     }
 
