@@ -106,6 +106,7 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
         budget: Tokens(args.budget),
         ceiling_extrinsics: args.ceiling,
         grace_blocks: args.grace_blocks,
+        reports: args.reports.clone(),
     };
     let testnet = topology.name().as_str().to_owned();
     let result = tokio::select! {

@@ -2,7 +2,7 @@
 //! chain), and what each daemon costs in CPU and memory (from the container runtime).
 
 use super::stats::Percentiles;
-use crate::provider::Provider;
+use crate::provider::{ContainerStatus, Provider};
 use crate::topology::Topology;
 use cr_protocol::chain::{Chain, MarketEvent};
 use futures::StreamExt;
@@ -44,6 +44,8 @@ pub struct FleetUse {
     /// When the sample was taken (`idle` or `under load`).
     pub phase: String,
     pub containers: Vec<ContainerUse>,
+    /// Compute containers that were not running when sampled (their daemons exited).
+    pub stopped: Vec<String>,
     /// CPU % per daemon (100 = one core), over containers.
     pub cpu_percent_per_daemon: Option<Percentiles>,
     /// Memory per daemon in MiB, over containers.
@@ -58,7 +60,10 @@ pub async fn sample(provider: &dyn Provider, topology: &Topology, phase: &str) -
     let daemons: BTreeMap<String, usize> =
         topology.compute_containers().iter().map(|c| (c.label(), c.nodes.len())).collect();
     let containers = provider.list(topology.name().as_str()).await?;
-    let compute: Vec<_> = containers.into_iter().filter(|c| daemons.contains_key(&c.node)).collect();
+    let (compute, stopped): (Vec<_>, Vec<_>) = containers
+        .into_iter()
+        .filter(|c| daemons.contains_key(&c.node))
+        .partition(|c| c.status == ContainerStatus::Running);
     let samples: Vec<_> = futures::stream::iter(compute)
         .map(|c| async move { (provider.stats(&c.to_ref()).await, c.node) })
         .buffer_unordered(STATS_PARALLELISM)
@@ -80,6 +85,7 @@ pub async fn sample(provider: &dyn Provider, topology: &Topology, phase: &str) -
     const MIB: f64 = 1024.0 * 1024.0;
     Ok(FleetUse {
         phase: phase.to_owned(),
+        stopped: stopped.into_iter().map(|c| c.node).collect(),
         cpu_percent_per_daemon: Percentiles::of(&per(&|c| c.cpu_percent)),
         rss_mib_per_daemon: Percentiles::of(&per(&|c| c.memory_bytes as f64 / MIB)),
         total_cpu_percent: out.iter().map(|c| c.cpu_percent).sum(),

@@ -52,6 +52,8 @@ pub struct LoadOptions {
     pub ceiling_extrinsics: u32,
     /// Blocks to wait for stragglers after the last submission.
     pub grace_blocks: u32,
+    /// Where container logs go when the run fails.
+    pub reports: std::path::PathBuf,
 }
 
 /// What a load run did; `passed` when no job was lost and no escrow is left held.
@@ -95,6 +97,18 @@ pub struct LoadReport {
     pub blocks: Vec<(f64, u64, usize)>,
     pub problems: Vec<String>,
     pub passed: bool,
+    /// Where every container's log was saved, when the run failed.
+    pub logs_dir: Option<std::path::PathBuf>,
+}
+
+/// Save every container's log under `<reports>/logs/`; the directory, if anything was saved.
+async fn save_logs(provider: &dyn Provider, testnet: &str, reports: &Path) -> Option<std::path::PathBuf> {
+    let dir = reports.join("logs");
+    std::fs::create_dir_all(&dir).ok()?;
+    for c in provider.list(testnet).await.ok()? {
+        let _ = provider.save_logs(&c.to_ref(), &dir.join(format!("{}.log", c.node))).await;
+    }
+    Some(dir)
 }
 
 /// Bring up the topology's testnet, measure, drive the jobs, check, and tear it down.
@@ -109,10 +123,13 @@ pub async fn run_one(
 ) -> anyhow::Result<LoadReport> {
     let result = run(provider, workspace, topology, topology_path, options, up, progress).await;
     let testnet = topology.name().as_str();
+    let failed = result.as_ref().map_or(true, |r| !r.passed);
+    let logs = if failed { save_logs(provider, testnet, &options.reports).await } else { None };
     progress.step(&format!("removing testnet {testnet}"), 0);
     let teardown = provider.teardown(testnet).await;
     network::TestnetState::remove(&workspace.root, testnet);
     let mut report = result?;
+    report.logs_dir = logs;
     match teardown {
         Ok(t) => report
             .problems
@@ -199,6 +216,11 @@ async fn run(
     if !open_on_chain.is_empty() {
         problems.push(format!("{} jobs still open on chain: {:?}", open_on_chain.len(), open_on_chain));
     }
+    let stopped: std::collections::BTreeSet<&String> =
+        idle.iter().chain(under_load.iter()).flat_map(|f| f.stopped.iter()).collect();
+    if !stopped.is_empty() {
+        problems.push(format!("compute containers not running during the run: {stopped:?}"));
+    }
     if lost > 0 {
         problems.push(format!("{lost} submitted jobs had not ended when the run stopped"));
     }
@@ -246,6 +268,7 @@ async fn run(
         jobs_per_second,
         latency: latencies(&observed.records),
         passed: lost == 0 && open_on_chain.is_empty() && stuck_escrow == 0 && refused == 0,
+        logs_dir: None,
         problems,
         records: observed.records,
         blocks: observed.blocks,

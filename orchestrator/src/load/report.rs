@@ -79,6 +79,9 @@ pub fn table(r: &LoadReport) -> String {
     for p in &r.problems {
         let _ = writeln!(out, "  problem: {p}");
     }
+    if let Some(dir) = &r.logs_dir {
+        let _ = writeln!(out, "  container logs: {}", dir.display());
+    }
     let _ = writeln!(out, "  {}", if r.passed { "PASS: every job ended, no escrow left held" } else { "FAIL" });
     out
 }
