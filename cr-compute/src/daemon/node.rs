@@ -10,6 +10,7 @@ use cr_protocol::chain::{api, capabilities, market, AccountId32, BlockEvents, Fi
 use cr_protocol::keys::Sr25519Key;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, Mutex};
 
 /// A job this node may take, and from which block on it tries.
@@ -75,14 +76,14 @@ impl Node {
     /// Register if needed, pick up where a previous run left off, then follow blocks forever.
     pub async fn run(mut self, mut blocks: broadcast::Receiver<Arc<BlockEvents>>) -> anyhow::Result<()> {
         let name = self.cfg.name.clone();
-        self.register().await?;
         let shared = self.shared.clone();
         let chain = &shared.chain;
-        self.on_committee = chain.committee().await?.contains(&self.me);
-        self.view = NodeView::from_nodes(&chain.nodes(Finality::Best).await?);
+        patiently(&name, "registering", || self.register()).await?;
+        self.on_committee = patiently(&name, "reading the committee", || chain.committee()).await?.contains(&self.me);
+        self.view = NodeView::from_nodes(&patiently(&name, "reading the nodes", || chain.nodes(Finality::Best)).await?);
         let (tx, mut reports) = mpsc::unbounded_channel();
         if self.cfg.role == Role::Worker && self.cfg.behaviour != Behaviour::Offline {
-            self.resume_and_scan(&tx).await?;
+            self.scan_patiently(&tx).await?;
         }
         tracing::info!(node = %name, account = %self.account.ss58(), committee = self.on_committee, "ready");
         loop {
@@ -91,13 +92,29 @@ impl Node {
                     Ok(block) => self.on_block(&block, &tx),
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::warn!(node = %name, missed, "fell behind the chain; rescanning jobs");
-                        self.resume_and_scan(&tx).await?;
+                        self.scan_patiently(&tx).await?;
                     },
                     Err(broadcast::error::RecvError::Closed) => {
                         anyhow::bail!("lost the chain connection; the node at {} stopped answering", chain.url())
                     },
                 },
                 Some(report) = reports.recv() => self.on_report(report, &tx),
+            }
+        }
+    }
+
+    /// [`Self::resume_and_scan`], retried like [`patiently`].
+    async fn scan_patiently(&mut self, tx: &mpsc::UnboundedSender<Report>) -> anyhow::Result<()> {
+        let mut attempt = 0;
+        loop {
+            match self.resume_and_scan(tx).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < STARTUP_ATTEMPTS => {
+                    attempt += 1;
+                    tracing::warn!(node = %self.cfg.name, error = %format!("{e:#}"), attempt, "scanning jobs failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(u64::from(attempt.min(5)))).await;
+                }
+                Err(e) => return Err(e.context("scanning jobs")),
             }
         }
     }
@@ -274,6 +291,31 @@ impl Node {
             me: self.me,
             journal: self.journal.clone(),
             metrics: self.metrics.clone(),
+        }
+    }
+}
+
+/// Attempts of a chain read at start before the daemon gives up.
+const STARTUP_ATTEMPTS: u32 = 10;
+
+/// Retry `op` with a growing pause (1 s, 2 s, ... 5 s): a node busy with a large fleet may not
+/// answer in time, or not have opened the block it just called best.
+async fn patiently<T, E, F, Fut>(node: &str, what: &str, mut op: F) -> anyhow::Result<T>
+where
+    E: Into<anyhow::Error>,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut attempt = 0;
+    loop {
+        match op().await.map_err(Into::into) {
+            Ok(value) => return Ok(value),
+            Err(e) if attempt < STARTUP_ATTEMPTS => {
+                attempt += 1;
+                tracing::warn!(node, error = %format!("{e:#}"), attempt, "{what} failed; retrying");
+                tokio::time::sleep(Duration::from_secs(u64::from(attempt.min(5)))).await;
+            }
+            Err(e) => return Err(e.context(what.to_owned())),
         }
     }
 }

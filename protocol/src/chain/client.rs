@@ -21,7 +21,7 @@ type AtBlock = subxt::client::OnlineClientAtBlock<SubstrateConfig>;
 type NonceSlot = Arc<Mutex<Option<u64>>>;
 
 /// Times a vanished best block is looked up again before giving up.
-const BEST_BLOCK_ATTEMPTS: u32 = 5;
+const BEST_BLOCK_ATTEMPTS: u32 = 10;
 
 /// Which block a read refers to (for waits, only `Best` and `Finalized` make sense).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +154,7 @@ impl Chain {
                         Err(_) if attempt < BEST_BLOCK_ATTEMPTS => attempt += 1,
                         Err(e) => return Err(ChainError::rpc("reading the best block", e)),
                     }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    tokio::time::sleep(Duration::from_millis(300)).await;
                 }
             }
         }
