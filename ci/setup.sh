@@ -5,6 +5,8 @@ set -euo pipefail
 
 need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
+# The provider tests build a tiny image from the host's static busybox (nothing is pulled).
+[ -x /bin/busybox ] || need_apt+=(busybox-static)
 # The dashboard's browser test drives Debian's headless Chromium.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ "${#need_apt[@]}" -gt 0 ]; then
