@@ -13,21 +13,37 @@ use std::collections::BTreeMap;
 /// Nodes trying per block.
 const PER_BLOCK: usize = 2;
 
+/// Ranks kept before the cache is emptied (a bound, not a tuning knob).
+const MAX_CACHED_SLOTS: usize = 10_000;
+
 /// The registered nodes as far as job ordering cares.
 #[derive(Debug, Default, Clone)]
 pub struct NodeView {
     nodes: BTreeMap<[u8; 32], (market::Capabilities, bool)>,
+    /// Slot per (job, asking node), valid until the node set changes (a job's requirements
+    /// never change): ranking hashes every node, and a daemon asks at every block for every
+    /// open job, which a large fleet cannot afford.
+    slots: BTreeMap<(u64, [u8; 32]), u64>,
 }
 
 impl NodeView {
     /// From a full listing of the `Nodes` map.
     pub fn from_nodes(nodes: &[(AccountId32, NodeInfo)]) -> Self {
         let nodes = nodes.iter().map(|(a, n)| (a.0, (n.capabilities.clone(), n.online))).collect();
-        Self { nodes }
+        Self { nodes, slots: BTreeMap::new() }
     }
 
     /// Follow registrations, updates and status changes.
     pub fn apply(&mut self, event: &MarketEvent) {
+        if matches!(
+            event,
+            MarketEvent::NodeRegistered { .. }
+                | MarketEvent::NodeUpdated { .. }
+                | MarketEvent::NodeStatusChanged { .. }
+                | MarketEvent::NodeDeregistered { .. }
+        ) {
+            self.slots.clear();
+        }
         match event {
             MarketEvent::NodeRegistered { node, capabilities, .. } => {
                 self.nodes.insert(node.0, (capabilities.clone(), true));
@@ -50,17 +66,30 @@ impl NodeView {
     }
 
     /// Blocks after the job appeared at which `me` should first try to accept it.
-    pub fn slot(&self, job_id: u64, requirements: &market::Requirements, me: &AccountId32) -> u64 {
-        let mut eligible: Vec<[u8; 8]> = self
-            .nodes
-            .iter()
-            .filter(|(_, (caps, online))| *online && satisfies(caps, requirements))
-            .map(|(account, _)| score(job_id, account))
-            .collect();
-        eligible.sort_unstable();
+    pub fn slot(&mut self, job_id: u64, requirements: &market::Requirements, me: &AccountId32) -> u64 {
+        if let Some(slot) = self.slots.get(&(job_id, me.0)) {
+            return *slot;
+        }
         let mine = score(job_id, &me.0);
-        let rank = eligible.iter().position(|s| *s == mine).unwrap_or(eligible.len());
-        (rank / PER_BLOCK) as u64
+        // My rank is the number of eligible nodes ranked before me; no sort needed.
+        let eligible = self.nodes.iter().filter(|(_, (caps, online))| *online && satisfies(caps, requirements));
+        let (mut ahead, mut total, mut listed) = (0, 0, false);
+        for (account, _) in eligible {
+            total += 1;
+            if *account == me.0 {
+                listed = true;
+            } else if score(job_id, account) < mine {
+                ahead += 1;
+            }
+        }
+        // A node that is not eligible in the view (not listed yet) goes after every one that is.
+        let rank = if listed { ahead } else { total };
+        let slot = (rank / PER_BLOCK) as u64;
+        if self.slots.len() >= MAX_CACHED_SLOTS {
+            self.slots.clear();
+        }
+        self.slots.insert((job_id, me.0), slot);
+        slot
     }
 }
 
@@ -135,14 +164,14 @@ mod tests {
                 )
             })
             .collect();
-        let view = NodeView::from_nodes(&nodes);
+        let mut view = NodeView::from_nodes(&nodes);
         let req = requirements(1, 1, 0, 0, None).expect("req");
         let mut slots: Vec<u64> = (0..6u8).map(|n| view.slot(42, &req, &account(n))).collect();
         slots.sort();
         assert_eq!(slots, vec![0, 0, 1, 1, 2, 2]);
         // An ineligible node (a GPU job) is ranked behind everyone.
         let gpu_req = requirements(1, 1, 1, 0, None).expect("req");
-        assert_eq!(view.slot(42, &gpu_req, &account(0)), 0);
+        assert_eq!(view.slot(43, &gpu_req, &account(0)), 0);
     }
 
     #[test]
