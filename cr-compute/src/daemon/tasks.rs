@@ -39,7 +39,8 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
     let chain = &cx.shared.chain;
     let job = match chain.job(job_id, Finality::Best).await {
         Ok(Some(job)) if matches!(job.status, JobStatus::Open { .. }) => job,
-        Ok(_) => return Report::NotTaken { job_id },
+        // An earlier try may have landed although its answer was lost (see below).
+        Ok(job) => return after_refusal(cx, job_id, job.as_ref(), false),
         Err(e) => {
             tracing::warn!(node = %cx.name, job_id, error = %e, "cannot read the job");
             return Report::NotTaken { job_id };
@@ -64,18 +65,27 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
             })
             .unwrap_or(Report::NotTaken { job_id }),
         Err(e) => {
-            // Lost the race, or a transient refusal: only give up once the job is gone.
-            let still_open = matches!(
-                chain.job(job_id, Finality::Best).await,
-                Ok(Some(job)) if matches!(job.status, JobStatus::Open { .. })
-            );
-            tracing::info!(node = %cx.name, job_id, reason = %e, still_open, "did not get the job");
-            if still_open {
-                Report::Retry { job_id }
-            } else {
-                Report::NotTaken { job_id }
-            }
+            // Lost the race, a transient refusal, or a lost answer: a busy node can drop the
+            // transaction's subscription after including it. The chain says which.
+            let job = chain.job(job_id, Finality::Best).await.ok().flatten();
+            let report = after_refusal(cx, job_id, job.as_ref(), true);
+            let outcome = match report {
+                Report::Accepted { .. } => "it was ours after all",
+                Report::Retry { .. } => "still open, will retry",
+                _ => "taken or gone",
+            };
+            tracing::info!(node = %cx.name, job_id, reason = %e, outcome, "accept answered with an error");
+            report
         }
+    }
+}
+
+/// What an accept that did not report success comes to, from the job as the chain has it.
+fn after_refusal(cx: &Context, job_id: u64, job: Option<&cr_protocol::chain::Job>, retry_if_open: bool) -> Report {
+    match job.map(|j| (&j.status, j.attempt)) {
+        Some((JobStatus::Assigned { node, .. }, attempt)) if *node == cx.me => Report::Accepted { job_id, attempt },
+        Some((JobStatus::Open { .. }, _)) if retry_if_open => Report::Retry { job_id },
+        _ => Report::NotTaken { job_id },
     }
 }
 
