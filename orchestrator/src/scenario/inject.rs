@@ -25,8 +25,10 @@ pub async fn upload_spec(store: &StoreClient, spec: &WorkloadSpec) -> anyhow::Re
 /// Upload every distinct spec; returns spec hash -> URI as the daemons will see it.
 pub async fn upload_specs(store: &StoreClient, scenario: &Scenario) -> anyhow::Result<BTreeMap<[u8; 32], String>> {
     let mut uris = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
     for plan in scenario.jobs() {
-        if uris.contains_key(&blake2_256(&plan.spec().to_bytes())) {
+        // Copies of a job share their spec: upload it once.
+        if !seen.insert(plan.spec()) {
             continue;
         }
         let (hash, uri) = upload_spec(store, plan.spec()).await?;

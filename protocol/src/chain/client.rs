@@ -334,12 +334,7 @@ impl Chain {
             let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
             let slot = self.nonce_slot(account.0).await;
             let mut next = slot.lock().await;
-            let pool_aware = self
-                .rpc
-                .system_account_next_index(&account)
-                .await
-                .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
-            let first = pool_aware.max(next.unwrap_or(0));
+            let first = self.next_nonce(&account, *next).await?;
             let at = self.at(Finality::Best).await?;
             let mut signed = Vec::with_capacity(count as usize);
             for i in 0..u64::from(count) {
@@ -368,6 +363,17 @@ impl Chain {
         self.nonces.lock().await.entry(account).or_default().clone()
     }
 
+    /// The larger of the node's pool-aware count and what this client already handed out
+    /// (`remembered`): the node's count lags behind transactions just sent to its pool.
+    async fn next_nonce(&self, account: &AccountId32, remembered: Option<u64>) -> Result<u64, ChainError> {
+        let pool_aware = self
+            .rpc
+            .system_account_next_index(account)
+            .await
+            .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
+        Ok(pool_aware.max(remembered.unwrap_or(0)))
+    }
+
     /// Run one signed submission with the signer's next nonce: the larger of the node's
     /// pool-aware count and what this client handed out, so concurrent submissions from one
     /// account do not collide. Submissions go one at a time for that reason.
@@ -380,12 +386,7 @@ impl Chain {
         let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
         let slot = self.nonce_slot(account.0).await;
         let mut next = slot.lock().await;
-        let pool_aware = self
-            .rpc
-            .system_account_next_index(&account)
-            .await
-            .map_err(|e| ChainError::rpc("system_accountNextIndex", e))?;
-        let nonce = pool_aware.max(next.unwrap_or(0));
+        let nonce = self.next_nonce(&account, *next).await?;
         let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
         let at = self.at(Finality::Best).await?;
         match send(at, params).await {
