@@ -3,7 +3,7 @@
 #   1. light workspace: unit and integration tests, no Docker, no chain
 #   2. chain workspace: pallet tests, then 3 validator processes on loopback (release build)
 #   3. real-node and real-container tests of the light side (`--ignored` tests)
-#   4. end to end: images, `testnet up/down`, every shipped scenario, a small load run
+#   4. end to end: images, `testnet up/down`, every shipped scenario and attack, a small load run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
@@ -22,8 +22,9 @@ step "tier 3: light side against a real node and real containers (ignored tests)
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p cr-compute
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --workspace --locked -- --ignored --test-threads 1
 
-step "tier 4: end to end in Docker (scenarios and a small load run)"
-CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test --no-build workloads/scenarios/*.yaml
+step "tier 4: end to end in Docker (scenarios, attacks and a small load run)"
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test --no-build \
+  workloads/scenarios/*.yaml workloads/attacks/*.yaml
 # 20 daemons (5 per container), 200 jobs at 5/s: exits 1 if a job is lost or escrow stays held.
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- load --no-build \
   --fleet 20 --per-container 5 --jobs 200 --rate 5 --arrival poisson

@@ -181,6 +181,8 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         max_concurrent: args.max_concurrent,
         accept_delay_blocks: args.accept_delay_blocks,
         state_dir: args.state_dir,
+        allies: Vec::new(),
+        alt_account_seed: None,
     };
     let endpoints = daemon::Endpoints { rpc: args.rpc, store: args.store };
     daemon::run(endpoints, vec![config], args.metrics, shutdown_signal()).await

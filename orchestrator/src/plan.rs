@@ -60,7 +60,7 @@ impl Plan {
             .iter()
             .map(|n| Ok((n.clone(), NodeKeys::for_node(&testnet, n.name().as_str())?)))
             .collect::<Result<Vec<_>, KeyError>>()?;
-        let genesis = genesis(topology, &validators, &requesters, &sudo, &compute);
+        let genesis = genesis(topology, &validators, &requesters, &sudo, &compute)?;
         Ok(Self { testnet, genesis, validators, requesters, sudo, compute, topology: topology.clone() })
     }
 
@@ -155,9 +155,7 @@ impl Plan {
 
     /// One container per compute container of the topology, running `cr-compute fleet`.
     pub fn compute_specs(&self) -> Vec<ContainerSpec> {
-        let faulty_workers = self.workers().any(|(n, _)| {
-            matches!(n.behaviour(), Behaviour::WrongResult | Behaviour::Late | Behaviour::CrashAfterAccept)
-        });
+        let faulty_workers = self.workers().any(|(n, _)| n.behaviour().is_faulty());
         // Daemons talk to the first validator; scenarios stop other validators, not this one.
         let rpc = format!("ws://{}:{RPC_PORT}", self.validators.first().map(|v| v.0.as_str()).unwrap_or("validator-0"));
         self.topology
@@ -168,7 +166,7 @@ impl Plan {
                     .nodes
                     .iter()
                     .filter_map(|name| self.compute.iter().find(|(n, _)| n.name() == name))
-                    .map(|(node, keys)| daemon_json(node, keys, faulty_workers))
+                    .map(|(node, keys)| self.daemon_json(node, keys, faulty_workers))
                     .collect();
                 let fleet = json!({
                     "endpoints": { "rpc": rpc, "store": format!("http://{STORE_HOST}:{STORE_PORT}") },
@@ -192,28 +190,55 @@ impl Plan {
     }
 }
 
-fn daemon_json(node: &ComputeNode, keys: &NodeKeys, faulty_workers: bool) -> serde_json::Value {
-    let caps = node.capabilities();
-    let gpu = caps
-        .gpu
-        .as_ref()
-        .map(|g| json!({ "count": g.count.get(), "model": g.model.as_str(), "vram_mb": clamp_u32(g.vram_mb.get()) }));
-    json!({
-        "name": node.name().as_str(),
-        "account_seed": keys.account.seed().to_hex(),
-        "result_seed": keys.result_key.seed().to_hex(),
-        "cpu_cores": caps.cpu_cores.get(),
-        "memory_mb": clamp_u32(caps.memory_mb.get()),
-        "gpu": gpu,
-        "behaviour": node.behaviour().as_str(),
-        "role": node.role().as_str(),
-        "stake_tokens": node.stake_tokens().0,
-        "max_concurrent": node.max_concurrent_jobs().get(),
-        // With faulty workers around, honest ones yield a block so a scenario's faulty node
-        // deterministically gets the job it is there to fail.
-        "accept_delay_blocks": u32::from(faulty_workers),
-        "state_dir": format!("/data/state/{}", node.name().as_str()),
-    })
+impl Plan {
+    /// The second account a `self-challenger` node challenges its own results from; funded at
+    /// genesis. `!` never appears in node names, so it cannot collide with another account.
+    pub fn alt_account(testnet: &str, node: &ComputeNode) -> Result<Sr25519Key, KeyError> {
+        Sr25519Key::from_seed(&alt_seed(testnet, node))
+    }
+
+    fn daemon_json(&self, node: &ComputeNode, keys: &NodeKeys, faulty_workers: bool) -> serde_json::Value {
+        let caps = node.capabilities();
+        let gpu = caps.gpu.as_ref().map(
+            |g| json!({ "count": g.count.get(), "model": g.model.as_str(), "vram_mb": clamp_u32(g.vram_mb.get()) }),
+        );
+        // A self-voter's side: every node of its group.
+        let allies: Vec<String> = match node.behaviour() {
+            Behaviour::SelfVoter => self
+                .compute
+                .iter()
+                .filter(|(n, _)| n.group() == node.group() && n.name() != node.name())
+                .map(|(_, k)| hex::encode(k.account.account_id()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let alt_seed = match node.behaviour() {
+            Behaviour::SelfChallenger => Some(alt_seed(&self.testnet, node).to_hex()),
+            _ => None,
+        };
+        json!({
+            "name": node.name().as_str(),
+            "account_seed": keys.account.seed().to_hex(),
+            "result_seed": keys.result_key.seed().to_hex(),
+            "cpu_cores": caps.cpu_cores.get(),
+            "memory_mb": clamp_u32(caps.memory_mb.get()),
+            "gpu": gpu,
+            "behaviour": node.behaviour().as_str(),
+            "role": node.role().as_str(),
+            "stake_tokens": node.stake_tokens().0,
+            "max_concurrent": node.max_concurrent_jobs().get(),
+            // With faulty workers around, honest ones yield a block so a scenario's faulty node
+            // deterministically gets the job it is there to fail.
+            "accept_delay_blocks": u32::from(faulty_workers),
+            "state_dir": format!("/data/state/{}", node.name().as_str()),
+            "allies": allies,
+            "alt_account_seed": alt_seed,
+        })
+    }
+}
+
+fn alt_seed(testnet: &str, node: &ComputeNode) -> Seed {
+    Seed::derive(testnet, &format!("{}!alt", node.name().as_str()), Purpose::Account)
 }
 
 fn clamp_u32(v: u64) -> u32 {
@@ -226,13 +251,16 @@ fn genesis(
     requesters: &[Account],
     sudo: &Account,
     compute: &[(ComputeNode, NodeKeys)],
-) -> GenesisPlan {
+) -> Result<GenesisPlan, KeyError> {
     let m = topology.market();
     let endowment = topology.endowment_tokens().base_units();
     let mut endowed: Vec<(String, u128)> = requesters.iter().map(|r| (r.key.ss58(), endowment)).collect();
     endowed.push((sudo.key.ss58(), endowment));
     endowed.extend(compute.iter().map(|(_, k)| (k.account.ss58(), endowment)));
-    GenesisPlan {
+    for (node, _) in compute.iter().filter(|(n, _)| n.behaviour() == Behaviour::SelfChallenger) {
+        endowed.push((Plan::alt_account(topology.name().as_str(), node)?.ss58(), endowment));
+    }
+    Ok(GenesisPlan {
         name: format!("compute testnet {}", topology.name().as_str()),
         id: format!("crt_{}", topology.name().as_str().replace('-', "_")),
         block_time_ms: u64::from(topology.block_time_ms()),
@@ -248,6 +276,8 @@ fn genesis(
             voting_period: m.voting_period_blocks.get(),
             accept_timeout: m.accept_timeout_blocks.get(),
             execution_timeout: m.execution_timeout_blocks.get(),
+            min_execute_within: m.min_execute_window_blocks.get(),
+            retention: m.retention_blocks.get(),
             max_attempts: m.max_attempts.get(),
             challenge_bond: m.challenge_bond.base_units(),
             min_node_stake: m.min_node_stake.base_units(),
@@ -260,5 +290,5 @@ fn genesis(
             .iter()
             .map(|(name, k)| format!("/dns/{name}/tcp/{P2P_PORT}/p2p/{}", k.node_key.peer_id()))
             .collect(),
-    }
+    })
 }

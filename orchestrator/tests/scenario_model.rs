@@ -18,7 +18,7 @@ mod scenario_model {
         one(
             &format!("{HEAD}{JOB}colour: red\n"),
             "s.yaml:5:1: colour: unknown field `colour`; remove `colour` or use one of: name, \
-             description, topology, timeout_blocks, jobs, faults, expect",
+             description, topology, timeout_blocks, jobs, faults, floods, expect",
         );
         let kind = one(
             &format!("{HEAD}jobs:\n  - {{name: a, workload: matmul, size: 8, budget: 1, colour: 1}}\n"),
@@ -50,7 +50,7 @@ mod scenario_model {
         one(
             &format!("{HEAD}expect:\n  jobs:\n    - {{job: a, outcome: won}}\n"),
             "s.yaml:5:25: expect.jobs[0].outcome: unknown value \"won\"; use one of: completed, \
-             refunded, cancelled, expired",
+             refunded, cancelled, expired, refused",
         );
         one(
             &format!("{HEAD}{JOB}faults:\n  - {{action: explode, node: cpu-0, at_block: 1}}\n"),

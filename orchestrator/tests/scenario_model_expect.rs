@@ -67,7 +67,11 @@ mod scenario_model_expect {
         let all = problems(&expecting("outcome: refunded, dispute: challenger-wrong"));
         assert_eq!(all[0].to_string(), "s.yaml:7:44: expect.jobs[0].dispute: a challenger-wrong dispute ends with the job completed, not refunded; expect outcome: completed with this dispute, or change expect.jobs[0].dispute");
         let all = problems(&expecting("outcome: expired, dispute: no-quorum"));
-        assert!(matches!(all[0].kind(), ProblemKind::DisputeOutcome { needed: Outcome::Completed, .. }), "{all:?}");
+        assert!(matches!(all[0].kind(), ProblemKind::DisputeOutcome { needed: Outcome::Refunded, .. }), "{all:?}");
+        one(
+            &expecting("outcome: refunded, reason: undecided, dispute: node-wrong"),
+            "s.yaml:7:63: expect.jobs[0].dispute: refund reason undecided cannot go with dispute node-wrong; an undecided refund follows a dispute without verdict: expect dispute: no-quorum or tie",
+        );
         one(
             &expecting("outcome: expired, node_group: cpu"),
             "s.yaml:7:46: expect.jobs[0].node_group: a job that ends expired pays no node and slashes none; remove expect.jobs[0].node_group",

@@ -30,10 +30,10 @@ mod scenario_model_files {
         Name::parse(s).unwrap()
     }
 
-    #[test]
-    fn every_shipped_scenario_loads_and_validates() {
+    /// Names and CI length of every scenario file in `dir`.
+    fn check_dir(dir: &std::path::Path) -> Vec<String> {
         let mut seen = Vec::new();
-        for entry in std::fs::read_dir(scenarios_dir()).unwrap() {
+        for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "yaml") {
                 let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -45,6 +45,11 @@ mod scenario_model_files {
             }
         }
         seen.sort();
+        seen
+    }
+
+    #[test]
+    fn every_shipped_scenario_loads_and_validates() {
         let wanted = [
             "cancel-expire",
             "crash-timeout",
@@ -52,9 +57,17 @@ mod scenario_model_files {
             "false-challenge",
             "gpu-only",
             "happy-path",
+            "store-outage",
             "validator-loss",
         ];
-        assert_eq!(seen, wanted);
+        assert_eq!(check_dir(&scenarios_dir()), wanted);
+    }
+
+    #[test]
+    fn every_attack_loads_and_validates() {
+        let wanted =
+            ["absent-committee", "self-challenge", "self-vote", "short-window", "stake-exposure", "timer-flood"];
+        assert_eq!(check_dir(&scenarios_dir().join("../attacks")), wanted);
     }
 
     #[test]

@@ -88,6 +88,31 @@ mod topology {
     }
 
     #[test]
+    fn market_rules_an_attacker_could_exploit_are_rejected() {
+        one(
+            "chain:\n  market:\n    execution_timeout_blocks: 100001\n",
+            "t.yaml:6:31: chain.market.execution_timeout_blocks: 100001 blocks is beyond the runtime's \
+             longest deadline (100000 blocks); set chain.market.execution_timeout_blocks to at most 100000",
+        );
+        let kind = one(
+            "chain:\n  market:\n    min_execute_window_blocks: 1\n",
+            "t.yaml:6:32: chain.market.min_execute_window_blocks: a floor of 1 blocks is outside 2..=30 \
+             (execution_timeout_blocks); set chain.market.min_execute_window_blocks from 2 to 30, or \
+             raise execution_timeout_blocks",
+        );
+        assert_eq!(kind, ProblemKind::ExecutionFloor { value: 1, timeout: 30 });
+        let kind = one(
+            "chain:\n  market:\n    challenge_bond: 200\n    challenger_reward_percent: 50\n",
+            "t.yaml:7:32: chain.market.challenger_reward_percent: a winning challenger's bounty (100 tokens) \
+             is not below the stake a job puts at risk (50 tokens): a node challenging itself would profit; \
+             lower challenger_reward_percent or challenge_bond, or raise slash_percent or min_node_stake",
+        );
+        assert_eq!(kind, ProblemKind::BountyNotBelowSlash { bounty: 100, at_risk: 50 });
+        let all = problems(&format!("{HEAD}chain:\n  market:\n    challenge_bond: 0\n"));
+        assert!(all[0].to_string().contains("chain.market.challenge_bond: a bond or stake"), "{all:?}");
+    }
+
+    #[test]
     fn zero_counts_cores_memory_and_concurrency_are_rejected() {
         let cases = [
             ("count", "a group's node count"),

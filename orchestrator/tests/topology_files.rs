@@ -83,15 +83,17 @@ mod topology_files {
     }
 
     #[test]
-    fn local_is_three_validators_four_nodes_two_gpus_one_verifier() {
+    fn local_is_three_validators_five_nodes_two_gpus_two_verifiers() {
         let t = shipped("local.yaml");
         assert_eq!(t.name().as_str(), "local");
         assert_eq!(t.validators().len(), 3);
         let nodes = t.compute_nodes();
-        assert_eq!(nodes.len(), 4);
+        assert_eq!(nodes.len(), 5);
         assert_eq!(nodes.iter().filter(|n| n.capabilities().gpu.is_some()).count(), 2);
+        // Two: the verifier that challenges is a party to the dispute and may not vote.
         let committee: Vec<_> = t.committee().iter().map(|n| n.as_str().to_owned()).collect();
-        assert_eq!(committee, ["verifier-0"]);
+        assert_eq!(committee, ["verifier-0", "verifier-1"]);
+        assert_eq!(t.market().min_execute_window_blocks.get(), 5);
         assert!(nodes.iter().all(|n| n.behaviour() == Behaviour::Honest));
         assert_eq!(t.market().quorum, 1);
         assert!(t.store_enabled());
@@ -108,7 +110,7 @@ mod topology_files {
         let workers = t.compute_nodes().iter().filter(|n| n.role() == Role::Worker);
         assert_eq!(workers.clone().count(), 3);
         assert_eq!(workers.filter(|n| n.capabilities().gpu.is_some()).count(), 1);
-        assert_eq!(t.committee().len(), 1);
+        assert_eq!(t.committee().len(), 2);
     }
 
     #[test]

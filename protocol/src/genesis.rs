@@ -24,6 +24,8 @@ pub struct MarketGenesis {
     pub voting_period: u32,
     pub accept_timeout: u32,
     pub execution_timeout: u32,
+    pub min_execute_within: u32,
+    pub retention: u32,
     pub max_attempts: u32,
     pub challenge_bond: u128,
     pub min_node_stake: u128,
@@ -126,6 +128,8 @@ mod tests {
                 voting_period: 6,
                 accept_timeout: 60,
                 execution_timeout: 15,
+                min_execute_within: 5,
+                retention: 600,
                 max_attempts: 2,
                 challenge_bond: 50 * UNIT,
                 min_node_stake: 100 * UNIT,
@@ -151,6 +155,7 @@ mod tests {
         assert_eq!(genesis["patch"]["grandpa"]["authorities"][0][1], 1);
         assert_eq!(genesis["patch"]["compute"]["params"]["challengeBond"], json!(50 * UNIT));
         assert_eq!(genesis["patch"]["compute"]["params"]["protocolFee"], 10);
+        assert_eq!(genesis["patch"]["compute"]["params"]["minExecuteWithin"], 5);
         assert_eq!(genesis["patch"]["blockTime"]["slotDurationMs"], 2000);
     }
 

@@ -132,3 +132,15 @@ fn workload_catalogue() {
     }
     assert_eq!(Workload::accepted_names(), "hash-chain, matmul, fine-tune");
 }
+
+#[test]
+fn blocks_needed_counts_the_run_at_the_planning_rate_plus_inclusion() {
+    use cr_protocol::workload::{INCLUSION_BLOCKS, PLANNING_OPS_PER_SECOND};
+    let tiny = WorkloadSpec::new(Workload::HashChain, 10, 0).expect("spec");
+    assert_eq!(tiny.blocks_needed(2_000), INCLUSION_BLOCKS, "a run of microseconds adds no block");
+    // 30 million iterations at 1,000 operations each: 60 s at the planning rate, 30 blocks of 2 s.
+    let long = WorkloadSpec::new(Workload::HashChain, 30_000_000, 0).expect("spec");
+    assert_eq!(long.estimated_ops() / PLANNING_OPS_PER_SECOND, 60);
+    assert_eq!(long.blocks_needed(2_000), 30 + INCLUSION_BLOCKS);
+    assert_eq!(long.blocks_needed(1_000), 60 + INCLUSION_BLOCKS);
+}

@@ -20,6 +20,8 @@ pub fn default_market_params() -> MarketParams<Balance, crate::BlockNumber> {
 		voting_period: 10,
 		accept_timeout: 60,
 		execution_timeout: 30,
+		min_execute_within: 5,
+		retention: 21_600,
 		max_attempts: 2,
 		challenge_bond: 50 * UNIT,
 		min_node_stake: 100 * UNIT,

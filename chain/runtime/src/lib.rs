@@ -69,7 +69,12 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
+	Migrations,
 >;
+
+/// Storage migrations run by the next runtime upgrade; each checks the pallet's storage version,
+/// so they are no-ops on a chain that started on this runtime.
+pub type Migrations = (pallet_compute::migrations::MigrateV0ToV1<Runtime>,);
 
 /// Types the node needs without knowing the runtime's extrinsic format.
 pub mod opaque {
@@ -97,7 +102,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("compute-marketplace"),
 	impl_name: alloc::borrow::Cow::Borrowed("compute-marketplace"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

@@ -20,12 +20,23 @@ pub enum Behaviour {
     CrashAfterAccept,
     /// Registers, then goes offline and never takes a job.
     Offline,
+    /// Attack: posts wrong results and, sitting on the committee, votes its own (and its
+    /// allies') disputed results valid. The chain must refuse the votes on its own disputes.
+    SelfVoter,
+    /// Attack: posts wrong results and challenges each one at once from a second account of
+    /// its own, to squat the dispute and win back part of its slash.
+    SelfChallenger,
 }
 
 impl Behaviour {
     /// Misbehaving workers grab jobs in the first block they can; see `accept_delay_blocks`.
     pub fn is_faulty(self) -> bool {
-        matches!(self, Self::WrongResult | Self::Late | Self::CrashAfterAccept)
+        matches!(self, Self::WrongResult | Self::Late | Self::CrashAfterAccept | Self::SelfVoter | Self::SelfChallenger)
+    }
+
+    /// Whether a worker with this behaviour posts the hash of a corrupted output.
+    pub fn posts_wrong_results(self) -> bool {
+        matches!(self, Self::WrongResult | Self::SelfVoter | Self::SelfChallenger)
     }
 }
 
@@ -78,6 +89,12 @@ pub struct DaemonConfig {
     pub accept_delay_blocks: u32,
     /// Where the journal and cached outputs live (restart safety).
     pub state_dir: PathBuf,
+    /// `self-voter`: the accounts (hex) whose disputed results it votes valid besides its own.
+    #[serde(default)]
+    pub allies: Vec<String>,
+    /// `self-challenger`: seed of the funded second account it challenges its own results from.
+    #[serde(default)]
+    pub alt_account_seed: Option<Seed>,
 }
 
 /// Where the testnet's services are, shared by every daemon of a process.

@@ -19,6 +19,8 @@ pub struct NodeMetrics {
     pub results_submitted: AtomicU64,
     pub challenges: AtomicU64,
     pub votes: AtomicU64,
+    /// Jobs declined because their execution window is shorter than the run needs.
+    pub jobs_declined_window: AtomicU64,
     /// Execution time, in microseconds, summed; with `executions` it gives the mean.
     pub execution_micros: AtomicU64,
     pub executions: AtomicU64,
@@ -52,7 +54,7 @@ impl Registry {
     pub fn render(&self) -> String {
         let nodes = self.nodes.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = String::new();
-        let series: [Series; 9] = [
+        let series: [Series; 10] = [
             ("cr_accept_attempts_total", "Accept transactions sent", |m| get(&m.accept_attempts)),
             ("cr_jobs_accepted_total", "Jobs this node accepted", |m| get(&m.jobs_accepted)),
             ("cr_jobs_completed_total", "Jobs paid out to this node", |m| get(&m.jobs_completed)),
@@ -62,6 +64,9 @@ impl Registry {
             ("cr_results_submitted_total", "Result extrinsics submitted", |m| get(&m.results_submitted)),
             ("cr_challenges_total", "Challenges this node raised", |m| get(&m.challenges)),
             ("cr_votes_total", "Committee votes this node cast", |m| get(&m.votes)),
+            ("cr_jobs_declined_window_total", "Jobs declined: execution window shorter than the run needs", |m| {
+                get(&m.jobs_declined_window)
+            }),
             ("cr_execution_seconds_sum", "Seconds spent executing workloads", |m| get(&m.execution_micros) / 1e6),
             ("cr_execution_seconds_count", "Workload executions", |m| get(&m.executions)),
         ];

@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     store: StoreClient,
     cache: work::Cache,
     metrics: Registry,
+    /// Milliseconds per block, read from the chain at start: turns run times into blocks.
+    block_time_ms: u64,
 }
 
 /// Blocks in a row that may fail to be read before the fleet gives up on its node.
@@ -48,7 +50,9 @@ pub async fn run(
     anyhow::ensure!(!daemons.is_empty(), "no daemons configured");
     let chain = Chain::connect_retrying(&endpoints.rpc, CONNECT_WITHIN).await?;
     let store = StoreClient::new(&endpoints.store).with_context(|| format!("store URL {}", endpoints.store))?;
-    let shared = Arc::new(Shared { chain, store, cache: work::Cache::default(), metrics: Registry::default() });
+    let block_time_ms = chain.block_time_ms().await.context("reading the block time")?;
+    let shared =
+        Arc::new(Shared { chain, store, cache: work::Cache::default(), metrics: Registry::default(), block_time_ms });
     let _metrics_server = match metrics_listen {
         Some(addr) => Some(serve_metrics(addr, shared.metrics.clone()).await?),
         None => None,

@@ -27,8 +27,10 @@ pub(super) enum Report {
     NotTaken { job_id: u64 },
     /// The accept failed but the job is still open: try again at the next block.
     Retry { job_id: u64 },
-    /// The spec is unusable: never try this job again.
+    /// The spec is unusable, or the job's window too short for it: never try it again.
     Refused { job_id: u64 },
+    /// The chain says our stake covers no more jobs: wait until one of ours settles.
+    StakeExhausted { job_id: u64 },
     /// An execution ended (result posted or abandoned).
     Finished { job_id: u64 },
 }
@@ -48,7 +50,19 @@ pub(super) struct Node {
     /// Jobs with an accept in flight or an execution running: they use capacity.
     busy: BTreeSet<u64>,
     on_committee: bool,
+    /// Block from which on accepts are tried again after the chain said our stake is exhausted
+    /// (sooner when one of our jobs settles).
+    stake_wait_until: u64,
+    /// Number of the last block seen.
+    last_block: u64,
+    /// `self-voter`: accounts whose disputed results it votes valid besides its own.
+    allies: Arc<Vec<AccountId32>>,
+    /// `self-challenger`: its second account.
+    alt_account: Option<Arc<Sr25519Key>>,
 }
+
+/// Blocks to wait after `StakeExhausted` when no job of ours settles in between.
+const STAKE_WAIT_BLOCKS: u64 = 10;
 
 impl Node {
     pub fn new(cfg: DaemonConfig, shared: Arc<Shared>) -> anyhow::Result<Self> {
@@ -57,6 +71,18 @@ impl Node {
         let journal =
             Journal::open(&cfg.state_dir).with_context(|| format!("journal in {}", cfg.state_dir.display()))?;
         let metrics = shared.metrics.node(&cfg.name);
+        let allies = cfg
+            .allies
+            .iter()
+            .map(|hex_id| {
+                let bytes = hex::decode(hex_id).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
+                bytes.map(AccountId32).with_context(|| format!("ally {hex_id:?} is not a 32-byte hex account id"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let alt_account = match &cfg.alt_account_seed {
+            Some(seed) => Some(Arc::new(Sr25519Key::from_seed(seed).context("second account key")?)),
+            None => None,
+        };
         Ok(Self {
             me: AccountId32(account.account_id()),
             account: Arc::new(account),
@@ -70,6 +96,10 @@ impl Node {
             refused: BTreeSet::new(),
             busy: BTreeSet::new(),
             on_committee: false,
+            stake_wait_until: 0,
+            last_block: 0,
+            allies: Arc::new(allies),
+            alt_account,
         })
     }
 
@@ -166,6 +196,7 @@ impl Node {
     }
 
     fn on_block(&mut self, block: &BlockEvents, tx: &mpsc::UnboundedSender<Report>) {
+        self.last_block = block.number;
         for event in &block.events {
             self.view.apply(event);
             self.on_event(block.number, event, tx);
@@ -184,6 +215,7 @@ impl Node {
             MarketEvent::JobTimedOut { job_id, node, reopened, .. } => {
                 if *node == self.me {
                     NodeMetrics::inc(&self.metrics.jobs_failed);
+                    self.stake_wait_until = 0;
                 }
                 if *reopened {
                     self.candidates.insert(*job_id, Candidate { seen_at: number, requirements: None });
@@ -200,9 +232,18 @@ impl Node {
             }
             MarketEvent::JobCompleted { node, .. } if *node == self.me => {
                 NodeMetrics::inc(&self.metrics.jobs_completed);
+                self.stake_wait_until = 0;
             }
             MarketEvent::NodeSlashed { node, reason: market::SlashReason::WrongResult, .. } if *node == self.me => {
                 NodeMetrics::inc(&self.metrics.jobs_failed);
+                self.stake_wait_until = 0;
+            }
+            // A refund after a dispute names no node; it may have freed our stake.
+            MarketEvent::JobRefunded { .. } => self.stake_wait_until = 0,
+            MarketEvent::ResultSubmitted { job_id, node, .. }
+                if *node == self.me && self.cfg.behaviour == Behaviour::SelfChallenger =>
+            {
+                tasks::spawn_self_challenge(self.task_context(), *job_id);
             }
             MarketEvent::ResultSubmitted { job_id, node, output_hash, .. }
                 if self.cfg.role == Role::Verifier && *node != self.me =>
@@ -221,6 +262,9 @@ impl Node {
     }
 
     fn try_accepts(&mut self, number: u64, tx: &mpsc::UnboundedSender<Report>) {
+        if number < self.stake_wait_until {
+            return;
+        }
         let delay = if self.cfg.behaviour.is_faulty() { 0 } else { u64::from(self.cfg.accept_delay_blocks) };
         let gpu = self.cfg.gpu.as_ref().map(|g| (g.count, g.model.as_str(), g.vram_mb));
         let Ok(mine) = capabilities(self.cfg.cpu_cores, self.cfg.memory_mb, gpu) else { return };
@@ -275,6 +319,10 @@ impl Node {
                 self.candidates.remove(&job_id);
                 self.refused.insert(job_id);
             }
+            Report::StakeExhausted { job_id } => {
+                self.busy.remove(&job_id);
+                self.stake_wait_until = self.last_block + STAKE_WAIT_BLOCKS;
+            }
             Report::Finished { job_id } => {
                 self.busy.remove(&job_id);
             }
@@ -291,6 +339,8 @@ impl Node {
             me: self.me,
             journal: self.journal.clone(),
             metrics: self.metrics.clone(),
+            allies: self.allies.clone(),
+            alt_account: self.alt_account.clone(),
         }
     }
 }

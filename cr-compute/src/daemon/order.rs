@@ -160,6 +160,7 @@ mod tests {
                         max_concurrent: 1,
                         active_jobs: 0,
                         unsettled_jobs: 0,
+                        exposure: 0,
                     },
                 )
             })

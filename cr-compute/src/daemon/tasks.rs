@@ -8,7 +8,7 @@ use super::node::Report;
 use super::work::execute;
 use super::Shared;
 use cr_protocol::chain::{api, market, AccountId32, Finality, JobStatus, MarketEvent, ResultClaim};
-use cr_protocol::hash::blake2_256;
+use cr_protocol::hash::{blake2_256, Hash32};
 use cr_protocol::keys::Sr25519Key;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +25,8 @@ pub(super) struct Context {
     pub me: AccountId32,
     pub journal: Arc<Mutex<Journal>>,
     pub metrics: Arc<NodeMetrics>,
+    pub allies: Arc<Vec<AccountId32>>,
+    pub alt_account: Option<Arc<Sr25519Key>>,
 }
 
 /// Check the job is still open and its spec usable, then send `accept_job`.
@@ -47,8 +49,26 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
         }
     };
     // A spec that cannot be run is refused before accepting, never after.
-    if let Err(problem) = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await {
-        tracing::error!(node = %cx.name, job_id, %problem, "refusing the job");
+    let spec = match cx.shared.cache.spec(&cx.shared.store, job_id, &job).await {
+        Ok(spec) => spec,
+        // The store is down or failing: the job stays a candidate and is tried again next block.
+        Err(problem) if problem.is_transient() => {
+            tracing::warn!(node = %cx.name, job_id, %problem, "cannot fetch the spec yet; will try again");
+            return Report::Retry { job_id };
+        }
+        Err(problem) => {
+            tracing::error!(node = %cx.name, job_id, %problem, "refusing the job");
+            return Report::Refused { job_id };
+        }
+    };
+    // A window too short for the run would get an honest node timed out and slashed.
+    let needed = spec.blocks_needed(cx.shared.block_time_ms);
+    if u64::from(job.execute_within) < needed && !cx.behaviour.is_faulty() {
+        NodeMetrics::inc(&cx.metrics.jobs_declined_window);
+        tracing::warn!(
+            node = %cx.name, job_id, window = job.execute_within, needed,
+            "declining the job: its execution window is shorter than the run needs"
+        );
         return Report::Refused { job_id };
     }
     NodeMetrics::inc(&cx.metrics.accept_attempts);
@@ -64,6 +84,10 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
                 _ => None,
             })
             .unwrap_or(Report::NotTaken { job_id }),
+        Err(e) if e.market_error() == Some("StakeExhausted") => {
+            tracing::info!(node = %cx.name, job_id, "stake covers no more jobs; waiting for one to settle");
+            Report::StakeExhausted { job_id }
+        }
         Err(e) => {
             // Lost the race, a transient refusal, or a lost answer: a busy node can drop the
             // transaction's subscription after including it. The chain says which.
@@ -124,7 +148,14 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32) -> anyhow::
     };
     let job =
         cx.shared.chain.job(job_id, Finality::Best).await?.ok_or_else(|| anyhow::anyhow!("job {job_id} vanished"))?;
-    let spec = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await?;
+    let spec = before(
+        cx,
+        u64::from(deadline),
+        "fetching the spec",
+        || cx.shared.cache.spec(&cx.shared.store, job_id, &job),
+        |p| p.is_transient(),
+    )
+    .await?;
     let cached = cx.journal.lock().await.cached_output(job_id, attempt);
     let mut output = match cached {
         Some(output) => output,
@@ -136,14 +167,24 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32) -> anyhow::
             output
         }
     };
-    if cx.behaviour == Behaviour::WrongResult {
+    if cx.behaviour.posts_wrong_results() {
         // A cheater's output: same length, different bytes, so only re-execution exposes it.
         if let Some(first) = output.first_mut() {
             *first ^= 0xff;
         }
     }
     let output_hash = blake2_256(&output);
-    let uri = cx.shared.store.put(output).await?;
+    // The store is content-addressed, so the output's URI is known before it is uploaded: a
+    // store that is down delays the upload, never the answer.
+    let uri = cx.shared.store.blob_uri(Hash32(output_hash));
+    let upload_until = u64::from(deadline).saturating_sub(1);
+    let uploaded =
+        before(cx, upload_until, "uploading the output", || cx.shared.store.put(output.clone()), |e| e.is_transient())
+            .await;
+    if let Err(e) = uploaded {
+        tracing::warn!(node = %cx.name, job_id, error = %format!("{e:#}"), "answering now; the output follows when the store is back");
+        spawn_late_upload(cx.clone(), job_id, output.clone());
+    }
     if cx.behaviour == Behaviour::Late {
         wait_past(cx, u64::from(deadline)).await?;
     }
@@ -175,6 +216,72 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32) -> anyhow::
     }
 }
 
+/// Pause between tries of an operation on a failing store: 1 s, doubling up to 8 s.
+const RETRY_PAUSE_MAX: Duration = Duration::from_secs(8);
+
+/// Run `op` until it succeeds, fails for good, or block `until` is near: a transient failure
+/// of a shared service (the store down for a while) must not lose a job or get an honest node
+/// slashed while there is still time to answer. Tries stop one block before `until`, the block
+/// the answer must be included before.
+async fn before<T, E, F, Fut>(
+    cx: &Context,
+    until: u64,
+    what: &str,
+    mut op: F,
+    transient: impl Fn(&E) -> bool,
+) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut pause = Duration::from_secs(1);
+    loop {
+        match op().await {
+            Ok(value) => return Ok(value),
+            Err(e) if transient(&e) => {
+                let (best, _) = cx.shared.chain.heads().await?;
+                if best + 1 >= until {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("{what}: still failing at block {best}, the deadline is {until}")));
+                }
+                tracing::warn!(node = %cx.name, error = %e, best, until, "{what} failed; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(RETRY_PAUSE_MAX);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// How long an output whose upload failed before the deadline keeps being offered to the store.
+const LATE_UPLOAD_FOR: Duration = Duration::from_secs(600);
+
+/// Keep uploading an output already answered on chain until the store takes it.
+fn spawn_late_upload(cx: Context, job_id: u64, output: Vec<u8>) {
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_secs(1);
+        while started.elapsed() < LATE_UPLOAD_FOR {
+            match cx.shared.store.put(output.clone()).await {
+                Ok(uri) => {
+                    tracing::info!(node = %cx.name, job_id, %uri, "output uploaded after the answer");
+                    return;
+                }
+                Err(e) if e.is_transient() => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(RETRY_PAUSE_MAX);
+                }
+                Err(e) => {
+                    tracing::error!(node = %cx.name, job_id, error = %e, "the store refuses the output");
+                    return;
+                }
+            }
+        }
+        tracing::error!(node = %cx.name, job_id, "the store stayed unreachable; the output was never uploaded");
+    });
+}
+
 /// Wait until the best block is past `block`.
 async fn wait_past(cx: &Context, block: u64) -> anyhow::Result<()> {
     loop {
@@ -199,7 +306,16 @@ pub(super) fn spawn_verification(cx: Context, job_id: u64, posted: [u8; 32]) {
 async fn verify(cx: &Context, job_id: u64, posted: [u8; 32]) -> anyhow::Result<()> {
     let chain = &cx.shared.chain;
     let Some(job) = chain.job(job_id, Finality::Best).await? else { return Ok(()) };
-    let spec = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await?;
+    let JobStatus::Submitted { challenge_until, .. } = &job.status else { return Ok(()) };
+    let until = u64::from(*challenge_until) + 1;
+    let spec = before(
+        cx,
+        until,
+        "fetching the spec to verify",
+        || cx.shared.cache.spec(&cx.shared.store, job_id, &job),
+        |p| p.is_transient(),
+    )
+    .await?;
     let honest = cx.shared.cache.expected_hash(&spec).await;
     let matches = honest == posted;
     let challenge = if cx.behaviour == Behaviour::WrongResult { matches } else { !matches };
@@ -225,14 +341,51 @@ pub(super) fn spawn_vote(cx: Context, job_id: u64) {
 async fn vote(cx: &Context, job_id: u64) -> anyhow::Result<()> {
     let chain = &cx.shared.chain;
     let Some(job) = chain.job(job_id, Finality::Best).await? else { return Ok(()) };
-    let JobStatus::Disputed { result, .. } = &job.status else { return Ok(()) };
-    let posted = result.output_hash.0;
-    let spec = cx.shared.cache.spec(&cx.shared.store, job_id, &job).await?;
-    let honest = cx.shared.cache.expected_hash(&spec).await == posted;
-    let valid = if cx.behaviour == Behaviour::WrongResult { !honest } else { honest };
+    let JobStatus::Disputed { result, node, challenger, voting_until, .. } = &job.status else { return Ok(()) };
+    let ours = *node == cx.me || cx.allies.contains(node);
+    let valid = if cx.behaviour == Behaviour::SelfVoter && ours {
+        // The attack: vote our own side's result valid, party to the dispute or not.
+        tracing::warn!(node = %cx.name, job_id, "voting our own side's result valid (self-voter)");
+        true
+    } else if *node == cx.me || *challenger == cx.me || job.requester == cx.me {
+        // A party to the dispute does not vote on it (the chain refuses it too).
+        return Ok(());
+    } else {
+        let posted = result.output_hash.0;
+        let until = u64::from(*voting_until) + 1;
+        let spec = before(
+            cx,
+            until,
+            "fetching the spec to vote",
+            || cx.shared.cache.spec(&cx.shared.store, job_id, &job),
+            |p| p.is_transient(),
+        )
+        .await?;
+        let honest = cx.shared.cache.expected_hash(&spec).await == posted;
+        if cx.behaviour == Behaviour::WrongResult {
+            !honest
+        } else {
+            honest
+        }
+    };
     let call = api::transactions().compute().vote(job_id, valid);
     chain.submit(&call, cx.account.keypair(), Finality::Best).await?;
     NodeMetrics::inc(&cx.metrics.votes);
     tracing::info!(node = %cx.name, job_id, result_valid = valid, "voted");
     Ok(())
+}
+
+/// `self-challenger`: challenge our own result from our second account, before anyone else can.
+pub(super) fn spawn_self_challenge(cx: Context, job_id: u64) {
+    tokio::spawn(async move {
+        let Some(alt) = cx.alt_account.clone() else {
+            tracing::error!(node = %cx.name, job_id, "self-challenger without a second account (alt_account_seed)");
+            return;
+        };
+        let call = api::transactions().compute().challenge(job_id);
+        match cx.shared.chain.submit(&call, alt.keypair(), Finality::Best).await {
+            Ok(_) => tracing::warn!(node = %cx.name, job_id, "challenged our own result from our second account"),
+            Err(e) => tracing::warn!(node = %cx.name, job_id, error = %e, "self-challenge refused"),
+        }
+    });
 }

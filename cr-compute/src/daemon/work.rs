@@ -34,6 +34,14 @@ pub enum SpecProblem {
     },
 }
 
+impl SpecProblem {
+    /// Whether the store may serve the spec later (it was down or failing), as opposed to a spec
+    /// that can never be run.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Download { source, .. } if source.is_transient())
+    }
+}
+
 /// Specs and outputs already computed, by spec hash (workloads are deterministic).
 #[derive(Default)]
 pub struct Cache {

@@ -26,13 +26,7 @@ pub fn seed(name: &str, purpose: Purpose) -> Seed {
     Seed::derive("daemon-test", name, purpose)
 }
 
-/// The runtime's protocol fee account: `PalletId(*b"cr/fees!")` as an account.
-pub fn fee_account() -> [u8; 32] {
-    let mut a = [0u8; 32];
-    a[..4].copy_from_slice(b"modl");
-    a[4..12].copy_from_slice(b"cr/fees!");
-    a
-}
+pub use cr_protocol::chain::lifecycle::fee_account;
 
 pub fn node_binary() -> PathBuf {
     let path = std::env::var_os("CR_NODE_BIN").map(PathBuf::from).unwrap_or_else(|| {
@@ -95,6 +89,8 @@ pub fn start_chain(funded: &[&Sr25519Key], committee: &[&Sr25519Key]) -> LocalCh
             voting_period: 4,
             accept_timeout: 30,
             execution_timeout: 10,
+            min_execute_within: 3,
+            retention: 600,
             max_attempts: 2,
             challenge_bond: 10 * UNIT,
             min_node_stake: 100 * UNIT,

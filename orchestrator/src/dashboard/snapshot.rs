@@ -178,10 +178,7 @@ pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>
             (row.node_payout, row.protocol_fee) = (Some(tokens(*node_payout)), Some(tokens(*protocol_fee)));
         }
         JobStatus::Refunded { reason } => {
-            let why = match reason {
-                cr_protocol::chain::market::RefundReason::ResultRejected => "result rejected",
-                cr_protocol::chain::market::RefundReason::AttemptsExhausted => "attempts exhausted",
-            };
+            let why = cr_protocol::chain::lifecycle::refund_reason_name(reason).replace('-', " ");
             (row.stage, row.label) = (Stage::Closed, format!("refunded ({why})"));
         }
         JobStatus::Cancelled => (row.stage, row.label) = (Stage::Closed, "cancelled".into()),
@@ -252,6 +249,7 @@ mod tests {
             accept_within: 10,
             submitted_at: 1,
             attempt: 1,
+            stake_at_risk: 0,
             status,
         }
     }

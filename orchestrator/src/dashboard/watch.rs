@@ -6,7 +6,7 @@ use super::snapshot::{fleet_rows, job_row, BlockRow, Health, History, Snapshot, 
 use crate::network::status;
 use crate::plan::Plan;
 use crate::provider::Provider;
-use cr_protocol::chain::{market, Chain, Finality, MarketEvent};
+use cr_protocol::chain::{Chain, Finality, MarketEvent};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -130,11 +130,7 @@ async fn follow(
                     history.nodes.insert(*job_id, *node);
                 }
                 MarketEvent::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } => {
-                    let outcome = match outcome {
-                        market::DisputeOutcome::NodeWrong => "node-wrong",
-                        market::DisputeOutcome::ChallengerWrong => "challenger-wrong",
-                        market::DisputeOutcome::NoQuorum => "no-quorum",
-                    };
+                    let outcome = cr_protocol::chain::lifecycle::verdict_name(outcome);
                     history.verdicts.insert(*job_id, (*votes_valid, *votes_invalid, outcome.to_owned()));
                 }
                 _ => {}

@@ -24,7 +24,7 @@ use crate::provider::Provider;
 use crate::scenario::inject::{upload_spec, JobRequest};
 use crate::scenario::trace::End;
 use crate::topology::{Tokens, Topology};
-use cr_protocol::chain::{AccountId32, Chain, Finality, JobStatus};
+use cr_protocol::chain::{AccountId32, Chain, Finality};
 use cr_protocol::store_client::StoreClient;
 use cr_protocol::workload::{Workload, WorkloadSpec};
 use drive::JobOrder;
@@ -205,12 +205,7 @@ async fn run(
         .jobs(Finality::Best)
         .await?
         .into_iter()
-        .filter(|(_, j)| {
-            !matches!(
-                j.status,
-                JobStatus::Completed { .. } | JobStatus::Refunded { .. } | JobStatus::Cancelled | JobStatus::Expired
-            )
-        })
+        .filter(|(_, j)| !cr_protocol::chain::lifecycle::is_terminal(&j.status))
         .map(|(id, _)| id)
         .collect();
     if !open_on_chain.is_empty() {

@@ -4,7 +4,7 @@
 use super::model::{FaultAction, FaultNode, JobPlan, Scenario};
 use crate::plan::Plan;
 use crate::provider::{ContainerRef, Provider};
-use cr_protocol::chain::{api, market, requirements, uri, Chain, Finality, MarketEvent, H256};
+use cr_protocol::chain::{api, market, requirements, uri, Chain, ChainError, Finality, MarketEvent, H256};
 use cr_protocol::hash::blake2_256;
 use cr_protocol::keys::Sr25519Key;
 use cr_protocol::store_client::StoreClient;
@@ -121,6 +121,32 @@ pub async fn submit_job(chain: &Chain, key: &Sr25519Key, job: &JobPlan, spec_uri
         execute_within: job.execute_within().map(|n| n.get()),
     };
     submit(chain, key, &request).await.map_err(|e| e.context(format!("submitting {}", job.name().as_str())))
+}
+
+/// A flood's jobs: no node declares this many cores, so none can take them.
+const UNMATCHABLE_CORES: u32 = u32::MAX;
+
+/// Send a flood: `count` unmatchable jobs of one base unit, each expiring `accept_within`
+/// blocks after its inclusion, signed up front and handed to the pool together so they land in
+/// as few blocks as the node allows. Returns how many the pool took; the chain's answers to
+/// those are read from the blocks.
+pub async fn submit_flood(chain: &Chain, key: &Sr25519Key, count: u32, accept_within: u32) -> anyhow::Result<u32> {
+    let req = requirements(UNMATCHABLE_CORES, 1, 0, 0, None)?;
+    let call = api::transactions().compute().submit_job(
+        H256([0xf1; 32]),
+        uri("http://store:7070/blobs/flood")?,
+        req,
+        1,
+        market::JobDeadlines { accept_within: Some(accept_within), execute_within: None },
+    );
+    let (accepted, _) = chain.flood(&call, key.keypair(), count, 64).await?;
+    Ok(accepted)
+}
+
+/// The marketplace error a failed submission answered with (`ExecutionWindowTooShort`), if the
+/// chain refused it in its block.
+pub fn refusal(error: &anyhow::Error) -> Option<String> {
+    error.chain().find_map(|e| e.downcast_ref::<ChainError>()).and_then(ChainError::market_error).map(str::to_owned)
 }
 
 /// Cancel a job as its requester.

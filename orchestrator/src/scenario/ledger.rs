@@ -8,7 +8,7 @@
 //!   obligations (escrow of its non-terminal jobs + its node stake + bonds of its open
 //!   challenges), and total issuance changed only by the transaction fees burned.
 
-use cr_protocol::chain::{AccountId32, Job, JobStatus, MarketEvent, NodeInfo};
+use cr_protocol::chain::{lifecycle, AccountId32, Job, JobStatus, MarketEvent, NodeInfo};
 use std::collections::BTreeMap;
 
 /// Expected changes of total balances since the start of a run.
@@ -77,11 +77,7 @@ impl Ledger {
 pub fn obligations(jobs: &[(u64, Job)], nodes: &[(AccountId32, NodeInfo)]) -> BTreeMap<[u8; 32], u128> {
     let mut owed: BTreeMap<[u8; 32], u128> = BTreeMap::new();
     for (_, job) in jobs {
-        let terminal = matches!(
-            job.status,
-            JobStatus::Completed { .. } | JobStatus::Refunded { .. } | JobStatus::Cancelled | JobStatus::Expired
-        );
-        if !terminal {
+        if !lifecycle::is_terminal(&job.status) {
             *owed.entry(job.requester.0).or_default() += job.budget;
         }
         if let JobStatus::Disputed { challenger, bond, .. } = &job.status {
@@ -92,6 +88,31 @@ pub fn obligations(jobs: &[(u64, Job)], nodes: &[(AccountId32, NodeInfo)]) -> BT
         *owed.entry(who.0).or_default() += node.stake;
     }
     owed
+}
+
+/// Every node's stake covers what its unsettled jobs put at risk, and its recorded exposure is
+/// exactly their sum.
+pub fn exposure_violations(block: u64, jobs: &[(u64, Job)], nodes: &[(AccountId32, NodeInfo)]) -> Vec<Violation> {
+    let mut at_risk: BTreeMap<[u8; 32], u128> = BTreeMap::new();
+    for (_, job) in jobs {
+        if let Some(node) = lifecycle::holder(&job.status) {
+            *at_risk.entry(node.0).or_default() += job.stake_at_risk;
+        }
+    }
+    let mut out = Vec::new();
+    for (who, node) in nodes {
+        let sum = at_risk.get(&who.0).copied().unwrap_or(0);
+        if node.exposure != sum || node.exposure > node.stake {
+            out.push(Violation {
+                block,
+                what: format!(
+                    "node {who} has exposure {} against stake {} while its jobs put {sum} at risk",
+                    node.exposure, node.stake
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// A broken invariant, with both sides.

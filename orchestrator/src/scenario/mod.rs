@@ -8,8 +8,6 @@ mod runner;
 pub mod trace;
 pub mod verdict;
 
-pub use runner::fee_account;
-
 use crate::artifacts::Workspace;
 use crate::network::UpOptions;
 use crate::progress::Progress;

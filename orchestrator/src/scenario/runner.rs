@@ -1,8 +1,10 @@
 //! Run one scenario: a fresh testnet, the jobs and faults at their blocks, every block checked,
 //! then the expectations, the report and the teardown.
 
-use super::inject::{apply_fault, cancel_job, fault_target, requester_key, submit_job, upload_specs};
-use super::ledger::{check_block, obligations, Ledger};
+use super::inject::{
+    apply_fault, cancel_job, fault_target, refusal, requester_key, submit_flood, submit_job, upload_specs,
+};
+use super::ledger::{check_block, exposure_violations, obligations, Ledger};
 use super::model::{Scenario, Stage, Trigger};
 use super::trace::Traces;
 use super::verdict::{fee_of, job_assertions, Assertion};
@@ -12,7 +14,7 @@ use crate::network::{self, UpOptions};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::provider::Provider;
-use cr_protocol::chain::{AccountId32, Chain, Finality, JobStatus};
+use cr_protocol::chain::{AccountId32, Chain, Finality};
 use cr_protocol::store_client::StoreClient;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,17 +22,30 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-/// The runtime's fee account: `PalletId(*b"cr/fees!")` as an account id.
-pub fn fee_account() -> [u8; 32] {
-    let mut a = [0u8; 32];
-    a[..4].copy_from_slice(b"modl");
-    a[4..12].copy_from_slice(b"cr/fees!");
-    a
-}
+use cr_protocol::chain::lifecycle::fee_account;
 
 enum Done {
-    Submitted { name: String, job_id: u64 },
-    Failed { what: String, error: String },
+    Submitted {
+        name: String,
+        job_id: u64,
+    },
+    /// The chain refused the submission with this marketplace error.
+    Refused {
+        name: String,
+        error: String,
+    },
+    Failed {
+        what: String,
+        error: String,
+    },
+}
+
+/// What became of one flood.
+#[derive(Debug, Default)]
+struct FloodTally {
+    sent: u32,
+    landed: u32,
+    refused: BTreeMap<String, u32>,
 }
 
 /// Bring up the scenario's testnet, run it, evaluate it. The testnet is left running; the
@@ -63,6 +78,10 @@ pub async fn run(
         tracked.insert(keys.account.account_id(), format!("node {}", node.name().as_str()));
         node_names.insert(keys.account.account_id(), node.name().as_str().to_owned());
         group_of_node.insert(node.name().as_str().to_owned(), node.group().as_str().to_owned());
+        if node.behaviour() == crate::topology::Behaviour::SelfChallenger {
+            let alt = Plan::alt_account(topology.name().as_str(), node)?.account_id();
+            tracked.insert(alt, format!("node {} (second account)", node.name().as_str()));
+        }
     }
     tracked.insert(fee_account(), "fee account".to_owned());
     let mut start_totals = BTreeMap::new();
@@ -89,6 +108,16 @@ pub async fn run(
     let mut pending: BTreeSet<String> = scenario.jobs().iter().map(|j| j.name().as_str().to_owned()).collect();
     let mut cancelled = BTreeSet::new();
     let mut faults_done = vec![false; scenario.faults().len()];
+    let mut floods: Vec<Option<FloodTally>> = scenario.floods().iter().map(|_| None).collect();
+    let mut refused_jobs: BTreeMap<String, String> = BTreeMap::new();
+    let flood_requesters: BTreeMap<[u8; 32], usize> = scenario
+        .floods()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            plan.requesters.iter().find(|r| r.name == f.requester().as_str()).map(|r| (r.key.account_id(), i))
+        })
+        .collect();
     let mut notes: Vec<String> = Vec::new();
     let mut violations = Vec::new();
     let mut checked_blocks = 0u64;
@@ -102,6 +131,10 @@ pub async fn run(
             Some(done) = done_rx.recv() => {
                 match done {
                     Done::Submitted { name, job_id } => { ids.insert(name, job_id); },
+                    Done::Refused { name, error } => {
+                        notes.push(format!("submitting {name} refused by the chain: {error}"));
+                        refused_jobs.insert(name, error);
+                    },
                     Done::Failed { what, error } => notes.push(format!("{what} failed: {error}")),
                 }
                 continue;
@@ -116,6 +149,22 @@ pub async fn run(
         }
         let relative = block.number - start_block;
         traces.apply(block.number, &block.events);
+        traces.apply_refused(block.number, &block.refused, |a| {
+            tracked.get(&a.0).cloned().unwrap_or_else(|| format!("account {a}"))
+        });
+        for event in &block.events {
+            if let cr_protocol::chain::MarketEvent::JobSubmitted { requester, .. } = event {
+                if let Some(tally) = flood_requesters.get(&requester.0).and_then(|i| floods[*i].as_mut()) {
+                    tally.landed += 1;
+                }
+            }
+        }
+        for r in block.refused.iter().filter(|r| r.call == "Compute.submit_job") {
+            let flood = r.signer.as_ref().and_then(|s| flood_requesters.get(&s.0));
+            if let Some(tally) = flood.and_then(|i| floods[*i].as_mut()) {
+                *tally.refused.entry(r.error.clone()).or_default() += 1;
+            }
+        }
         ledger.apply(&block.events, &block.fees);
         (last_hash, last_block) = (Some(block.hash), block.number);
         for (name, id) in &ids {
@@ -133,6 +182,7 @@ pub async fn run(
             }
             let issuance = chain.total_issuance(at).await?;
             violations.extend(check_block(block.number, &held, &owed, (issuance_start, issuance, ledger.fees)));
+            violations.extend(exposure_violations(block.number, &jobs, &nodes));
             checked_blocks += 1;
         }
         // Jobs due now.
@@ -151,9 +201,39 @@ pub async fn run(
                 let name = job.name().as_str().to_owned();
                 let _ = tx.send(match submit_job(&chain, &key, &job, &uri).await {
                     Ok(job_id) => Done::Submitted { name, job_id },
-                    Err(e) => Done::Failed { what: format!("submitting {name}"), error: format!("{e:#}") },
+                    Err(e) => match refusal(&e) {
+                        Some(error) => Done::Refused { name, error },
+                        None => Done::Failed { what: format!("submitting {name}"), error: format!("{e:#}") },
+                    },
                 });
             });
+        }
+        // Floods due now: aimed so that each job expires in the flood's block.
+        for (i, flood) in scenario.floods().iter().enumerate() {
+            if floods[i].is_some() || u64::from(flood.at_block()) >= relative {
+                continue;
+            }
+            let target = start_block + u64::from(flood.expire_at_block());
+            let accept_within = u32::try_from(target.saturating_sub(block.number + 1).max(1)).unwrap_or(u32::MAX);
+            let key = plan
+                .requesters
+                .iter()
+                .find(|r| r.name == flood.requester().as_str())
+                .map(|r| r.key.clone())
+                .ok_or_else(|| anyhow::anyhow!("flood requester {} is not in the plan", flood.requester()))?;
+            let sent = match submit_flood(&chain, &key, flood.count(), accept_within).await {
+                Ok(sent) => sent,
+                Err(e) => {
+                    notes.push(format!("flood {} failed: {e:#}", flood.name()));
+                    0
+                }
+            };
+            notes.push(format!(
+                "block +{relative}: flood {}: {sent} of {} jobs taken by the pool",
+                flood.name(),
+                flood.count()
+            ));
+            floods[i] = Some(FloodTally { sent, ..FloodTally::default() });
         }
         // Cancellations due now.
         for job in scenario.jobs() {
@@ -201,7 +281,7 @@ pub async fn run(
                 });
             }
         }
-        let all_in = pending.is_empty() && ids.len() == scenario.jobs().len();
+        let all_in = pending.is_empty() && ids.len() + refused_jobs.len() == scenario.jobs().len();
         let all_ended = all_in && ids.values().all(|id| traces.jobs.get(id).is_some_and(|t| t.end.is_some()));
         let (_, finalized_now) = chain.heads().await?;
         let finality_ok =
@@ -242,21 +322,38 @@ pub async fn run(
             named.insert(name.clone(), t);
         }
     }
+    for (name, error) in &refused_jobs {
+        let trace = super::trace::JobTrace {
+            end: Some(super::trace::End::Refused),
+            refused_with: Some(error.clone()),
+            ..Default::default()
+        };
+        named.insert(name.clone(), trace);
+    }
     assertions.extend(job_assertions(scenario, &named, &group_of_node));
+    for (flood, tally) in scenario.floods().iter().zip(&floods) {
+        let tally = tally.as_ref();
+        let refused: u32 = tally.map_or(0, |t| t.refused.values().sum());
+        let summary = tally.map_or("never sent".to_owned(), |t| {
+            format!("{} sent, {} submitted, {} refused {:?}", t.sent, t.landed, refused, t.refused)
+        });
+        notes.push(format!("flood {}: {summary}", flood.name()));
+        if let Some(error) = flood.expect_refused() {
+            let only_that = tally.is_some_and(|t| t.refused.keys().all(|e| e == error));
+            assertions.push(Assertion::holds(
+                format!("flood {}: the chain refuses part of it with {error}, and only with it", flood.name()),
+                refused > 0 && only_that,
+                format!("some refused with {error}"),
+                summary,
+            ));
+        }
+    }
     if scenario.expectations().all_terminal() {
         let open: Vec<_> = chain
             .jobs(at)
             .await?
             .into_iter()
-            .filter(|(_, j)| {
-                !matches!(
-                    j.status,
-                    JobStatus::Completed { .. }
-                        | JobStatus::Refunded { .. }
-                        | JobStatus::Cancelled
-                        | JobStatus::Expired
-                )
-            })
+            .filter(|(_, j)| !cr_protocol::chain::lifecycle::is_terminal(&j.status))
             .map(|(id, _)| id.to_string())
             .collect();
         assertions.push(Assertion::new(
@@ -276,7 +373,7 @@ pub async fn run(
     ));
     if scenario.expectations().invariants() {
         let first = violations.first().map(|v: &super::ledger::Violation| format!("block #{}: {}", v.block, v.what));
-        assertions.push(Assertion::holds(format!("held balances equal open obligations and issuance moves only by fees, at each of {checked_blocks} blocks"), violations.is_empty(), "no violation", first.unwrap_or_else(|| "no violation".into())));
+        assertions.push(Assertion::holds(format!("held balances equal open obligations, stake covers every node's exposure, and issuance moves only by fees, at each of {checked_blocks} blocks"), violations.is_empty(), "no violation", first.unwrap_or_else(|| "no violation".into())));
     }
     let passed = assertions.iter().all(|a| a.passed);
     Ok(ScenarioReport {

@@ -1,6 +1,6 @@
 //! What happened to each job, stage by stage, with block numbers, read from chain events.
 
-use cr_protocol::chain::{market, AccountId32, MarketEvent};
+use cr_protocol::chain::{lifecycle, AccountId32, MarketEvent, RefusedCall};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -12,6 +12,8 @@ pub enum End {
     Refunded,
     Cancelled,
     Expired,
+    /// The chain refused the submission; no job was created.
+    Refused,
 }
 
 /// One job's history.
@@ -45,6 +47,13 @@ pub struct JobTrace {
     pub slashed: Vec<(AccountId32, u128)>,
     pub node_payout: Option<u128>,
     pub protocol_fee: Option<u128>,
+    /// The error the chain refused the submission with, for refused jobs.
+    pub refused_with: Option<String>,
+    /// Calls on this job the chain refused: `block #N: Compute.vote by <who>: PartyToDispute`.
+    pub refusals: Vec<String>,
+    /// The marketplace errors of those refusals, for expectations.
+    #[serde(skip)]
+    pub refusal_errors: Vec<String>,
 }
 
 /// Every job of a run, by chain id.
@@ -87,14 +96,7 @@ impl Traces {
             }
             E::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } => {
                 let t = self.job(*job_id);
-                t.dispute = Some(
-                    match outcome {
-                        market::DisputeOutcome::NodeWrong => "node-wrong",
-                        market::DisputeOutcome::ChallengerWrong => "challenger-wrong",
-                        market::DisputeOutcome::NoQuorum => "no-quorum",
-                    }
-                    .to_owned(),
-                );
+                t.dispute = Some(lifecycle::verdict_name(outcome).to_owned());
                 (t.votes_valid, t.votes_invalid) = (*votes_valid, *votes_invalid);
             }
             E::JobTimedOut { job_id, .. } => self.job(*job_id).timeouts += 1,
@@ -110,13 +112,7 @@ impl Traces {
                 let t = self.job(*job_id);
                 t.end = Some(End::Refunded);
                 t.settled = Some(block);
-                t.refund_reason = Some(
-                    match reason {
-                        market::RefundReason::ResultRejected => "result-rejected",
-                        market::RefundReason::AttemptsExhausted => "attempts-exhausted",
-                    }
-                    .to_owned(),
-                );
+                t.refund_reason = Some(lifecycle::refund_reason_name(reason).to_owned());
             }
             E::JobCancelled { job_id, .. } => {
                 let t = self.job(*job_id);
@@ -127,6 +123,18 @@ impl Traces {
                 (t.end, t.settled) = (Some(End::Expired), Some(block));
             }
             _ => {}
+        }
+    }
+
+    /// Record the calls of a block the chain refused, on the jobs they named; `who` names an
+    /// account for the message.
+    pub fn apply_refused(&mut self, block: u64, refused: &[RefusedCall], who: impl Fn(&AccountId32) -> String) {
+        for r in refused {
+            let Some(job_id) = r.job_id else { continue };
+            let by = r.signer.as_ref().map_or_else(|| "an unsigned call".to_owned(), &who);
+            let t = self.job(job_id);
+            t.refusals.push(format!("block #{block}: {} by {by} refused: {}", r.call, r.error));
+            t.refusal_errors.push(r.error.clone());
         }
     }
 

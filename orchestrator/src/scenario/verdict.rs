@@ -32,6 +32,7 @@ fn end_name(end: Option<End>) -> &'static str {
         Some(End::Refunded) => Outcome::Refunded.as_str(),
         Some(End::Cancelled) => Outcome::Cancelled.as_str(),
         Some(End::Expired) => Outcome::Expired.as_str(),
+        Some(End::Refused) => Outcome::Refused.as_str(),
         None => "not terminal",
     }
 }
@@ -71,6 +72,22 @@ fn one_job(name: &str, e: &JobExpectation, t: &JobTrace, group_of_node: &BTreeMa
             format!("job {name} refund reason"),
             reason.as_str(),
             t.refund_reason.as_deref().unwrap_or("no refund"),
+        ));
+    }
+    if let Some(error) = e.error() {
+        out.push(Assertion::new(
+            format!("job {name} submission refused with"),
+            error,
+            t.refused_with.as_deref().unwrap_or("not refused"),
+        ));
+    }
+    for error in e.refusals() {
+        let seen = t.refusal_errors.iter().any(|r| r == error);
+        out.push(Assertion::holds(
+            format!("job {name}: a call is refused with {error}"),
+            seen,
+            format!("a call refused with {error}"),
+            if t.refusals.is_empty() { "no call refused".to_owned() } else { t.refusals.join("; ") },
         ));
     }
     if let Some(dispute) = e.dispute() {

@@ -64,6 +64,15 @@ impl ProblemKind {
             Self::ZeroValue { .. } => format!("set {field} to 1 or more"),
             Self::ZeroBlocks => format!("set {field} to at least 1 block"),
             Self::ZeroMaxAttempts => format!("set {field} to 1 or more"),
+            Self::TimeoutAboveMax { max, .. } => format!("set {field} to at most {max}"),
+            Self::ExecutionFloor { timeout, .. } => {
+                format!("set {field} from 2 to {timeout}, or raise execution_timeout_blocks")
+            }
+            Self::BountyNotBelowSlash { .. } => {
+                "lower challenger_reward_percent or challenge_bond, or raise slash_percent or \
+                 min_node_stake"
+                    .to_owned()
+            }
             Self::InvalidGpuModel { .. } => {
                 "name the model in 1 to 32 printable ASCII characters, e.g. A100".to_owned()
             }
@@ -122,6 +131,9 @@ impl ProblemKind {
             Self::ZeroValue { .. } => "zero-value",
             Self::ZeroBlocks => "zero-blocks",
             Self::ZeroMaxAttempts => "zero-max-attempts",
+            Self::TimeoutAboveMax { .. } => "timeout-above-max",
+            Self::ExecutionFloor { .. } => "execution-floor",
+            Self::BountyNotBelowSlash { .. } => "bounty-not-below-slash",
             Self::InvalidGpuModel { .. } => "invalid-gpu-model",
             Self::StakeBelowMinimum { .. } => "stake-below-minimum",
             Self::StakeExceedsEndowment { .. } => "stake-exceeds-endowment",

@@ -136,6 +136,33 @@ pub enum ProblemKind {
     /// `max_attempts: 0`.
     #[error("a job needs at least one attempt")]
     ZeroMaxAttempts,
+    /// A default timeout beyond the runtime's `MaxDeadline`.
+    #[error("{value} blocks is beyond the runtime's longest deadline ({max} blocks)")]
+    TimeoutAboveMax {
+        /// The value as written.
+        value: u32,
+        /// The runtime's limit.
+        max: u32,
+    },
+    /// An execution-window floor that leaves no block to answer in, or is above the default.
+    #[error("a floor of {value} blocks is outside 2..={timeout} (execution_timeout_blocks)")]
+    ExecutionFloor {
+        /// The value as written.
+        value: u32,
+        /// `execution_timeout_blocks`.
+        timeout: u32,
+    },
+    /// The challenger's bounty is not below the stake a job puts at risk.
+    #[error(
+        "a winning challenger's bounty ({bounty} tokens) is not below the stake a job puts at \
+         risk ({at_risk} tokens): a node challenging itself would profit"
+    )]
+    BountyNotBelowSlash {
+        /// `challenger_reward_percent` of `challenge_bond`, whole tokens (rounded down).
+        bounty: u64,
+        /// `slash_percent` of `min_node_stake`, whole tokens (rounded down).
+        at_risk: u64,
+    },
     /// GPU model empty, too long or not printable ASCII.
     #[error("GPU model {model:?} is not 1 to 32 printable ASCII characters")]
     InvalidGpuModel {

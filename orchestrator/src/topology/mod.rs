@@ -29,7 +29,7 @@ pub use diagnostic::Position;
 pub use error::{Problem, ProblemKind, Rejection, TopologyError};
 pub use model::{
     Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, MarketParams, Name, Percent, Publish, Role,
-    TestnetName, Tokens, ValidatorSpec, MAX_NAME_LEN, UNITS_PER_TOKEN,
+    TestnetName, Tokens, ValidatorSpec, MAX_DEADLINE_BLOCKS, MAX_NAME_LEN, UNITS_PER_TOKEN,
 };
 pub use names::RESERVED_STORE;
 pub use parse::MAX_FILE_BYTES;

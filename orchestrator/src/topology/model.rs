@@ -13,6 +13,8 @@ pub const UNITS_PER_TOKEN: u128 = 1_000_000_000_000;
 
 /// The longest name a testnet, node, group or account may have.
 pub const MAX_NAME_LEN: usize = 31;
+/// The runtime's `MaxDeadline`: the longest accept or execute window, default or chosen.
+pub const MAX_DEADLINE_BLOCKS: u32 = 100_000;
 
 fn is_valid_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -128,9 +130,21 @@ pub enum Behaviour {
     CrashAfterAccept,
     /// Registers but never takes part.
     Offline,
+    /// Attack: a worker that posts wrong results and, on the committee, votes its own group's
+    /// disputed results valid (the chain refuses its votes on its own disputes).
+    SelfVoter,
+    /// Attack: a worker that posts wrong results and challenges each from a funded second
+    /// account of its own, to squat the dispute (its slash stays whole).
+    SelfChallenger,
 }
 
 impl Behaviour {
+    /// Misbehaving workers race for jobs; honest ones then yield a block so a scenario's
+    /// faulty node deterministically gets the job it is there to fail.
+    pub fn is_faulty(self) -> bool {
+        !matches!(self, Self::Honest | Self::Offline)
+    }
+
     /// The spelling used in topology files and on the daemon's command line.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -139,6 +153,8 @@ impl Behaviour {
             Self::Late => "late",
             Self::CrashAfterAccept => "crash-after-accept",
             Self::Offline => "offline",
+            Self::SelfVoter => "self-voter",
+            Self::SelfChallenger => "self-challenger",
         }
     }
 }
@@ -287,6 +303,10 @@ pub struct MarketParams {
     pub accept_timeout_blocks: NonZeroU32,
     /// Blocks an accepted job has to produce a result.
     pub execution_timeout_blocks: NonZeroU32,
+    /// Shortest execution window a job may choose.
+    pub min_execute_window_blocks: NonZeroU32,
+    /// Blocks a finished job stays in storage.
+    pub retention_blocks: NonZeroU32,
     /// Attempts a job gets before it is refunded.
     pub max_attempts: NonZeroU32,
     /// Bond a challenger posts.
@@ -295,9 +315,9 @@ pub struct MarketParams {
     pub min_node_stake: Tokens,
     /// Protocol's share of a payout.
     pub protocol_fee: Percent,
-    /// Share of a cheater's stake slashed.
+    /// Share of `min_node_stake` each held job puts at risk.
     pub slash: Percent,
-    /// Share of a slash paid to a winning challenger.
+    /// Share of the challenge bond paid to a winning challenger by the protocol.
     pub challenger_reward: Percent,
     /// Votes needed to decide a dispute; within 1..=committee size unless the committee is empty.
     pub quorum: u32,

@@ -136,8 +136,13 @@ pub(crate) struct RawMarket {
     pub voting_period_blocks: Sp<u32>,
     /// Blocks an open job waits for a node to accept it before it expires.
     pub accept_timeout_blocks: Sp<u32>,
-    /// Blocks an accepted job has to produce a result.
+    /// Blocks an accepted job has to produce a result, unless the job chooses.
     pub execution_timeout_blocks: Sp<u32>,
+    /// Shortest execution window a job may choose (2..=execution_timeout_blocks), so no
+    /// requester can set an honest node up to miss its deadline.
+    pub min_execute_window_blocks: Sp<u32>,
+    /// Blocks a finished job stays in chain storage before it is removed (events remain).
+    pub retention_blocks: Sp<u32>,
     /// How many times a timed-out job is offered again (at least 1).
     pub max_attempts: Sp<u32>,
     /// Bond a challenger posts, in whole tokens.
@@ -146,9 +151,10 @@ pub(crate) struct RawMarket {
     pub min_node_stake: Sp<u64>,
     /// Share of each payout kept by the protocol, 0..=100.
     pub protocol_fee_percent: Sp<u32>,
-    /// Share of a cheating node's stake slashed, 0..=100.
+    /// Share of min_node_stake each job a node holds puts at risk, and that a timeout or a lost
+    /// dispute forfeits, 0..=100. A node holds only as many jobs as its stake covers.
     pub slash_percent: Sp<u32>,
-    /// Share of a slash paid to a winning challenger, 0..=100.
+    /// Bounty the protocol pays a winning challenger, as a share of the challenge bond, 0..=100.
     pub challenger_reward_percent: Sp<u32>,
     /// Votes needed to decide a dispute: 1..=committee size when the committee is non-empty.
     pub quorum: Sp<u32>,
@@ -161,6 +167,8 @@ impl Default for RawMarket {
             voting_period_blocks: Sp::unplaced(10),
             accept_timeout_blocks: Sp::unplaced(60),
             execution_timeout_blocks: Sp::unplaced(30),
+            min_execute_window_blocks: Sp::unplaced(5),
+            retention_blocks: Sp::unplaced(21_600),
             max_attempts: Sp::unplaced(2),
             challenge_bond: Sp::unplaced(50),
             min_node_stake: Sp::unplaced(100),

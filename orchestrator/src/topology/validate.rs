@@ -7,7 +7,9 @@ use serde_saphyr::Location;
 
 use super::compute::{self, Fleet};
 use super::kind::ProblemKind;
-use super::model::{Behaviour, MarketParams, Name, Percent, Publish, TestnetName, Tokens, ValidatorSpec};
+use super::model::{
+    Behaviour, MarketParams, Name, Percent, Publish, TestnetName, Tokens, ValidatorSpec, MAX_DEADLINE_BLOCKS,
+};
 use super::raw::{RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators, Sp};
 use super::report::Report;
 use super::{names, Topology};
@@ -176,6 +178,32 @@ fn market(raw: &RawMarket, report: &mut Report<'_, ProblemKind>) -> Option<Marke
     let voting_period = blocks("voting_period_blocks", &raw.voting_period_blocks);
     let accept_timeout = blocks("accept_timeout_blocks", &raw.accept_timeout_blocks);
     let execution_timeout = blocks("execution_timeout_blocks", &raw.execution_timeout_blocks);
+    let retention = blocks("retention_blocks", &raw.retention_blocks);
+    for (field, value) in [
+        ("accept_timeout_blocks", &raw.accept_timeout_blocks),
+        ("execution_timeout_blocks", &raw.execution_timeout_blocks),
+    ] {
+        if *value.value() > MAX_DEADLINE_BLOCKS {
+            let kind = ProblemKind::TimeoutAboveMax { value: *value.value(), max: MAX_DEADLINE_BLOCKS };
+            report.add(value.at(), Location::UNKNOWN, format!("chain.market.{field}"), kind);
+        }
+    }
+    let floor = &raw.min_execute_window_blocks;
+    let timeout = *raw.execution_timeout_blocks.value();
+    let min_execute_window = NonZeroU32::new(*floor.value()).filter(|f| f.get() >= 2 && f.get() <= timeout);
+    // A zero timeout is reported as such; a default floor above a short timeout is reported
+    // at the timeout, which is what the file says.
+    if min_execute_window.is_none() && timeout > 0 {
+        let kind = ProblemKind::ExecutionFloor { value: *floor.value(), timeout };
+        let at = if floor.at() == Location::UNKNOWN { raw.execution_timeout_blocks.at() } else { floor.at() };
+        report.add(at, Location::UNKNOWN, "chain.market.min_execute_window_blocks", kind);
+    }
+    for (field, value) in [("challenge_bond", &raw.challenge_bond), ("min_node_stake", &raw.min_node_stake)] {
+        if *value.value() == 0 {
+            let kind = ProblemKind::ZeroValue { what: "a bond or stake (disputes and registrations would be free)" };
+            report.add(value.at(), Location::UNKNOWN, format!("chain.market.{field}"), kind);
+        }
+    }
 
     let max_attempts = NonZeroU32::new(*raw.max_attempts.value());
     if max_attempts.is_none() {
@@ -193,12 +221,25 @@ fn market(raw: &RawMarket, report: &mut Report<'_, ProblemKind>) -> Option<Marke
     let protocol_fee = percent("protocol_fee_percent", &raw.protocol_fee_percent);
     let slash = percent("slash_percent", &raw.slash_percent);
     let challenger_reward = percent("challenger_reward_percent", &raw.challenger_reward_percent);
+    if let (Some(slash), Some(reward)) = (slash, challenger_reward) {
+        // The chain compares base units; whole tokens times a percentage keep the same order.
+        let at_risk = u128::from(*raw.min_node_stake.value()) * u128::from(slash.get());
+        let bounty = u128::from(*raw.challenge_bond.value()) * u128::from(reward.get());
+        if bounty >= at_risk && at_risk > 0 {
+            let kind =
+                ProblemKind::BountyNotBelowSlash { bounty: (bounty / 100) as u64, at_risk: (at_risk / 100) as u64 };
+            let sp = &raw.challenger_reward_percent;
+            report.add(sp.at(), Location::UNKNOWN, "chain.market.challenger_reward_percent", kind);
+        }
+    }
 
     Some(MarketParams {
         challenge_window_blocks: challenge_window?,
         voting_period_blocks: voting_period?,
         accept_timeout_blocks: accept_timeout?,
         execution_timeout_blocks: execution_timeout?,
+        min_execute_window_blocks: min_execute_window?,
+        retention_blocks: retention?,
         max_attempts: max_attempts?,
         challenge_bond: Tokens(*raw.challenge_bond.value()),
         min_node_stake: Tokens(*raw.min_node_stake.value()),

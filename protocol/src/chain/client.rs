@@ -58,6 +58,8 @@ pub struct BlockEvents {
     pub events: Vec<MarketEvent>,
     /// Transaction fees paid in the block: `(payer, amount)`.
     pub fees: Vec<(AccountId32, u128)>,
+    /// Marketplace calls of the block whose dispatch failed, with the chain's error.
+    pub refused: Vec<super::RefusedCall>,
 }
 
 /// A connection to one node of the testnet.
@@ -231,6 +233,17 @@ impl Chain {
             .map_err(|e| ChainError::rpc("reading the market parameters", e))?
             .ok_or_else(|| ChainError::rpc("reading the market parameters", "genesis set none"))?;
         value.decode().map_err(|e| ChainError::rpc("decoding the market parameters", e))
+    }
+
+    /// Milliseconds per block, as the testnet's genesis set it.
+    pub async fn block_time_ms(&self) -> Result<u64, ChainError> {
+        let at = self.at(Finality::Best).await?;
+        let value = at
+            .storage()
+            .fetch(api::storage().block_time().slot_duration_ms(), ())
+            .await
+            .map_err(|e| ChainError::rpc("reading the block time", e))?;
+        value.decode().map_err(|e| ChainError::rpc("decoding the block time", e))
     }
 
     /// The dispute committee.

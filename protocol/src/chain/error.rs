@@ -14,15 +14,34 @@ pub enum ChainError {
     /// A request failed after connecting.
     #[error("{what} failed: {reason}")]
     Rpc { what: String, reason: String },
-    /// The transaction was refused by the pool or failed in its block.
+    /// The transaction was refused by the pool, or its fate is unknown.
     #[error("{call} was rejected: {reason}")]
     Rejected { call: String, reason: String },
+    /// The transaction was included and its dispatch failed with a pallet error, e.g.
+    /// `Compute::DeadlinePassed`: the chain's own answer to the call.
+    #[error("{call} failed in its block: {error}")]
+    Failed { call: String, error: String },
     /// A value does not fit the chain's bounds.
     #[error("{what} is too long: {len} bytes, the chain accepts at most {max}")]
     TooLong { what: &'static str, len: usize, max: usize },
 }
 
 impl ChainError {
+    /// The pallet error a failed dispatch answered (`Compute::StakeExhausted`), if that is what
+    /// happened.
+    pub fn dispatch_error(&self) -> Option<&str> {
+        match self {
+            Self::Failed { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The marketplace pallet's error, by variant name (`StakeExhausted`), if a failed
+    /// dispatch answered with one.
+    pub fn market_error(&self) -> Option<&str> {
+        self.dispatch_error()?.strip_prefix("Compute::")
+    }
+
     pub(crate) fn rpc(what: impl Into<String>, err: impl std::fmt::Display) -> Self {
         Self::Rpc { what: what.into(), reason: err.to_string() }
     }

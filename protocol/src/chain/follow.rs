@@ -4,7 +4,7 @@ use super::client::BlockEvents;
 use super::{api, ChainError, Finality, TxOutcome, H256};
 use subxt::{
     client::{Block, OnlineClientAtBlockImpl},
-    error::TransactionEventsError,
+    error::{DispatchError, TransactionEventsError},
     tx::{TransactionProgress, TransactionStatus},
     SubstrateConfig,
 };
@@ -35,6 +35,9 @@ pub(super) async fn wait(
             Err(e) if !finalized && !matches!(e, TransactionEventsError::ExtrinsicFailed(_)) => {
                 last_error = Some(e.to_string());
                 continue;
+            }
+            Err(TransactionEventsError::ExtrinsicFailed(DispatchError::Module(m))) => {
+                return Err(ChainError::Failed { call: call.to_owned(), error: m.details_string() })
             }
             Err(e) => return Err(rejected(e.to_string())),
         };
@@ -74,11 +77,17 @@ pub(super) async fn events_at(
     let what = || format!("reading block #{number}");
     let extrinsics = at.extrinsics().fetch().await.map_err(|e| ChainError::rpc(what(), e))?.len();
     let raw = at.events().fetch().await.map_err(|e| ChainError::rpc(what(), e))?;
-    let mut out = BlockEvents { number, hash, extrinsics, events: Vec::new(), fees: Vec::new() };
+    let mut out = BlockEvents { number, hash, extrinsics, events: Vec::new(), fees: Vec::new(), refused: Vec::new() };
+    let mut failed = Vec::new();
     for ev in raw.iter() {
         let ev = ev.map_err(|e| ChainError::rpc(what(), e))?;
         match ev.decode_as::<api::Event>() {
             Ok(api::Event::Compute(e)) => out.events.push(e),
+            Ok(api::Event::System(api::system::Event::ExtrinsicFailed { dispatch_error, .. })) => {
+                if let subxt::events::Phase::ApplyExtrinsic(i) = ev.phase() {
+                    failed.push((i, dispatch_error));
+                }
+            }
             Ok(api::Event::TransactionPayment(api::transaction_payment::Event::TransactionFeePaid {
                 who,
                 actual_fee,
@@ -87,5 +96,6 @@ pub(super) async fn events_at(
             _ => {}
         }
     }
+    out.refused = super::refused::refused_calls(&at, &failed).await;
     Ok(out)
 }

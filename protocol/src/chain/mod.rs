@@ -7,11 +7,14 @@ mod client;
 mod convert;
 mod error;
 mod follow;
+pub mod lifecycle;
+mod refused;
 mod result;
 
 pub use client::{BlockEvents, Chain, Finality, TxOutcome};
 pub use convert::{capabilities, requirements, result_uri, uri};
 pub use error::ChainError;
+pub use refused::{market_error_names, RefusedCall};
 pub use result::ResultClaim;
 
 /// The generated API. `api::runtime_types::pallet_compute::types` holds the marketplace types.

@@ -90,3 +90,16 @@ pub enum StoreError {
         len: usize,
     },
 }
+
+impl StoreError {
+    /// Whether trying again later may succeed: the store was unreachable, slow, broke the
+    /// exchange or answered with a server error. A missing blob, a refused request or bytes
+    /// that hash wrong will not change by waiting.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Connect { .. } | Self::Timeout { .. } | Self::Http { .. } => true,
+            Self::Status { status, .. } => status.is_server_error(),
+            Self::Url(_) | Self::NotFound { .. } | Self::TooLarge { .. } | Self::HashMismatch { .. } => false,
+        }
+    }
+}

@@ -8,20 +8,40 @@
 //! committee votes; the loser pays.
 //!
 //! ## Lifecycle
-//! `Open -> Assigned -> Submitted -> (Disputed) -> Completed | Refunded | Cancelled | Expired`
+//! `Open -> Assigned -> Submitted -> (Disputed) -> Completed | Refunded | Cancelled | Expired`;
+//! a finished job is removed from storage `retention` blocks later (its events remain).
 //!
 //! ## Money
 //! The pallet never mints or burns. Escrow, stake and bonds are fungible holds on their owners'
 //! accounts and move only by `transfer_on_hold` or `release`, so every unit ends in exactly one
 //! account. The protocol fee is `protocol_fee * budget` rounded down; the node receives the rest,
-//! so the rounding remainder goes to the node. A slash is `slash * stake` rounded down; the
-//! challenger's reward is `challenger_reward * slash` rounded down and the rest of the slash goes to
-//! the fee account.
+//! so the rounding remainder goes to the node.
+//!
+//! ## Stake at risk
+//! Accepting a job puts `slash * min_node_stake` of the node's stake at risk until the job
+//! settles; a node's exposure (the sum over its unsettled jobs) never exceeds its stake, so every
+//! slash it can incur is covered. A timeout or a lost dispute forfeits exactly the job's stake at
+//! risk to the fee account. A winning challenger gets its bond back and a bounty of
+//! `challenger_reward * challenge_bond` from the fee account: nothing of the slash goes to the
+//! challenger, so a node challenging itself from a second account loses its slash all the same,
+//! and the parameters keep the bounty below the smallest slash.
+//!
+//! ## Disputes
+//! Parties to a dispute (the node, the challenger, the requester) never vote on it, and only the
+//! votes of current committee members count. More invalid than valid votes, quorum reached: the
+//! node is slashed and the requester refunded. More valid votes: the bond is forfeited to the fee
+//! account and the node paid. A missed quorum or a tie is no verdict: the requester is refunded
+//! (it does not pay for unverified work, so cheating earns nothing), the node is not slashed, and
+//! the challenger's bond goes to the fee account (so challenging everything is not free).
 //!
 //! ## Deadlines
-//! Every non-terminal state has exactly one deadline, recorded in [`Timers`]. `on_initialize`
-//! handles due deadlines, at most `MaxTimersPerBlock` per block; a backlog carries over to the
-//! next block.
+//! Every non-terminal state, and every finished job awaiting removal, has exactly one deadline,
+//! recorded in [`Timers`]. At most `MaxTimersPerBlock` deadlines may fall in one block, counted
+//! in [`TimerLoad`] when they are set: requester-chosen expiries take at most half of a block
+//! (beyond that `submit_job` fails with `TooManyTimers`), and deadlines the marketplace sets
+//! itself move to the next block with room. `on_initialize` therefore handles every deadline in
+//! its own block. Calls check deadlines too: an accept after expiry or a result at or after the
+//! deadline is refused in the pool and at dispatch.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -31,7 +51,10 @@ pub use pallet::*;
 pub use types::*;
 
 mod lifecycle;
+pub mod migrations;
+mod params;
 mod settle;
+mod timers;
 pub mod types;
 mod unsigned;
 pub mod weights;
@@ -82,7 +105,12 @@ pub mod pallet {
 	/// A URI as stored.
 	pub type UriOf<T> = BoundedVec<u8, <T as Config>::MaxUriLen>;
 
+	/// Version 1: stake at risk per job and per node, timer load per block, execution-window
+	/// floor, retention, no-verdict disputes (see [`crate::migrations`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the marketplace.
@@ -143,7 +171,7 @@ pub mod pallet {
 	pub type Nodes<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, NodeInfo<BalanceOf<T>>, OptionQuery>;
 
-	/// Every job ever submitted, terminal ones included (their record is the provenance).
+	/// Jobs not yet removed: every live job, and finished ones for `retention` blocks.
 	#[pallet::storage]
 	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>, OptionQuery>;
 
@@ -155,6 +183,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Timers<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, BlockNumberFor<T>, Twox64Concat, JobId, (), OptionQuery>;
+
+	/// Number of deadlines set in a block, at most `MaxTimersPerBlock`.
+	#[pallet::storage]
+	pub type TimerLoad<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32, ValueQuery>;
 
 	/// Earliest block whose deadlines may not all have been handled yet.
 	#[pallet::storage]
@@ -213,7 +245,7 @@ pub mod pallet {
 		},
 		/// A node lost part of its stake.
 		NodeSlashed { node: T::AccountId, job_id: JobId, amount: BalanceOf<T>, reason: SlashReason },
-		/// A challenger won: its bond came back with `reward` from the node's slash.
+		/// A challenger won: its bond came back with `reward` from the fee account.
 		ChallengerRewarded { job_id: JobId, challenger: T::AccountId, reward: BalanceOf<T> },
 		/// A challenger lost its bond to the fee account.
 		BondForfeited { job_id: JobId, challenger: T::AccountId, bond: BalanceOf<T> },
@@ -235,6 +267,8 @@ pub mod pallet {
 		JobExpired { job_id: JobId, refunded: BalanceOf<T> },
 		/// An accepted job got no result in time; `reopened` tells whether it is open again.
 		JobTimedOut { job_id: JobId, node: T::AccountId, attempt: u32, reopened: bool },
+		/// A finished job's record was removed after the retention period.
+		JobPurged { job_id: JobId },
 		/// Root changed the marketplace parameters.
 		ParamsUpdated,
 		/// Root replaced the committee.
@@ -296,13 +330,39 @@ pub mod pallet {
 		AlreadyVoted,
 		/// The marketplace parameters are not set (genesis is missing them).
 		ParamsMissing,
-		/// Parameters are inconsistent: a zero window, period or timeout, zero attempts, or a
-		/// quorum the committee cannot reach.
-		BadParams,
 		/// The committee is larger than `MaxCommittee`.
 		CommitteeTooLarge,
-		/// Too many deadlines are due in the target block; try again next block.
+		/// Too many deadlines already fall in the block this job would expire in: choose another
+		/// `accept_within`, or submit in a later block.
 		TooManyTimers,
+		/// The chosen execution window is below `min_execute_within`: a node could not answer in
+		/// time.
+		ExecutionWindowTooShort,
+		/// The deadline of this state has passed (an accept after expiry, a result after the
+		/// execution deadline).
+		DeadlinePassed,
+		/// The node's stake does not cover one more job at risk: add stake or wait for a job to
+		/// settle.
+		StakeExhausted,
+		/// The voter is the node, the challenger or the requester of this dispute.
+		PartyToDispute,
+		/// An account appears more than once in the committee.
+		DuplicateMember,
+		/// Parameters: a window, period, timeout or retention is zero, or `max_attempts` is zero.
+		ZeroPeriod,
+		/// Parameters: a default timeout is longer than `MaxDeadline`.
+		TimeoutAboveMaxDeadline,
+		/// Parameters: `min_execute_within` is below 2 or above `execution_timeout`.
+		BadExecutionFloor,
+		/// Parameters: a percentage is above 100.
+		PercentAbove100,
+		/// Parameters: `min_node_stake`, `challenge_bond` or the stake a job puts at risk is zero.
+		ZeroStakeOrBond,
+		/// Parameters: the challenger's bounty is not below the stake a job puts at risk, so a
+		/// node challenging itself would profit.
+		BountyNotBelowSlash,
+		/// Parameters: the quorum is zero with members, or above the number of members.
+		QuorumUnreachable,
 	}
 
 	/// Genesis: parameters and committee; every topology chooses its own.
@@ -323,10 +383,11 @@ pub mod pallet {
 			let Some(params) = self.params.clone() else { return };
 			let committee: BoundedVec<_, T::MaxCommittee> =
 				self.committee.clone().try_into().expect("compute genesis committee too large");
-			assert!(
-				Pallet::<T>::params_are_consistent(&params, committee.len() as u32),
-				"compute genesis params inconsistent: check windows, timeouts and quorum"
-			);
+			if let Err(e) = Pallet::<T>::check_committee(&committee)
+				.and_then(|()| Pallet::<T>::check_params(&params, committee.len() as u32))
+			{
+				panic!("compute genesis refused: {}", Pallet::<T>::params_error_text(e));
+			}
 			Params::<T>::put(params);
 			Committee::<T>::put(committee);
 			Pallet::<T>::ensure_fee_account_exists();
@@ -401,7 +462,8 @@ pub mod pallet {
 		}
 
 		/// Submit a job: the spec's Blake2-256 and URI, what a node needs, and the budget, which
-		/// is held in escrow at once. Deadlines default to the genesis parameters.
+		/// is held in escrow at once. Deadlines default to the genesis parameters; a chosen
+		/// execution window may not be below `min_execute_within`.
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::submit_job())]
 		pub fn submit_job(
@@ -424,8 +486,9 @@ pub mod pallet {
 			Self::do_cancel(who, job_id)
 		}
 
-		/// Take an open job. The caller must be an online registered node with spare capacity
-		/// whose capabilities cover the job's requirements. Free when it succeeds.
+		/// Take an open job before it expires. The caller must be an online registered node with
+		/// spare capacity, stake enough to cover one more job at risk, and capabilities that
+		/// cover the job's requirements. Free when it succeeds.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::accept_job())]
 		pub fn accept_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
@@ -435,7 +498,8 @@ pub mod pallet {
 		}
 
 		/// Post a result: UNSIGNED, authenticated in transaction validation by the assigned
-		/// node's result-key signature over the SCALE-encoded payload.
+		/// node's result-key signature over the SCALE-encoded payload; refused from the
+		/// execution deadline's block on.
 		#[pallet::call_index(8)]
 		#[pallet::weight(T::WeightInfo::submit_result())]
 		pub fn submit_result(
@@ -444,7 +508,13 @@ pub mod pallet {
 			signature: [u8; 64],
 		) -> DispatchResult {
 			ensure_none(origin)?;
-			Self::check_result(&payload, &signature).map_err(|_| Error::<T>::InvalidResult)?;
+			let late = ResultRejection::DeadlinePassed as u8;
+			Self::check_result(&payload, &signature).map_err(|e| match e {
+				TransactionValidityError::Invalid(InvalidTransaction::Custom(c)) if c == late => {
+					Error::<T>::DeadlinePassed
+				}
+				_ => Error::<T>::InvalidResult,
+			})?;
 			Self::do_submit_result(payload)
 		}
 
@@ -456,7 +526,8 @@ pub mod pallet {
 			Self::do_challenge(who, job_id)
 		}
 
-		/// A committee member's vote on a disputed result. Free when it succeeds.
+		/// A committee member's vote on a disputed result it is not party to. Free when it
+		/// succeeds.
 		#[pallet::call_index(10)]
 		#[pallet::weight(T::WeightInfo::vote())]
 		pub fn vote(
@@ -475,24 +546,22 @@ pub mod pallet {
 		pub fn set_params(origin: OriginFor<T>, params: ParamsOf<T>) -> DispatchResult {
 			ensure_root(origin)?;
 			let members = Committee::<T>::decode_len().unwrap_or(0) as u32;
-			ensure!(Self::params_are_consistent(&params, members), Error::<T>::BadParams);
+			Self::check_params(&params, members)?;
 			Params::<T>::put(params);
 			Self::deposit_event(Event::ParamsUpdated);
 			Ok(())
 		}
 
-		/// Root: replace the committee. Disputes in progress keep the votes already cast.
+		/// Root: replace the committee, of distinct members. In disputes in progress only the
+		/// votes of current members count.
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::set_committee())]
 		pub fn set_committee(origin: OriginFor<T>, members: Vec<T::AccountId>) -> DispatchResult {
 			ensure_root(origin)?;
 			let members: BoundedVec<_, T::MaxCommittee> =
 				members.try_into().map_err(|_| Error::<T>::CommitteeTooLarge)?;
-			let params = Self::params()?;
-			ensure!(
-				Self::params_are_consistent(&params, members.len() as u32),
-				Error::<T>::BadParams
-			);
+			Self::check_committee(&members)?;
+			Self::check_params(&Self::params()?, members.len() as u32)?;
 			let count = members.len() as u32;
 			Committee::<T>::put(members);
 			Self::deposit_event(Event::CommitteeUpdated { members: count });

@@ -13,22 +13,6 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
 impl<T: Config> Pallet<T> {
-	/// The marketplace parameters; genesis always sets them.
-	pub(crate) fn params() -> Result<ParamsOf<T>, Error<T>> {
-		Params::<T>::get().ok_or(Error::<T>::ParamsMissing)
-	}
-
-	/// Parameters a marketplace can run with, for a committee of `members`.
-	pub fn params_are_consistent(p: &ParamsOf<T>, members: u32) -> bool {
-		let blocks_positive = !p.challenge_window.is_zero()
-			&& !p.voting_period.is_zero()
-			&& !p.accept_timeout.is_zero()
-			&& !p.execution_timeout.is_zero();
-		let quorum_reachable =
-			if members == 0 { p.quorum == 0 } else { (1..=members).contains(&p.quorum) };
-		blocks_positive && p.max_attempts > 0 && quorum_reachable
-	}
-
 	/// Fee transfers may be smaller than the existential deposit, so the fee account must exist.
 	pub(crate) fn ensure_fee_account_exists() {
 		let fee_account = T::FeeAccount::get();
@@ -73,14 +57,6 @@ impl<T: Config> Pallet<T> {
 		debug_assert!(moved.is_ok(), "held funds always move to an existing account");
 	}
 
-	pub(crate) fn set_timer(at: BlockNumberFor<T>, job_id: JobId) {
-		Timers::<T>::insert(at, job_id, ());
-	}
-
-	pub(crate) fn clear_timer(at: BlockNumberFor<T>, job_id: JobId) {
-		Timers::<T>::remove(at, job_id);
-	}
-
 	fn check_uri(uri: &UriOf<T>) -> DispatchResult {
 		ensure!(!uri.is_empty(), Error::<T>::BadUri);
 		Ok(())
@@ -93,6 +69,10 @@ impl<T: Config> Pallet<T> {
 		let d = chosen.unwrap_or(default);
 		ensure!(!d.is_zero() && d <= T::MaxDeadline::get(), Error::<T>::BadDeadline);
 		Ok(d)
+	}
+
+	pub(crate) fn now() -> BlockNumberFor<T> {
+		frame_system::Pallet::<T>::block_number()
 	}
 
 	pub(crate) fn do_register(
@@ -120,6 +100,7 @@ impl<T: Config> Pallet<T> {
 				max_concurrent,
 				active_jobs: 0,
 				unsettled_jobs: 0,
+				exposure: Zero::zero(),
 			},
 		);
 		Self::deposit_event(Event::NodeRegistered { node: who, stake, capabilities });
@@ -191,14 +172,16 @@ impl<T: Config> Pallet<T> {
 		let accept_within = Self::check_deadline(deadlines.accept_within, params.accept_timeout)?;
 		let execute_within =
 			Self::check_deadline(deadlines.execute_within, params.execution_timeout)?;
+		ensure!(execute_within >= params.min_execute_within, Error::<T>::ExecutionWindowTooShort);
 		Self::hold(HoldReason::JobEscrow, &who, budget)?;
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now();
 		let expires_at = now.saturating_add(accept_within);
 		let job_id = NextJobId::<T>::mutate(|id| {
 			let this = *id;
 			*id = id.saturating_add(1);
 			this
 		});
+		Self::set_requested_timer(expires_at, job_id)?;
 		Jobs::<T>::insert(
 			job_id,
 			Job {
@@ -211,10 +194,10 @@ impl<T: Config> Pallet<T> {
 				accept_within,
 				submitted_at: now,
 				attempt: 0,
+				stake_at_risk: Zero::zero(),
 				status: JobStatus::Open { expires_at },
 			},
 		);
-		Self::set_timer(expires_at, job_id);
 		Self::deposit_event(Event::JobSubmitted {
 			job_id,
 			requester: who,
@@ -237,6 +220,7 @@ impl<T: Config> Pallet<T> {
 		job.status = JobStatus::Cancelled;
 		let refunded = job.budget;
 		Jobs::<T>::insert(job_id, job);
+		Self::schedule_removal(job_id);
 		Self::deposit_event(Event::JobCancelled { job_id, refunded });
 		Ok(())
 	}
@@ -247,19 +231,24 @@ impl<T: Config> Pallet<T> {
 		let JobStatus::Open { expires_at } = job.status else {
 			return Err(Error::<T>::NotOpen.into());
 		};
+		// `on_initialize` of `expires_at` expires the job before any extrinsic of that block.
+		ensure!(Self::now() < expires_at, Error::<T>::DeadlinePassed);
 		let mut node = Nodes::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 		ensure!(node.online, Error::<T>::NodeOffline);
 		ensure!(node.stake >= params.min_node_stake, Error::<T>::StakeTooLow);
 		ensure!(node.active_jobs < node.max_concurrent, Error::<T>::NodeAtCapacity);
 		ensure!(node.capabilities.satisfies(&job.requirements), Error::<T>::RequirementsNotMet);
+		let at_risk = Self::job_stake(&params);
+		ensure!(node.exposure.saturating_add(at_risk) <= node.stake, Error::<T>::StakeExhausted);
 
-		let deadline = frame_system::Pallet::<T>::block_number().saturating_add(job.execute_within);
 		Self::clear_timer(expires_at, job_id);
-		Self::set_timer(deadline, job_id);
+		let deadline = Self::set_timer(Self::now().saturating_add(job.execute_within), job_id)?;
 		node.active_jobs += 1;
 		node.unsettled_jobs += 1;
+		node.exposure = node.exposure.saturating_add(at_risk);
 		Nodes::<T>::insert(&who, node);
 		job.attempt = job.attempt.saturating_add(1);
+		job.stake_at_risk = at_risk;
 		job.status = JobStatus::Assigned { node: who.clone(), deadline };
 		let attempt = job.attempt;
 		Jobs::<T>::insert(job_id, job);
@@ -274,11 +263,13 @@ impl<T: Config> Pallet<T> {
 		let JobStatus::Assigned { node, deadline } = job.status else {
 			return Err(Error::<T>::NotAssigned.into());
 		};
-		let now = frame_system::Pallet::<T>::block_number();
-		let challenge_until = now.saturating_add(params.challenge_window);
 		Self::clear_timer(deadline, payload.job_id);
 		// The window's last block is `challenge_until`; settlement runs in the block after.
-		Self::set_timer(challenge_until.saturating_add(1u32.into()), payload.job_id);
+		let settles_at = Self::set_timer(
+			Self::now().saturating_add(params.challenge_window).saturating_add(1u32.into()),
+			payload.job_id,
+		)?;
+		let challenge_until = settles_at.saturating_sub(1u32.into());
 		Nodes::<T>::mutate(&node, |n| {
 			if let Some(n) = n {
 				n.active_jobs = n.active_jobs.saturating_sub(1);
@@ -304,14 +295,17 @@ impl<T: Config> Pallet<T> {
 		let JobStatus::Submitted { node, result, challenge_until } = job.status else {
 			return Err(Error::<T>::NotChallengeable.into());
 		};
-		let now = frame_system::Pallet::<T>::block_number();
+		let now = Self::now();
 		ensure!(now <= challenge_until, Error::<T>::ChallengeWindowClosed);
 		ensure!(who != node, Error::<T>::SelfChallenge);
 		let bond = params.challenge_bond;
 		Self::hold(HoldReason::ChallengeBond, &who, bond)?;
-		let voting_until = now.saturating_add(params.voting_period);
 		Self::clear_timer(challenge_until.saturating_add(1u32.into()), job_id);
-		Self::set_timer(voting_until.saturating_add(1u32.into()), job_id);
+		let decided_at = Self::set_timer(
+			now.saturating_add(params.voting_period).saturating_add(1u32.into()),
+			job_id,
+		)?;
+		let voting_until = decided_at.saturating_sub(1u32.into());
 		job.status = JobStatus::Disputed {
 			node,
 			result,
@@ -326,18 +320,24 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_vote(who: T::AccountId, job_id: JobId, result_valid: bool) -> DispatchResult {
-		ensure!(Committee::<T>::get().contains(&who), Error::<T>::NotCommitteeMember);
+		let committee = Committee::<T>::get();
+		ensure!(committee.contains(&who), Error::<T>::NotCommitteeMember);
 		Jobs::<T>::try_mutate(job_id, |job| -> DispatchResult {
 			let job = job.as_mut().ok_or(Error::<T>::UnknownJob)?;
-			let JobStatus::Disputed { votes, voting_until, .. } = &mut job.status else {
+			let requester = job.requester.clone();
+			let JobStatus::Disputed { node, challenger, votes, voting_until, .. } = &mut job.status
+			else {
 				return Err(Error::<T>::NotDisputed.into());
 			};
+			ensure!(Self::now() <= *voting_until, Error::<T>::VotingClosed);
 			ensure!(
-				frame_system::Pallet::<T>::block_number() <= *voting_until,
-				Error::<T>::VotingClosed
+				who != *node && who != *challenger && who != requester,
+				Error::<T>::PartyToDispute
 			);
 			ensure!(!votes.iter().any(|(m, _)| *m == who), Error::<T>::AlreadyVoted);
-			// Bounded by MaxCommittee and each member votes once, so this cannot overflow.
+			// Votes of former members no longer count; dropping them keeps room for current ones.
+			votes.retain(|(m, _)| committee.contains(m));
+			// Current members are distinct and each votes once, so this cannot overflow.
 			votes.try_push((who.clone(), result_valid)).map_err(|_| Error::<T>::AlreadyVoted)?;
 			Ok(())
 		})?;

@@ -53,7 +53,7 @@ impl Config for Test {
 	type MaxUriLen = ConstU32<128>;
 	type MaxCommittee = ConstU32<5>;
 	type MaxConcurrentJobs = ConstU32<4>;
-	type MaxTimersPerBlock = ConstU32<8>;
+	type MaxTimersPerBlock = ConstU32<16>;
 	type MaxDeadline = ConstU64<1000>;
 	type UnsignedPriority = ConstU64<1_000_000>;
 	type WeightInfo = ();
@@ -66,6 +66,8 @@ pub fn default_params() -> ParamsOf<Test> {
 		voting_period: 4,
 		accept_timeout: 10,
 		execution_timeout: 6,
+		min_execute_within: 3,
+		retention: 100,
 		max_attempts: 2,
 		challenge_bond: 100,
 		min_node_stake: 1_000,
@@ -120,7 +122,12 @@ impl ExtBuilder {
 		.assimilate_storage(&mut t)
 		.expect("compute");
 		let mut ext = sp_io::TestExternalities::new(t);
-		ext.execute_with(|| System::set_block_number(1));
+		// A runtime's genesis records the pallet's storage version; the pallet's own genesis
+		// config alone does not.
+		ext.execute_with(|| {
+			<Compute as frame_support::traits::OnGenesis>::on_genesis();
+			System::set_block_number(1)
+		});
 		ext
 	}
 

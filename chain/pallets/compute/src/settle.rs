@@ -1,7 +1,15 @@
-//! Deadlines: expiry, execution timeouts, release after the challenge window, dispute tallies.
+//! Deadlines: expiry, execution timeouts, release after the challenge window, dispute tallies,
+//! removal of finished jobs.
 
 use crate::{pallet::*, types::*};
-use frame_support::{pallet_prelude::*, traits::Get};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate},
+		tokens::{Fortitude, Preservation},
+		Get,
+	},
+};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{One, Saturating, Zero};
 
@@ -27,6 +35,7 @@ impl<T: Config> Pallet<T> {
 			if budget == 0 && Timers::<T>::iter_key_prefix(block).next().is_some() {
 				break;
 			}
+			TimerLoad::<T>::remove(block);
 			block = block.saturating_add(One::one());
 			scanned += 1;
 		}
@@ -38,6 +47,11 @@ impl<T: Config> Pallet<T> {
 	fn on_deadline(at: BlockNumberFor<T>, job_id: JobId) {
 		let Some(job) = Jobs::<T>::get(job_id) else { return };
 		match job.status.clone() {
+			// The only timer a finished job has is its removal.
+			s if s.is_terminal() => {
+				Jobs::<T>::remove(job_id);
+				Self::deposit_event(Event::JobPurged { job_id });
+			}
 			JobStatus::Open { expires_at } if expires_at == at => Self::expire(job_id, job),
 			JobStatus::Assigned { node, deadline } if deadline == at => {
 				Self::time_out(job_id, job, node)
@@ -62,24 +76,28 @@ impl<T: Config> Pallet<T> {
 		job.status = JobStatus::Expired;
 		let refunded = job.budget;
 		Jobs::<T>::insert(job_id, job);
+		Self::schedule_removal(job_id);
 		Self::deposit_event(Event::JobExpired { job_id, refunded });
 	}
 
 	fn time_out(job_id: JobId, mut job: JobOf<T>, node: T::AccountId) {
 		let Ok(params) = Self::params() else { return };
-		Self::node_job_done(&node, true);
-		Self::slash(&node, job_id, SlashReason::ExecutionTimeout, None);
-		let reopened = job.attempt < params.max_attempts;
+		let at_risk = core::mem::take(&mut job.stake_at_risk);
+		Self::slash(&node, job_id, at_risk, SlashReason::ExecutionTimeout);
+		Self::node_job_done(&node, true, at_risk);
 		let attempt = job.attempt;
-		if reopened {
-			let expires_at =
-				frame_system::Pallet::<T>::block_number().saturating_add(job.accept_within);
-			job.status = JobStatus::Open { expires_at };
-			Self::set_timer(expires_at, job_id);
-			Jobs::<T>::insert(job_id, job);
-		} else {
-			Self::refund(job_id, job, RefundReason::AttemptsExhausted);
+		let reopened_until = (job.attempt < params.max_attempts)
+			.then(|| Self::set_timer(Self::now().saturating_add(job.accept_within), job_id).ok())
+			.flatten();
+		match reopened_until {
+			Some(expires_at) => {
+				job.status = JobStatus::Open { expires_at };
+				Jobs::<T>::insert(job_id, job);
+			}
+			// Out of attempts, or (rarely) no room for a new expiry: the requester gets it back.
+			None => Self::refund(job_id, job, RefundReason::AttemptsExhausted),
 		}
+		let reopened = reopened_until.is_some();
 		Self::deposit_event(Event::JobTimedOut { job_id, node, attempt, reopened });
 	}
 
@@ -100,9 +118,10 @@ impl<T: Config> Pallet<T> {
 			&T::FeeAccount::get(),
 			protocol_fee,
 		);
-		Self::node_job_done(&node, false);
+		Self::node_job_done(&node, false, core::mem::take(&mut job.stake_at_risk));
 		job.status = JobStatus::Completed { node: node.clone(), result, node_payout, protocol_fee };
 		Jobs::<T>::insert(job_id, job);
+		Self::schedule_removal(job_id);
 		Self::deposit_event(Event::JobCompleted { job_id, node, node_payout, protocol_fee });
 	}
 
@@ -111,24 +130,29 @@ impl<T: Config> Pallet<T> {
 		job.status = JobStatus::Refunded { reason };
 		let (requester, amount) = (job.requester.clone(), job.budget);
 		Jobs::<T>::insert(job_id, job);
+		Self::schedule_removal(job_id);
 		Self::deposit_event(Event::JobRefunded { job_id, requester, amount, reason });
 	}
 
-	fn resolve_dispute(job_id: JobId, job: JobOf<T>) {
+	fn resolve_dispute(job_id: JobId, mut job: JobOf<T>) {
 		let Ok(params) = Self::params() else { return };
 		let JobStatus::Disputed { node, result, challenger, bond, votes, .. } = job.status.clone()
 		else {
 			return;
 		};
-		let valid = votes.iter().filter(|(_, v)| *v).count() as u32;
-		let invalid = votes.len() as u32 - valid;
+		let committee = Committee::<T>::get();
+		let counted = || votes.iter().filter(|(m, _)| committee.contains(m));
+		let valid = counted().filter(|(_, v)| *v).count() as u32;
+		let invalid = counted().count() as u32 - valid;
 		// An empty committee (quorum 0) can never vote, so no votes is always "no quorum".
-		let outcome = if votes.is_empty() || valid + invalid < params.quorum {
+		let outcome = if valid + invalid == 0 || valid + invalid < params.quorum {
 			DisputeOutcome::NoQuorum
 		} else if invalid > valid {
 			DisputeOutcome::NodeWrong
-		} else {
+		} else if valid > invalid {
 			DisputeOutcome::ChallengerWrong
+		} else {
+			DisputeOutcome::Tie
 		};
 		Self::deposit_event(Event::DisputeResolved {
 			job_id,
@@ -136,53 +160,57 @@ impl<T: Config> Pallet<T> {
 			votes_valid: valid,
 			votes_invalid: invalid,
 		});
+		let at_risk = core::mem::take(&mut job.stake_at_risk);
 		match outcome {
 			DisputeOutcome::NodeWrong => {
-				let reward =
-					Self::slash(&node, job_id, SlashReason::WrongResult, Some(&challenger));
+				Self::slash(&node, job_id, at_risk, SlashReason::WrongResult);
+				Self::node_job_done(&node, false, at_risk);
 				Self::release(HoldReason::ChallengeBond, &challenger, bond);
+				let reward =
+					Self::pay_bounty(&challenger, params.challenger_reward.mul_floor(bond));
 				Self::deposit_event(Event::ChallengerRewarded { job_id, challenger, reward });
-				Self::node_job_done(&node, false);
 				Self::refund(job_id, job, RefundReason::ResultRejected);
 			}
 			DisputeOutcome::ChallengerWrong => {
-				Self::pay_from_hold(
-					HoldReason::ChallengeBond,
-					&challenger,
-					&T::FeeAccount::get(),
-					bond,
-				);
-				Self::deposit_event(Event::BondForfeited { job_id, challenger, bond });
+				Self::forfeit_bond(job_id, &challenger, bond);
+				job.stake_at_risk = at_risk;
 				Self::complete(job_id, job, node, result);
 			}
-			DisputeOutcome::NoQuorum => {
-				Self::release(HoldReason::ChallengeBond, &challenger, bond);
-				Self::complete(job_id, job, node, result);
+			DisputeOutcome::NoQuorum | DisputeOutcome::Tie => {
+				Self::forfeit_bond(job_id, &challenger, bond);
+				Self::node_job_done(&node, false, at_risk);
+				Self::refund(job_id, job, RefundReason::Undecided);
 			}
 		}
 	}
 
-	/// Take `slash` of the node's stake: `challenger_reward` of it to `challenger` when there is
-	/// one, the rest to the fee account. Returns the challenger's reward.
-	fn slash(
-		node: &T::AccountId,
-		job_id: JobId,
-		reason: SlashReason,
-		challenger: Option<&T::AccountId>,
-	) -> BalanceOf<T> {
-		let Ok(params) = Self::params() else { return Zero::zero() };
-		let Some(mut info) = Nodes::<T>::get(node) else { return Zero::zero() };
-		let amount = params.slash.mul_floor(info.stake);
-		let reward = match challenger {
-			Some(c) => {
-				let reward = params.challenger_reward.mul_floor(amount);
-				Self::pay_from_hold(HoldReason::NodeStake, node, c, reward);
-				reward
-			}
-			None => Zero::zero(),
-		};
-		let to_fees = amount.saturating_sub(reward);
-		Self::pay_from_hold(HoldReason::NodeStake, node, &T::FeeAccount::get(), to_fees);
+	fn forfeit_bond(job_id: JobId, challenger: &T::AccountId, bond: BalanceOf<T>) {
+		Self::pay_from_hold(HoldReason::ChallengeBond, challenger, &T::FeeAccount::get(), bond);
+		Self::deposit_event(Event::BondForfeited { job_id, challenger: challenger.clone(), bond });
+	}
+
+	/// Pay a winning challenger's bounty out of the fee account, as far as its free balance
+	/// above the existential deposit allows. Returns what was paid.
+	fn pay_bounty(to: &T::AccountId, bounty: BalanceOf<T>) -> BalanceOf<T> {
+		let fee_account = T::FeeAccount::get();
+		let spendable =
+			T::Currency::reducible_balance(&fee_account, Preservation::Preserve, Fortitude::Polite);
+		let paid = bounty.min(spendable);
+		if paid.is_zero()
+			|| T::Currency::transfer(&fee_account, to, paid, Preservation::Preserve).is_err()
+		{
+			return Zero::zero();
+		}
+		paid
+	}
+
+	/// Forfeit `amount` (a job's stake at risk) of the node's stake to the fee account.
+	fn slash(node: &T::AccountId, job_id: JobId, amount: BalanceOf<T>, reason: SlashReason) {
+		let Ok(params) = Self::params() else { return };
+		let Some(mut info) = Nodes::<T>::get(node) else { return };
+		// Exposure never exceeds stake, so this takes `amount` whole.
+		let amount = amount.min(info.stake);
+		Self::pay_from_hold(HoldReason::NodeStake, node, &T::FeeAccount::get(), amount);
 		info.stake = info.stake.saturating_sub(amount);
 		if info.stake < params.min_node_stake && info.online {
 			// Below the minimum it may finish what it has but takes nothing new.
@@ -191,17 +219,18 @@ impl<T: Config> Pallet<T> {
 		}
 		Nodes::<T>::insert(node, info);
 		Self::deposit_event(Event::NodeSlashed { node: node.clone(), job_id, amount, reason });
-		reward
 	}
 
-	/// A job left the node's hands: `was_active` when it had not posted a result yet.
-	fn node_job_done(node: &T::AccountId, was_active: bool) {
+	/// A job left the node's hands: `was_active` when it had not posted a result yet;
+	/// `at_risk` is the stake the job had put at risk.
+	fn node_job_done(node: &T::AccountId, was_active: bool, at_risk: BalanceOf<T>) {
 		Nodes::<T>::mutate(node, |n| {
 			if let Some(n) = n {
 				if was_active {
 					n.active_jobs = n.active_jobs.saturating_sub(1);
 				}
 				n.unsettled_jobs = n.unsettled_jobs.saturating_sub(1);
+				n.exposure = n.exposure.saturating_sub(at_risk);
 			}
 		});
 	}

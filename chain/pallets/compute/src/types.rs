@@ -143,6 +143,9 @@ pub struct NodeInfo<Balance> {
 	pub active_jobs: u32,
 	/// Jobs assigned, in their challenge window or disputed: its stake must stay while any is.
 	pub unsettled_jobs: u32,
+	/// Stake its unsettled jobs put at risk (the sum of their `stake_at_risk`); an accept that
+	/// would take it above `stake` is refused, so every possible slash is covered.
+	pub exposure: Balance,
 }
 
 /// A result as posted on chain.
@@ -183,6 +186,9 @@ pub enum RefundReason {
 	ResultRejected,
 	/// Every attempt timed out.
 	AttemptsExhausted,
+	/// The dispute ended without a verdict (no quorum, or a tie): the work is unverified, so the
+	/// requester does not pay for it.
+	Undecided,
 }
 
 /// How a dispute ended.
@@ -203,8 +209,11 @@ pub enum DisputeOutcome {
 	NodeWrong,
 	/// The majority upheld the result: the challenger's bond is forfeited, node paid.
 	ChallengerWrong,
-	/// Fewer votes than the quorum: the result stands, the bond goes back.
+	/// Fewer votes than the quorum. No verdict: the requester is refunded, the node is neither
+	/// paid nor slashed, the challenger's bond goes to the fee account.
 	NoQuorum,
+	/// As many votes for the result as against it, quorum reached: handled as [`Self::NoQuorum`].
+	Tie,
 }
 
 /// Why a node was slashed.
@@ -318,6 +327,9 @@ where
 	pub submitted_at: BlockNumber,
 	/// Number of times it was accepted; a result must name the current attempt.
 	pub attempt: u32,
+	/// Stake of the assigned node that a timeout or a lost dispute forfeits, fixed when the node
+	/// accepted (`slash * min_node_stake`); zero while no node holds the job.
+	pub stake_at_risk: Balance,
 	/// Lifecycle state.
 	pub status: JobStatus<AccountId, Balance, BlockNumber, MaxUri, MaxVotes>,
 }
@@ -366,6 +378,12 @@ pub struct MarketParams<Balance, BlockNumber> {
 	pub accept_timeout: BlockNumber,
 	/// Default blocks a node has to post a result after accepting.
 	pub execution_timeout: BlockNumber,
+	/// Shortest execution window a requester may choose. A node accepting in block `n` must have
+	/// its result included before block `n + execute_within`, so a window of 1 leaves no block
+	/// at all; the floor keeps requesters from setting honest nodes up to be slashed.
+	pub min_execute_within: BlockNumber,
+	/// Blocks a finished job stays in storage before it is removed (its events remain).
+	pub retention: BlockNumber,
 	/// Accept attempts before a repeatedly timed-out job is refunded.
 	pub max_attempts: u32,
 	/// Bond a challenger must hold.
@@ -374,9 +392,13 @@ pub struct MarketParams<Balance, BlockNumber> {
 	pub min_node_stake: Balance,
 	/// Share of each budget paid to the protocol fee account (rounded down).
 	pub protocol_fee: Percent,
-	/// Share of a node's stake taken when it loses a dispute or times out (rounded down).
+	/// Share of `min_node_stake` each unsettled job puts at risk and that a timeout or a lost
+	/// dispute forfeits to the fee account (rounded down). A node takes on only as many jobs as
+	/// its stake covers.
 	pub slash: Percent,
-	/// Share of a dispute slash paid to the winning challenger; the rest goes to the fee account.
+	/// Share of the challenge bond the fee account pays a winning challenger on top of the bond
+	/// (rounded down). Paid by the protocol, never out of the node's slash, so a node that
+	/// challenges itself from a second account loses its whole slash all the same.
 	pub challenger_reward: Percent,
 	/// Committee votes needed for a dispute to be decided by vote.
 	pub quorum: u32,
@@ -400,6 +422,8 @@ pub enum ResultRejection {
 	EmptyUri = 6,
 	/// The assigned node is no longer registered.
 	UnknownNode = 7,
+	/// The execution deadline has passed: the result can no longer be included in time.
+	DeadlinePassed = 8,
 }
 
 /// What a node signs with its result key and posts unsigned.

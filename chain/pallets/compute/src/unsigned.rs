@@ -44,6 +44,11 @@ impl<T: Config> Pallet<T> {
 		if job.attempt != payload.attempt {
 			return Err(reject(ResultRejection::StaleAttempt));
 		}
+		// `on_initialize` of `deadline` times the job out before any extrinsic of that block, and
+		// a backlog must not move that: from the deadline's block on a result is too late.
+		if frame_system::Pallet::<T>::block_number() >= deadline {
+			return Err(reject(ResultRejection::DeadlinePassed));
+		}
 		let info = Nodes::<T>::get(&node).ok_or(reject(ResultRejection::UnknownNode))?;
 		let key = sp_core::sr25519::Public::from_raw(info.result_key);
 		let sig = sp_core::sr25519::Signature::from_raw(*signature);

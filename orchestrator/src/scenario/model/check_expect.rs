@@ -85,6 +85,19 @@ fn one(
         check_dispute(d, outcome, reason, topology, &place, report);
     }
     let node_group = e.node_group.as_ref().and_then(|g| node_group(g, outcome, entry, topology, &place, report));
+    let error = e.error.as_ref().and_then(|err| {
+        if outcome != Outcome::Refused {
+            place.add(report, err.at(), "error", ProblemKind::ErrorWithoutRefusal { outcome });
+        }
+        chain_error(err, &place, "error", report)
+    });
+    let refusals: Vec<String> = e
+        .refusals
+        .value()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| chain_error(r, &place, &format!("refusals[{i}]"), report))
+        .collect();
     let timeouts = e.timeouts.as_ref().map(|t| *t.value());
     if let (Some(t), Some(topology)) = (&e.timeouts, topology) {
         let max = topology.market().max_attempts.get();
@@ -105,7 +118,20 @@ fn one(
         dispute: e.dispute.as_ref().map(|d| *d.value()),
         node_group,
         timeouts,
+        error,
+        refusals,
     })
+}
+
+/// A marketplace error name, checked against the pallet's errors in the metadata.
+pub(crate) fn chain_error(sp: &Sp<String>, place: &Place<'_>, field: &str, report: &mut Report<'_>) -> Option<String> {
+    let known = cr_protocol::chain::market_error_names();
+    if known.iter().any(|k| k == sp.value()) {
+        return Some(sp.value().clone());
+    }
+    let kind = ProblemKind::UnknownChainError { name: sp.value().clone(), known };
+    place.add(report, sp.at(), field, kind);
+    None
 }
 
 /// The window must close by the end of the scenario, for the last copy too.
@@ -144,8 +170,8 @@ fn check_dispute(
     let dispute = *d.value();
     let needed = match dispute {
         Dispute::None => None,
-        Dispute::NodeWrong => Some(Outcome::Refunded),
-        Dispute::ChallengerWrong | Dispute::NoQuorum => Some(Outcome::Completed),
+        Dispute::NodeWrong | Dispute::NoQuorum | Dispute::Tie => Some(Outcome::Refunded),
+        Dispute::ChallengerWrong => Some(Outcome::Completed),
     };
     let kind = match (needed, reason) {
         (Some(needed), _) if needed != outcome => Some(ProblemKind::DisputeOutcome { dispute, outcome, needed }),
@@ -170,7 +196,7 @@ fn node_group(
     place: &Place<'_>,
     report: &mut Report<'_>,
 ) -> Option<Name> {
-    if matches!(outcome, Outcome::Cancelled | Outcome::Expired) {
+    if matches!(outcome, Outcome::Cancelled | Outcome::Expired | Outcome::Refused) {
         let kind = ProblemKind::NodeGroupWithoutNode { outcome };
         place.add(report, g.at(), "node_group", kind);
         return None;
@@ -191,10 +217,12 @@ fn node_group(
     Some(name)
 }
 
-/// A rejected result is the verdict of a node-wrong dispute; exhausted attempts involve none.
+/// A rejected result is the verdict of a node-wrong dispute, an undecided one follows a missed
+/// quorum or a tie; exhausted attempts involve none.
 fn agree(reason: RefundReason, dispute: Dispute) -> bool {
     match reason {
         RefundReason::ResultRejected => dispute == Dispute::NodeWrong,
+        RefundReason::Undecided => matches!(dispute, Dispute::NoQuorum | Dispute::Tie),
         RefundReason::AttemptsExhausted => dispute == Dispute::None,
     }
 }

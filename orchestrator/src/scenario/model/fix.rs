@@ -123,6 +123,12 @@ impl ProblemKind {
             }
             Self::UnknownGroup { known, .. } => format!("use one of the topology's compute groups ({})", listed(known)),
             Self::DuplicateExpectation { .. } => "merge the two entries into one".to_owned(),
+            Self::UnknownChainError { known, .. } => format!("use one of the pallet's errors ({})", listed(known)),
+            Self::ErrorWithoutRefusal { .. } => format!("remove {field}, or expect outcome: refused"),
+            Self::FloodExpiresTooSoon { at, .. } => format!("set {field} to {} or later", at + 2),
+            Self::FloodRequesterShared { .. } => {
+                "give the flood a requester of its own (add one to chain.requesters in the topology)".to_owned()
+            }
             Self::ReasonWithoutRefund { .. } => {
                 format!("remove {field}, or expect outcome: refunded")
             }
@@ -136,6 +142,9 @@ impl ProblemKind {
                     .to_owned(),
                 RefundReason::AttemptsExhausted => "timed-out attempts involve no dispute: \
                      expect dispute: none, or reason: result-rejected"
+                    .to_owned(),
+                RefundReason::Undecided => "an undecided refund follows a dispute without verdict: \
+                     expect dispute: no-quorum or tie"
                     .to_owned(),
             },
             Self::TimeoutsImpossible { .. } => {
@@ -200,6 +209,10 @@ impl ProblemKind {
             Self::UnknownJob { .. } => "unknown-job",
             Self::UnknownGroup { .. } => "unknown-group",
             Self::DuplicateExpectation { .. } => "duplicate-expectation",
+            Self::UnknownChainError { .. } => "unknown-chain-error",
+            Self::ErrorWithoutRefusal { .. } => "error-without-refusal",
+            Self::FloodExpiresTooSoon { .. } => "flood-expires-too-soon",
+            Self::FloodRequesterShared { .. } => "flood-requester-shared",
             Self::ReasonWithoutRefund { .. } => "reason-without-refund",
             Self::DisputeOutcome { .. } => "dispute-outcome",
             Self::NodeGroupWithoutNode { .. } => "node-group-without-node",

@@ -15,8 +15,7 @@ use crate::topology::{Name, Sp, Tokens, Topology, MAX_NAME_LEN};
 
 /// Most job copies one scenario submits; bounds memory for hostile counts.
 pub const MAX_JOBS: u64 = 10_000;
-/// Longest accept or execute window a job may ask for (the runtime's `MaxDeadline`).
-pub const MAX_WINDOW_BLOCKS: u32 = 100_000;
+use crate::topology::MAX_DEADLINE_BLOCKS;
 
 /// What later checks need to know about one entry of `jobs`, even when it is invalid.
 pub(crate) struct JobEntry {
@@ -118,7 +117,7 @@ fn check_one(
     let last_arrival = timing(j, count, timeout, &place, report);
     let accept_within = window(&j.accept_within, "accept_within", &place, report);
     let execute_within = window(&j.execute_within, "execute_within", &place, report);
-    let requester = topology.and_then(|t| requester(j, t, &place, report));
+    let requester = topology.and_then(|t| requester(&j.requester, t, &place, report));
     let requirements = requirements(j, workload, &place, report);
     if let (Some(t), Some(req)) = (topology, &requirements) {
         check_taker(j, req, t, &place, report);
@@ -191,9 +190,9 @@ fn timing(
 /// An accept or execute window: 1 block up to the runtime's longest.
 fn window(value: &Option<Sp<u32>>, field: &str, place: &Place<'_>, report: &mut Report<'_>) -> Option<NonZeroU32> {
     let sp = value.as_ref()?;
-    let got = NonZeroU32::new(*sp.value()).filter(|v| v.get() <= MAX_WINDOW_BLOCKS);
+    let got = NonZeroU32::new(*sp.value()).filter(|v| v.get() <= MAX_DEADLINE_BLOCKS);
     if got.is_none() {
-        let (value, min, max) = (u64::from(*sp.value()), 1, u64::from(MAX_WINDOW_BLOCKS));
+        let (value, min, max) = (u64::from(*sp.value()), 1, u64::from(MAX_DEADLINE_BLOCKS));
         place.add(report, sp.at(), field, ProblemKind::OutOfRange { value, min, max });
     }
     got

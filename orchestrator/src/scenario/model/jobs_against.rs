@@ -14,8 +14,13 @@ use super::raw::{RawJob, RawRequirements};
 use super::Report;
 use crate::topology::{GpuModel, Name, Sp, Topology};
 
-pub(crate) fn requester(j: &RawJob, topology: &Topology, place: &Place<'_>, report: &mut Report<'_>) -> Option<Name> {
-    let Some(sp) = &j.requester else {
+pub(crate) fn requester(
+    written: &Option<Sp<String>>,
+    topology: &Topology,
+    place: &Place<'_>,
+    report: &mut Report<'_>,
+) -> Option<Name> {
+    let Some(sp) = written else {
         return topology.requesters().first().cloned();
     };
     let found = topology.requesters().iter().find(|r| r.as_str() == sp.value());

@@ -178,6 +178,36 @@ pub enum ProblemKind {
         /// The model as written.
         model: String,
     },
+    /// An error name the marketplace pallet does not have.
+    #[error("the marketplace has no error {name:?}")]
+    UnknownChainError {
+        /// As written.
+        name: String,
+        /// Every error the pallet has.
+        known: Vec<String>,
+    },
+    /// `error:` on an expectation whose outcome is not `refused`.
+    #[error("`error` names the refusal of a submission, but the expected outcome is {outcome}")]
+    ErrorWithoutRefusal {
+        /// The expected outcome.
+        outcome: Outcome,
+    },
+    /// A flood whose jobs would expire before they could be submitted.
+    #[error("the flood is submitted at block {at}, so its jobs cannot expire at block {expire}")]
+    FloodExpiresTooSoon {
+        /// `at_block`.
+        at: u32,
+        /// `expire_at_block`.
+        expire: u32,
+    },
+    /// A flood's requester also submits a scenario job, so refusals could not be told apart.
+    #[error("requester {requester} also submits job {job}: the flood's refusals could not be told from the job's")]
+    FloodRequesterShared {
+        /// The requester.
+        requester: String,
+        /// A job it submits.
+        job: String,
+    },
     /// A requester the topology does not fund.
     #[error("{name:?} is not a requester of the topology")]
     UnknownRequester {

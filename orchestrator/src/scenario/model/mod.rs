@@ -12,6 +12,7 @@ mod check_faults;
 mod error;
 mod fault;
 mod fix;
+mod floods;
 mod jobs;
 mod jobs_against;
 mod kind;
@@ -29,7 +30,8 @@ use serde::Serialize;
 
 pub use error::{Problem, Rejection, ScenarioError};
 pub use fault::{Fault, FaultAction, FaultNode, Stage, Trigger};
-pub use jobs::{MAX_JOBS, MAX_WINDOW_BLOCKS};
+pub use floods::FloodPlan;
+pub use jobs::MAX_JOBS;
 pub use kind::ProblemKind;
 pub use outcome::{Dispute, Expectations, JobExpectation, Outcome, RefundReason};
 pub use plan::{JobPlan, Requirements, ScenarioName};
@@ -53,6 +55,7 @@ pub struct Scenario {
     timeout_blocks: NonZeroU32,
     jobs: Vec<JobPlan>,
     faults: Vec<Fault>,
+    floods: Vec<FloodPlan>,
     expectations: Expectations,
 }
 
@@ -123,6 +126,10 @@ impl Scenario {
     /// Faults to inject, in file order.
     pub fn faults(&self) -> &[Fault] {
         &self.faults
+    }
+    /// The floods of unmatchable jobs, in file order.
+    pub fn floods(&self) -> &[FloodPlan] {
+        &self.floods
     }
     /// What must hold when the scenario is over.
     pub fn expectations(&self) -> &Expectations {

@@ -20,6 +20,8 @@ pub enum Outcome {
     Cancelled,
     /// Nobody accepted the job in time.
     Expired,
+    /// The chain refused the submission itself (see `error`): no job was created.
+    Refused,
 }
 
 /// Why a job was refunded.
@@ -30,6 +32,8 @@ pub enum RefundReason {
     ResultRejected,
     /// Every attempt timed out.
     AttemptsExhausted,
+    /// The dispute ended without a verdict (no quorum, or a tie).
+    Undecided,
 }
 
 /// How a job's dispute ended, or that it had none.
@@ -42,8 +46,10 @@ pub enum Dispute {
     NodeWrong,
     /// The committee rejected the challenge: bond forfeited, node paid.
     ChallengerWrong,
-    /// Too few votes: node paid, bond returned.
+    /// Too few votes: no verdict; requester refunded, bond forfeited, node not slashed.
     NoQuorum,
+    /// As many votes each way: handled like `no-quorum`.
+    Tie,
 }
 
 macro_rules! spelled {
@@ -64,9 +70,25 @@ macro_rules! spelled {
     };
 }
 
-spelled!(Outcome { Completed => "completed", Refunded => "refunded", Cancelled => "cancelled", Expired => "expired" });
-spelled!(RefundReason { ResultRejected => "result-rejected", AttemptsExhausted => "attempts-exhausted" });
-spelled!(Dispute { None => "none", NodeWrong => "node-wrong", ChallengerWrong => "challenger-wrong", NoQuorum => "no-quorum" });
+spelled!(Outcome {
+    Completed => "completed",
+    Refunded => "refunded",
+    Cancelled => "cancelled",
+    Expired => "expired",
+    Refused => "refused",
+});
+spelled!(RefundReason {
+    ResultRejected => "result-rejected",
+    AttemptsExhausted => "attempts-exhausted",
+    Undecided => "undecided",
+});
+spelled!(Dispute {
+    None => "none",
+    NodeWrong => "node-wrong",
+    ChallengerWrong => "challenger-wrong",
+    NoQuorum => "no-quorum",
+    Tie => "tie",
+});
 
 /// What must happen to every copy of one job. Only combinations that can happen on chain
 /// get through validation (e.g. a refund reason only with `Refunded`).
@@ -79,6 +101,8 @@ pub struct JobExpectation {
     pub(crate) dispute: Option<Dispute>,
     pub(crate) node_group: Option<Name>,
     pub(crate) timeouts: Option<u32>,
+    pub(crate) error: Option<String>,
+    pub(crate) refusals: Vec<String>,
 }
 
 impl JobExpectation {
@@ -109,6 +133,16 @@ impl JobExpectation {
     /// Number of attempts that timed out, if checked.
     pub fn timeouts(&self) -> Option<u32> {
         self.timeouts
+    }
+    /// The marketplace error the submission must be refused with; only with
+    /// [`Outcome::Refused`].
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+    /// Marketplace errors the chain must have answered calls on this job with (an attack
+    /// tried and refused), e.g. `PartyToDispute`.
+    pub fn refusals(&self) -> &[String] {
+        &self.refusals
     }
 }
 

@@ -24,6 +24,8 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub faults: Sp<Vec<Sp<RawFault>>>,
     #[serde(default)]
+    pub floods: Sp<Vec<Sp<RawFlood>>>,
+    #[serde(default)]
     pub expect: Sp<RawExpect>,
 }
 
@@ -54,6 +56,22 @@ pub(crate) struct RawJob {
     pub cancel_after_blocks: Option<Sp<u32>>,
     #[serde(default)]
     pub expect_unmatched: Sp<bool>,
+}
+
+/// Unmatchable jobs submitted at once, all expiring in one block: a requester-side attack on
+/// the deadline queue.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFlood {
+    pub name: Sp<String>,
+    pub count: Sp<u32>,
+    #[serde(default)]
+    pub at_block: Sp<u32>,
+    pub expire_at_block: Sp<u32>,
+    #[serde(default)]
+    pub requester: Option<Sp<String>>,
+    #[serde(default)]
+    pub expect_refused: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +149,10 @@ pub(crate) struct RawJobExpect {
     pub node_group: Option<Sp<String>>,
     #[serde(default)]
     pub timeouts: Option<Sp<u32>>,
+    #[serde(default)]
+    pub error: Option<Sp<String>>,
+    #[serde(default)]
+    pub refusals: Sp<Vec<Sp<String>>>,
 }
 
 fn default_timeout() -> Sp<u32> {

@@ -9,7 +9,7 @@ use serde_saphyr::Location;
 use super::kind::ProblemKind;
 use super::plan::ScenarioName;
 use super::raw::RawScenario;
-use super::{check_expect, check_faults, jobs, Report, Scenario};
+use super::{check_expect, check_faults, floods, jobs, Report, Scenario};
 use crate::topology::{Sp, Topology, TopologyError};
 
 /// Longest scenario, in blocks (the runtime's longest job window).
@@ -34,6 +34,11 @@ pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Report<'
     let entries = jobs::check(raw.jobs.value(), topo, limit, report);
     let faults = check_faults::check(raw.faults.value(), topo, &entries, limit, report);
     let expectations = check_expect::check(raw.expect.value(), topo, &entries, limit, report);
+    let job_requesters: Vec<(String, Option<crate::topology::Name>)> = entries
+        .iter()
+        .map(|e| (e.written.clone(), e.plans.as_ref().and_then(|p| p.first()).map(|p| p.requester.clone())))
+        .collect();
+    let floods = floods::check(raw.floods.value(), topo, &entries, &job_requesters, limit, report);
 
     if !report.is_clean() {
         return None;
@@ -51,6 +56,7 @@ pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Report<'
         timeout_blocks: timeout?,
         jobs: plans,
         faults: faults?,
+        floods: floods?,
         expectations: expectations?,
     })
 }

@@ -1,5 +1,5 @@
 use crate::{mock::*, *};
-use frame_support::assert_ok;
+use frame_support::{assert_noop, assert_ok};
 use sp_core::H256;
 
 #[test]
@@ -12,13 +12,15 @@ fn unaccepted_job_expires_with_full_refund() {
 		assert_eq!(status(job), JobStatus::Expired);
 		assert_eq!(free(REQUESTER), ENDOWMENT);
 		assert_eq!(last_event(), Event::JobExpired { job_id: job, refunded: 700 });
-		assert_eq!(Timers::<Test>::iter().count(), 0);
+		// Its one timer left is its removal after the retention period.
+		assert_eq!(Timers::<Test>::iter().collect::<Vec<_>>(), vec![(11 + 100, job, ())]);
 	});
 }
 
 #[test]
 fn timeout_slashes_and_reopens_then_refunds_when_attempts_run_out() {
-	ExtBuilder::default().params(|p| p.min_node_stake = 100).run(|| {
+	// At risk per job: 50% of the 1_000 minimum.
+	ExtBuilder::default().run(|| {
 		register(NODE, cpu(4), 1_000);
 		register(NODE_2, cpu(4), 1_000);
 		let job = submit(REQUESTER, 700, Requirements::default());
@@ -76,35 +78,92 @@ fn reopened_job_completes_with_another_node() {
 }
 
 #[test]
-fn deadlines_backlog_carries_over_bounded_per_block() {
+fn requested_deadlines_fill_half_a_block_and_all_are_handled_in_it() {
 	ExtBuilder::default().run(|| {
-		// MaxTimersPerBlock is 8: 20 jobs expiring in the same block take three blocks.
-		let jobs: Vec<_> =
-			(0..20).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
+		// MaxTimersPerBlock is 16; requesters may put 8 expiries in one block.
+		let jobs: Vec<_> = (0..8).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
+		assert_noop!(
+			Compute::submit_job(
+				RuntimeOrigin::signed(REQUESTER),
+				H256::zero(),
+				bounded("u"),
+				Requirements::default(),
+				10,
+				JobDeadlines::default()
+			),
+			Error::<Test>::TooManyTimers
+		);
+		assert_eq!(TimerLoad::<Test>::get(11), 8);
 		run_to_block(11);
-		let expired = || jobs.iter().filter(|j| status(**j) == JobStatus::Expired).count();
-		assert_eq!(expired(), 8);
-		run_to_block(12);
-		assert_eq!(expired(), 16);
-		run_to_block(13);
-		assert_eq!(expired(), 20);
+		assert!(jobs.iter().all(|j| status(*j) == JobStatus::Expired));
 		assert_eq!(free(REQUESTER), ENDOWMENT);
-		assert_eq!(TimerCursor::<Test>::get(), 14);
+		assert_eq!(TimerCursor::<Test>::get(), 12);
+		// Their removals went to the block 100 later, which holds all 8.
+		assert_eq!(TimerLoad::<Test>::get(11), 0);
+		assert_eq!(TimerLoad::<Test>::get(111), 8);
 	});
 }
 
 #[test]
-fn a_late_backlog_still_settles_every_kind_of_deadline() {
+fn marketplace_deadlines_move_to_the_next_block_with_room() {
+	ExtBuilder::default().run(|| {
+		// Block 7 gets 8 requested expiries and the deadlines of 8 accepts made in block 1:
+		// its 16 deadlines are full.
+		for _ in 0..8 {
+			assert_ok!(Compute::submit_job(
+				RuntimeOrigin::signed(REQUESTER_2),
+				H256::zero(),
+				bounded("u"),
+				Requirements { cpu_cores: 99, ..Default::default() },
+				1,
+				JobDeadlines { accept_within: Some(6), execute_within: None },
+			));
+		}
+		let mut jobs: Vec<_> =
+			(0..8).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
+		jobs.push(NextJobId::<Test>::get());
+		assert_ok!(Compute::submit_job(
+			RuntimeOrigin::signed(REQUESTER),
+			H256::zero(),
+			bounded("u"),
+			Requirements::default(),
+			10,
+			JobDeadlines { accept_within: Some(12), execute_within: None },
+		));
+		for (i, node) in [NODE, NODE_2, GPU_NODE, OUTSIDER].into_iter().enumerate() {
+			register(node, cpu(4), 1_000);
+			assert_ok!(Compute::accept_job(RuntimeOrigin::signed(node), jobs[2 * i]));
+			assert_ok!(Compute::accept_job(RuntimeOrigin::signed(node), jobs[2 * i + 1]));
+		}
+		assert_eq!(TimerLoad::<Test>::get(7), 16);
+		register(CHALLENGER, cpu(4), 1_000);
+		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(CHALLENGER), jobs[8]));
+		let moved =
+			Event::JobAccepted { job_id: jobs[8], node: CHALLENGER, attempt: 1, deadline: 8 };
+		assert_eq!(last_event(), moved);
+		assert_eq!(status(jobs[8]), JobStatus::Assigned { node: CHALLENGER, deadline: 8 });
+		// Every one of them is handled in its own block.
+		run_to_block(8);
+		assert!(jobs.iter().all(|j| matches!(status(*j), JobStatus::Open { .. })), "all timed out");
+		assert_eq!(TimerCursor::<Test>::get(), 9);
+	});
+}
+
+#[test]
+fn every_kind_of_deadline_settles_among_others() {
 	ExtBuilder::default().run(|| {
 		register(NODE, cpu(4), 1_000);
 		let done = submit(REQUESTER, 100, Requirements::default());
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), done));
 		post_result(done, NODE, H256::zero());
 		let _filler: Vec<_> =
-			(0..30).map(|_| submit(REQUESTER_2, 1, Requirements::default())).collect();
+			(0..7).map(|_| submit(REQUESTER_2, 1, Requirements::default())).collect();
 		run_to_block(40);
 		assert!(matches!(status(done), JobStatus::Completed { .. }));
 		assert!(Jobs::<Test>::iter_values().all(|j| j.status.is_terminal()));
-		assert_eq!(Timers::<Test>::iter().count(), 0);
+		// What remains are the removals of the finished jobs.
+		assert!(Timers::<Test>::iter().all(|(at, _, _)| at > 40));
+		run_to_block(200);
+		assert_eq!(Jobs::<Test>::iter().count(), 0);
 	});
 }

@@ -1,6 +1,7 @@
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok, dispatch::Pays, traits::fungible::Inspect};
 use sp_core::H256;
+use sp_runtime::Percent;
 
 /// Job with budget `budget` whose result NODE posted at block 1 (window until block 6).
 fn submitted(budget: u64) -> JobId {
@@ -77,7 +78,12 @@ fn challenge_holds_bond_during_window_only() {
 
 #[test]
 fn challenge_needs_the_bond() {
-	ExtBuilder::default().params(|p| p.challenge_bond = ENDOWMENT).run(|| {
+	// A bounty of 0%: a bond this large would otherwise pay more than a job puts at risk.
+	let bond = |p: &mut ParamsOf<Test>| {
+		p.challenge_bond = ENDOWMENT;
+		p.challenger_reward = Percent::from_percent(0);
+	};
+	ExtBuilder::default().params(bond).run(|| {
 		let job = submitted(1_000);
 		assert_noop!(
 			Compute::challenge(RuntimeOrigin::signed(CHALLENGER), job),
@@ -135,11 +141,12 @@ fn node_wrong_slashes_rewards_challenger_refunds_requester() {
 		vote(MEMBERS[2], job, true);
 		run_to_block(6);
 		assert_eq!(status(job), JobStatus::Refunded { reason: RefundReason::ResultRejected });
-		// Slash 50% of 1_000 = 500: half to the challenger, half to the fee account.
+		// The job's stake at risk (50% of the 1_000 minimum) goes to the fee account, which pays
+		// the challenger its bond's bounty (50% of 100).
 		assert_eq!(held(HoldReason::NodeStake, NODE), 500);
-		assert_eq!(free(CHALLENGER), ENDOWMENT + 250);
+		assert_eq!(free(CHALLENGER), ENDOWMENT + 50);
 		assert_eq!(held(HoldReason::ChallengeBond, CHALLENGER), 0);
-		assert_eq!(free(FEE_ACCOUNT), 1 + 250);
+		assert_eq!(free(FEE_ACCOUNT), 1 + 500 - 50);
 		assert_eq!(free(REQUESTER), ENDOWMENT);
 		assert_eq!(free(NODE), ENDOWMENT - 1_000);
 		let node = Nodes::<Test>::get(NODE).expect("node");
@@ -162,7 +169,7 @@ fn node_wrong_slashes_rewards_challenger_refunds_requester() {
 		assert!(ev.contains(&Event::ChallengerRewarded {
 			job_id: job,
 			challenger: CHALLENGER,
-			reward: 250
+			reward: 50
 		}));
 		assert_eq!(
 			last_event(),
@@ -182,7 +189,8 @@ fn challenger_wrong_forfeits_bond_and_node_is_paid() {
 		let job = submitted(1_000);
 		assert_ok!(Compute::challenge(RuntimeOrigin::signed(CHALLENGER), job));
 		vote(MEMBERS[0], job, true);
-		vote(MEMBERS[1], job, false); // a tie upholds the result
+		vote(MEMBERS[1], job, true);
+		vote(MEMBERS[2], job, false);
 		run_to_block(6);
 		assert!(matches!(
 			status(job),
@@ -201,19 +209,43 @@ fn challenger_wrong_forfeits_bond_and_node_is_paid() {
 }
 
 #[test]
-fn no_quorum_returns_bond_and_pays_node() {
+fn no_quorum_refunds_the_requester_and_forfeits_the_bond() {
 	ExtBuilder::default().run(|| {
 		let job = submitted(1_000);
 		assert_ok!(Compute::challenge(RuntimeOrigin::signed(CHALLENGER), job));
 		vote(MEMBERS[0], job, false); // quorum is 2
 		run_to_block(6);
-		assert!(matches!(status(job), JobStatus::Completed { .. }));
-		assert_eq!(free(CHALLENGER), ENDOWMENT);
-		assert_eq!(held(HoldReason::NodeStake, NODE), 1_000);
+		assert_eq!(status(job), JobStatus::Refunded { reason: RefundReason::Undecided });
+		assert_eq!(free(REQUESTER), ENDOWMENT, "nobody pays for unverified work");
+		assert_eq!(free(CHALLENGER), ENDOWMENT - 100, "an undecided challenge costs the bond");
+		assert_eq!(free(FEE_ACCOUNT), 1 + 100);
+		assert_eq!(held(HoldReason::NodeStake, NODE), 1_000, "no verdict, no slash");
+		let node = Nodes::<Test>::get(NODE).expect("node");
+		assert_eq!((node.unsettled_jobs, node.exposure), (0, 0));
 		assert!(events().contains(&Event::DisputeResolved {
 			job_id: job,
 			outcome: DisputeOutcome::NoQuorum,
 			votes_valid: 0,
+			votes_invalid: 1,
+		}));
+	});
+}
+
+#[test]
+fn a_tie_is_no_verdict() {
+	ExtBuilder::default().run(|| {
+		let job = submitted(1_000);
+		assert_ok!(Compute::challenge(RuntimeOrigin::signed(CHALLENGER), job));
+		vote(MEMBERS[0], job, true);
+		vote(MEMBERS[1], job, false);
+		run_to_block(6);
+		assert_eq!(status(job), JobStatus::Refunded { reason: RefundReason::Undecided });
+		assert_eq!(free(CHALLENGER), ENDOWMENT - 100);
+		assert_eq!(held(HoldReason::NodeStake, NODE), 1_000);
+		assert!(events().contains(&Event::DisputeResolved {
+			job_id: job,
+			outcome: DisputeOutcome::Tie,
+			votes_valid: 1,
 			votes_invalid: 1,
 		}));
 	});
@@ -229,7 +261,7 @@ fn empty_committee_means_no_quorum() {
 			Error::<Test>::NotCommitteeMember
 		);
 		run_to_block(6);
-		assert!(matches!(status(job), JobStatus::Completed { .. }));
-		assert_eq!(free(CHALLENGER), ENDOWMENT);
+		assert_eq!(status(job), JobStatus::Refunded { reason: RefundReason::Undecided });
+		assert_eq!(free(CHALLENGER), ENDOWMENT - 100);
 	});
 }

@@ -50,10 +50,12 @@ fn submit_rejects_bad_input() {
 		let long = JobDeadlines { accept_within: None, execute_within: Some(1_001) };
 		assert_noop!(call(10, "u", long), Error::<Test>::BadDeadline);
 		assert_noop!(call(ENDOWMENT, "u", Default::default()), Error::<Test>::InsufficientBalance);
-		let custom = JobDeadlines { accept_within: Some(3), execute_within: Some(2) };
+		let short = JobDeadlines { accept_within: None, execute_within: Some(2) };
+		assert_noop!(call(10, "u", short), Error::<Test>::ExecutionWindowTooShort);
+		let custom = JobDeadlines { accept_within: Some(3), execute_within: Some(3) };
 		assert_ok!(call(10, "u", custom));
 		let job = Jobs::<Test>::get(0).expect("job");
-		assert_eq!((job.accept_within, job.execute_within), (3, 2));
+		assert_eq!((job.accept_within, job.execute_within), (3, 3));
 	});
 }
 
@@ -132,7 +134,7 @@ fn accept_rejects_nodes_that_cannot_take_the_job() {
 #[test]
 fn accept_respects_declared_concurrency() {
 	ExtBuilder::default().run(|| {
-		register(NODE, cpu(4), 1_000); // max_concurrent 2
+		register(NODE, cpu(4), 2_000); // max_concurrent 2; stake for four jobs at risk
 		let jobs: Vec<_> = (0..3).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), jobs[0]));
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), jobs[1]));
@@ -174,13 +176,13 @@ fn root_sets_params_and_committee() {
 		p.quorum = 4; // three members
 		assert_noop!(
 			Compute::set_params(RawOrigin::Root.into(), p.clone()),
-			Error::<Test>::BadParams
+			Error::<Test>::QuorumUnreachable
 		);
 		p.quorum = 3;
 		p.challenge_window = 0;
 		assert_noop!(
 			Compute::set_params(RawOrigin::Root.into(), p.clone()),
-			Error::<Test>::BadParams
+			Error::<Test>::ZeroPeriod
 		);
 		p.challenge_window = 9;
 		assert_ok!(Compute::set_params(RawOrigin::Root.into(), p.clone()));
@@ -193,7 +195,7 @@ fn root_sets_params_and_committee() {
 		);
 		assert_noop!(
 			Compute::set_committee(RawOrigin::Root.into(), vec![1, 2]),
-			Error::<Test>::BadParams
+			Error::<Test>::QuorumUnreachable
 		);
 		assert_ok!(Compute::set_committee(RawOrigin::Root.into(), vec![1, 2, 3, 4]));
 		assert_eq!(Committee::<Test>::get().len(), 4);
@@ -209,7 +211,7 @@ fn genesis_makes_the_fee_account_exist() {
 }
 
 #[test]
-#[should_panic(expected = "compute genesis params inconsistent")]
+#[should_panic(expected = "compute genesis refused: QuorumUnreachable")]
 fn genesis_refuses_unreachable_quorum() {
 	ExtBuilder::default().params(|p| p.quorum = 4).build();
 }

@@ -1,0 +1,53 @@
+//! A job's lifecycle as the light side reads it, stated once: which states are final, and the
+//! names of verdicts and refund reasons as reports, scenario files and the dashboard spell them.
+//! The chain's own statement is `pallet-compute`; a new state or variant is added here and
+//! nowhere else on the light side.
+
+use super::{market, JobStatus};
+
+/// The account protocol fees, forfeited bonds and slashes go to: the runtime's
+/// `PalletId(*b"cr/fees!")` as an account id.
+pub fn fee_account() -> [u8; 32] {
+    let mut a = [0u8; 32];
+    a[..4].copy_from_slice(b"modl");
+    a[4..12].copy_from_slice(b"cr/fees!");
+    a
+}
+
+/// Whether a job's state is final: it holds no escrow and never changes again (the chain
+/// removes it after the retention period).
+pub fn is_terminal(status: &JobStatus) -> bool {
+    matches!(
+        status,
+        JobStatus::Completed { .. } | JobStatus::Refunded { .. } | JobStatus::Cancelled | JobStatus::Expired
+    )
+}
+
+/// The node holding a job that is not settled yet (assigned, in its challenge window, disputed).
+pub fn holder(status: &JobStatus) -> Option<&super::AccountId32> {
+    match status {
+        JobStatus::Assigned { node, .. } | JobStatus::Submitted { node, .. } | JobStatus::Disputed { node, .. } => {
+            Some(node)
+        }
+        _ => None,
+    }
+}
+
+/// A dispute's verdict as scenario files spell it (`node-wrong`, ...).
+pub fn verdict_name(outcome: &market::DisputeOutcome) -> &'static str {
+    match outcome {
+        market::DisputeOutcome::NodeWrong => "node-wrong",
+        market::DisputeOutcome::ChallengerWrong => "challenger-wrong",
+        market::DisputeOutcome::NoQuorum => "no-quorum",
+        market::DisputeOutcome::Tie => "tie",
+    }
+}
+
+/// A refund's reason as scenario files spell it (`result-rejected`, ...).
+pub fn refund_reason_name(reason: &market::RefundReason) -> &'static str {
+    match reason {
+        market::RefundReason::ResultRejected => "result-rejected",
+        market::RefundReason::AttemptsExhausted => "attempts-exhausted",
+        market::RefundReason::Undecided => "undecided",
+    }
+}

@@ -1,0 +1,87 @@
+//! Marketplace calls that were included in a block and failed: the chain's answer to an attack
+//! (a self-vote, a late accept, a flood of timers) is a dispatch error, and a run must be able
+//! to show which call got which answer.
+
+use super::{api, AccountId32};
+use subxt::{client::OnlineClientAtBlock, Metadata, SubstrateConfig};
+
+/// One failed marketplace call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedCall {
+    /// The call, as `pallet.call` (e.g. `Compute.vote`).
+    pub call: String,
+    /// The job it named, when it names one.
+    pub job_id: Option<u64>,
+    /// The signing account (none for unsigned calls).
+    pub signer: Option<AccountId32>,
+    /// The pallet error, e.g. `PartyToDispute`, or the dispatch error as text.
+    pub error: String,
+}
+
+/// Every error the marketplace pallet can answer with, by name, read from the metadata this
+/// program was built with (so a scenario can be checked for names the chain does not have).
+pub fn market_error_names() -> Vec<String> {
+    let Ok(metadata) = Metadata::decode_from(include_bytes!("../../metadata/compute.scale")) else { return Vec::new() };
+    let pallet = metadata.pallet_by_name("Compute");
+    pallet.and_then(|p| p.error_variants()).map(|v| v.iter().map(|e| e.name.clone()).collect()).unwrap_or_default()
+}
+
+/// The job a marketplace call names.
+fn job_of(call: &api::Call) -> Option<u64> {
+    use api::compute::Call as C;
+    let api::Call::Compute(call) = call else { return None };
+    match call {
+        C::cancel_job { job_id } | C::accept_job { job_id } | C::challenge { job_id } | C::vote { job_id, .. } => {
+            Some(*job_id)
+        }
+        C::submit_result { payload, .. } => Some(payload.job_id),
+        _ => None,
+    }
+}
+
+/// A dispatch error as the name a reader knows: a pallet error by its variant name (without the
+/// pallet for the marketplace's own, `PartyToDispute`; `Balances::InsufficientBalance` else).
+fn error_name(error: &api::runtime_types::sp_runtime::DispatchError, metadata: &Metadata) -> String {
+    use api::runtime_types::sp_runtime::DispatchError as D;
+    let D::Module(m) = error else { return format!("{error:?}") };
+    let Some(pallet) = metadata.pallet_by_error_index(m.index) else { return format!("{error:?}") };
+    match pallet.error_variant_by_index(m.error[0]) {
+        Some(v) if pallet.name() == "Compute" => v.name.clone(),
+        Some(v) => format!("{}::{}", pallet.name(), v.name),
+        None => format!("{}::<error {}>", pallet.name(), m.error[0]),
+    }
+}
+
+/// Every marketplace call of the block at `at` that an `ExtrinsicFailed` event answered.
+pub(super) async fn refused_calls(
+    at: &OnlineClientAtBlock<SubstrateConfig>,
+    failed: &[(u32, api::runtime_types::sp_runtime::DispatchError)],
+) -> Vec<RefusedCall> {
+    if failed.is_empty() {
+        return Vec::new();
+    }
+    let Ok(extrinsics) = at.extrinsics().fetch().await else { return Vec::new() };
+    let metadata = at.metadata_ref();
+    let mut out = Vec::new();
+    for (index, ext) in extrinsics.iter().enumerate() {
+        let Some((_, error)) = failed.iter().find(|(i, _)| *i as usize == index) else { continue };
+        let Ok(ext) = ext else { continue };
+        if ext.pallet_name() != "Compute" {
+            continue;
+        }
+        let call = ext.decode_call_data_as::<api::Call>().ok();
+        // A signed extrinsic's address is a MultiAddress: variant 0 (`Id`), then the account.
+        let signer = ext
+            .address_bytes()
+            .and_then(|a| a.strip_prefix(&[0u8]))
+            .and_then(|a| <[u8; 32]>::try_from(a).ok())
+            .map(AccountId32);
+        out.push(RefusedCall {
+            call: format!("{}.{}", ext.pallet_name(), ext.call_name()),
+            job_id: call.as_ref().and_then(job_of),
+            signer,
+            error: error_name(error, metadata),
+        });
+    }
+    out
+}
