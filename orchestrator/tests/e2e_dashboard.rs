@@ -138,7 +138,7 @@ compute:
   - {{group: cpu, count: 1, cpu_cores: 4, memory_mb: 2048}}
   - {{group: wrong, count: 1, cpu_cores: 2, memory_mb: 2048, behaviour: wrong-result,
      gpu: {{count: 1, model: SIM-WRONG, vram_mb: 1024}}}}
-  - {{group: verifier, count: 1, role: verifier, cpu_cores: 2, memory_mb: 2048,
+  - {{group: verifier, count: 2, role: verifier, cpu_cores: 2, memory_mb: 2048,
      gpu: {{count: 1, model: SIM-WRONG, vram_mb: 1024}}}}
 store: {{enabled: true}}
 "
