@@ -81,6 +81,17 @@ fn holder<T: Config>(status: &StatusOf<T>) -> Option<&T::AccountId> {
 	}
 }
 
+/// Every node's stake, read as v0 wrote the node.
+fn v0_stakes<T: Config>() -> BTreeMap<T::AccountId, BalanceOf<T>> {
+	Nodes::<T>::iter_keys()
+		.filter_map(|who| {
+			let raw = frame_support::storage::unhashed::get_raw(&Nodes::<T>::hashed_key_for(&who))?;
+			let node = v0::NodeInfo::<BalanceOf<T>>::decode(&mut &raw[..]).ok()?;
+			Some((who, node.stake))
+		})
+		.collect()
+}
+
 /// v0 -> v1, without the version check (see [`MigrateV0ToV1`]).
 pub struct InnerMigrateV0ToV1<T>(core::marker::PhantomData<T>);
 
@@ -95,14 +106,7 @@ impl<T: Config> InnerMigrateV0ToV1<T> {
 				Some((id, (job.status, job.budget).encode()))
 			})
 			.collect();
-		let stakes: Vec<(T::AccountId, BalanceOf<T>)> = Nodes::<T>::iter_keys()
-			.filter_map(|who| {
-				let raw =
-					frame_support::storage::unhashed::get_raw(&Nodes::<T>::hashed_key_for(&who))?;
-				let node = v0::NodeInfo::<BalanceOf<T>>::decode(&mut &raw[..]).ok()?;
-				Some((who, node.stake))
-			})
-			.collect();
+		let stakes: Vec<(T::AccountId, BalanceOf<T>)> = v0_stakes::<T>().into_iter().collect();
 		(jobs, stakes).encode()
 	}
 
@@ -181,14 +185,7 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 		writes += 1;
 		let job_stake = params.as_ref().map(Pallet::<T>::job_stake).unwrap_or_default();
 
-		let stakes: BTreeMap<T::AccountId, BalanceOf<T>> = Nodes::<T>::iter_keys()
-			.filter_map(|who| {
-				let raw =
-					frame_support::storage::unhashed::get_raw(&Nodes::<T>::hashed_key_for(&who))?;
-				let node = v0::NodeInfo::<BalanceOf<T>>::decode(&mut &raw[..]).ok()?;
-				Some((who, node.stake))
-			})
-			.collect();
+		let stakes = v0_stakes::<T>();
 		reads += stakes.len() as u64;
 		// Jobs first: a node's exposure is what its jobs put at risk, capped by its stake (v0 let
 		// a node hold more than its stake covered; those jobs carry what is left).
