@@ -75,9 +75,10 @@ pub(super) async fn events_at(
     at: subxt::client::OnlineClientAtBlock<SubstrateConfig>,
 ) -> Result<BlockEvents, ChainError> {
     let what = || format!("reading block #{number}");
-    let extrinsics = at.extrinsics().fetch().await.map_err(|e| ChainError::rpc(what(), e))?.len();
+    let body = at.extrinsics().fetch().await.map_err(|e| ChainError::rpc(what(), e))?;
     let raw = at.events().fetch().await.map_err(|e| ChainError::rpc(what(), e))?;
-    let mut out = BlockEvents { number, hash, extrinsics, events: Vec::new(), fees: Vec::new(), refused: Vec::new() };
+    let mut out =
+        BlockEvents { number, hash, extrinsics: body.len(), events: Vec::new(), fees: Vec::new(), refused: Vec::new() };
     let mut failed = Vec::new();
     for ev in raw.iter() {
         let ev = ev.map_err(|e| ChainError::rpc(what(), e))?;
@@ -96,6 +97,12 @@ pub(super) async fn events_at(
             _ => {}
         }
     }
-    out.refused = super::refused::refused_calls(&at, &failed).await;
+    // The block body is already here: failed marketplace calls are paired with it, no refetch.
+    for (index, ext) in body.iter().enumerate() {
+        let (Some((_, error)), Ok(ext)) = (failed.iter().find(|(i, _)| *i as usize == index), ext) else { continue };
+        let call = ext.decode_call_data_as::<api::Call>().ok();
+        let names = (ext.pallet_name(), ext.call_name());
+        out.refused.extend(super::refused::refused_call(names, call, ext.address_bytes(), error, at.metadata_ref()));
+    }
     Ok(out)
 }

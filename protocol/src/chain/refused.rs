@@ -3,7 +3,7 @@
 //! to show which call got which answer.
 
 use super::{api, AccountId32};
-use subxt::{client::OnlineClientAtBlock, Metadata, SubstrateConfig};
+use subxt::Metadata;
 
 /// One failed marketplace call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,10 +20,16 @@ pub struct RefusedCall {
 
 /// Every error the marketplace pallet can answer with, by name, read from the metadata this
 /// program was built with (so a scenario can be checked for names the chain does not have).
-pub fn market_error_names() -> Vec<String> {
-    let Ok(metadata) = Metadata::decode_from(include_bytes!("../../metadata/compute.scale")) else { return Vec::new() };
-    let pallet = metadata.pallet_by_name("Compute");
-    pallet.and_then(|p| p.error_variants()).map(|v| v.iter().map(|e| e.name.clone()).collect()).unwrap_or_default()
+/// Decoded once per process: a scenario file checks every error name it mentions.
+pub fn market_error_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let Ok(metadata) = Metadata::decode_from(include_bytes!("../../metadata/compute.scale")) else {
+            return Vec::new();
+        };
+        let pallet = metadata.pallet_by_name("Compute");
+        pallet.and_then(|p| p.error_variants()).map(|v| v.iter().map(|e| e.name.clone()).collect()).unwrap_or_default()
+    })
 }
 
 /// The job a marketplace call names.
@@ -52,36 +58,25 @@ fn error_name(error: &api::runtime_types::sp_runtime::DispatchError, metadata: &
     }
 }
 
-/// Every marketplace call of the block at `at` that an `ExtrinsicFailed` event answered.
-pub(super) async fn refused_calls(
-    at: &OnlineClientAtBlock<SubstrateConfig>,
-    failed: &[(u32, api::runtime_types::sp_runtime::DispatchError)],
-) -> Vec<RefusedCall> {
-    if failed.is_empty() {
-        return Vec::new();
+/// A failed extrinsic of the marketplace as a [`RefusedCall`]: its call (decoded, when it
+/// decodes), the raw address of a signed one (a `MultiAddress`: variant 0, `Id`, then the
+/// account) and the dispatch error. `None` for other pallets' calls.
+pub(super) fn refused_call(
+    (pallet, call_name): (&str, &str),
+    call: Option<api::Call>,
+    address: Option<&[u8]>,
+    error: &api::runtime_types::sp_runtime::DispatchError,
+    metadata: &Metadata,
+) -> Option<RefusedCall> {
+    if pallet != "Compute" {
+        return None;
     }
-    let Ok(extrinsics) = at.extrinsics().fetch().await else { return Vec::new() };
-    let metadata = at.metadata_ref();
-    let mut out = Vec::new();
-    for (index, ext) in extrinsics.iter().enumerate() {
-        let Some((_, error)) = failed.iter().find(|(i, _)| *i as usize == index) else { continue };
-        let Ok(ext) = ext else { continue };
-        if ext.pallet_name() != "Compute" {
-            continue;
-        }
-        let call = ext.decode_call_data_as::<api::Call>().ok();
-        // A signed extrinsic's address is a MultiAddress: variant 0 (`Id`), then the account.
-        let signer = ext
-            .address_bytes()
-            .and_then(|a| a.strip_prefix(&[0u8]))
-            .and_then(|a| <[u8; 32]>::try_from(a).ok())
-            .map(AccountId32);
-        out.push(RefusedCall {
-            call: format!("{}.{}", ext.pallet_name(), ext.call_name()),
-            job_id: call.as_ref().and_then(job_of),
-            signer,
-            error: error_name(error, metadata),
-        });
-    }
-    out
+    let signer =
+        address.and_then(|a| a.strip_prefix(&[0u8])).and_then(|a| <[u8; 32]>::try_from(a).ok()).map(AccountId32);
+    Some(RefusedCall {
+        call: format!("{pallet}.{call_name}"),
+        job_id: call.as_ref().and_then(job_of),
+        signer,
+        error: error_name(error, metadata),
+    })
 }

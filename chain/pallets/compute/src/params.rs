@@ -60,24 +60,4 @@ impl<T: Config> Pallet<T> {
 		}
 		Ok(())
 	}
-
-	/// The rule an error names, for genesis panics (which have no error type to carry).
-	pub(crate) fn params_error_text(e: Error<T>) -> &'static str {
-		match e {
-			Error::ZeroPeriod => "ZeroPeriod: a window, period, timeout, retention or max_attempts is zero",
-			Error::TimeoutAboveMaxDeadline =>
-				"TimeoutAboveMaxDeadline: accept_timeout or execution_timeout exceeds MaxDeadline",
-			Error::BadExecutionFloor =>
-				"BadExecutionFloor: min_execute_within must be at least 2 and at most execution_timeout",
-			Error::PercentAbove100 =>
-				"PercentAbove100: protocol_fee, slash and challenger_reward are percent (0-100)",
-			Error::ZeroStakeOrBond =>
-				"ZeroStakeOrBond: min_node_stake, challenge_bond and slash * min_node_stake must be positive",
-			Error::BountyNotBelowSlash =>
-				"BountyNotBelowSlash: challenger_reward * challenge_bond must be below slash * min_node_stake",
-			Error::QuorumUnreachable => "QuorumUnreachable: quorum must be between 1 and the committee size",
-			Error::DuplicateMember => "DuplicateMember: a committee member is listed twice",
-			_ => "inconsistent parameters",
-		}
-	}
 }

@@ -129,7 +129,7 @@ pub(crate) fn chain_error(sp: &Sp<String>, place: &Place<'_>, field: &str, repor
     if known.iter().any(|k| k == sp.value()) {
         return Some(sp.value().clone());
     }
-    let kind = ProblemKind::UnknownChainError { name: sp.value().clone(), known };
+    let kind = ProblemKind::UnknownChainError { name: sp.value().clone(), known: known.to_vec() };
     place.add(report, sp.at(), field, kind);
     None
 }

@@ -308,7 +308,7 @@ fn attack_inconsistent_params_are_refused() {
 
 /// Attack 7d: a JSON genesis with a percentage over 100 builds, then every call fails.
 #[test]
-#[should_panic(expected = "percent")]
+#[should_panic(expected = "compute genesis refused: PercentAbove100")]
 fn attack_json_genesis_with_a_percentage_over_100_does_not_build() {
 	let json = serde_json::json!({
 		"challengeWindow": 5, "votingPeriod": 4, "acceptTimeout": 10, "executionTimeout": 6,
