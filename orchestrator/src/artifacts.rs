@@ -57,6 +57,11 @@ impl Workspace {
         std::env::var_os("CR_NODE_BIN").map(PathBuf::from).unwrap_or_else(|| self.chain_target.join("release/cr-node"))
     }
 
+    /// The working tree's runtime, as the chain build leaves it (the one `cr-node` embeds).
+    pub fn runtime_wasm(&self) -> PathBuf {
+        self.chain_target.join("release/wbuild/compute-runtime/compute_runtime.compact.compressed.wasm")
+    }
+
     /// The compute daemon binary.
     pub fn compute_binary(&self) -> PathBuf {
         self.light_target.join("release/cr-compute")

@@ -7,5 +7,6 @@ pub mod plan;
 pub mod progress;
 pub mod provider;
 pub mod report;
+pub mod runtime;
 pub mod scenario;
 pub mod topology;

@@ -4,7 +4,7 @@
 use crate::artifacts::{COMPUTE_IMAGE, VALIDATOR_IMAGE};
 use crate::provider::{ContainerSpec, FileEntry, PortPublish};
 use crate::topology::{Behaviour, ComputeNode, Role, Topology};
-use cr_protocol::genesis::{Authority, GenesisPlan, MarketGenesis};
+use cr_protocol::genesis::{Authority, GenesisPlan, GenesisRuntime, MarketGenesis};
 use cr_protocol::keys::{KeyError, NodeKeys, Purpose, Seed, Sr25519Key};
 use serde_json::json;
 
@@ -290,5 +290,6 @@ fn genesis(
             .iter()
             .map(|(name, k)| format!("/dns/{name}/tcp/{P2P_PORT}/p2p/{}", k.node_key.peer_id()))
             .collect(),
+        runtime: topology.runtime().map(|r| GenesisRuntime { code: r.code.to_vec(), layout: r.layout() }),
     })
 }

@@ -115,7 +115,7 @@ mod scenario_model_files {
         assert_eq!(s.faults().len(), 3);
         let start = &s.faults()[1];
         assert_eq!(start.action(), FaultAction::Start);
-        assert_eq!(start.node(), &FaultNode::Compute(name("backup-0")));
+        assert_eq!(start.node(), Some(&FaultNode::Compute(name("backup-0"))));
         let after = Trigger::After { job: name("retry"), stage: Stage::Accepted };
         assert_eq!(start.trigger(), &after);
         assert_eq!(s.expectations().job(&name("retry")).unwrap().timeouts(), Some(1));
@@ -123,7 +123,7 @@ mod scenario_model_files {
         let s = shipped("validator-loss.yaml");
         assert_eq!(s.topology().validators().len(), 4);
         let kill = &s.faults()[0];
-        assert_eq!(kill.node(), &FaultNode::Validator(name("validator-3")));
+        assert_eq!(kill.node(), Some(&FaultNode::Validator(name("validator-3"))));
         assert_eq!(kill.trigger(), &Trigger::AtBlock(3));
         assert_eq!(s.expectations().finality_advances(), 10);
 

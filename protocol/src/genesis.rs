@@ -2,6 +2,7 @@
 //! wasm, with its genesis patch replaced by the testnet's validators, accounts, block time and
 //! marketplace parameters. Every validator then builds the same genesis from the same file.
 
+use crate::chain::Layout;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -56,6 +57,17 @@ pub struct GenesisPlan {
     pub market: MarketGenesis,
     /// Bootnode multiaddresses.
     pub boot_nodes: Vec<String>,
+    /// The runtime to start on; `None`: the node's own.
+    pub runtime: Option<GenesisRuntime>,
+}
+
+/// A runtime other than the node's own to start a testnet on (an earlier one, to upgrade from).
+#[derive(Debug, Clone)]
+pub struct GenesisRuntime {
+    /// Its wasm, as the file holds it (compressed or not).
+    pub code: Vec<u8>,
+    /// The storage layout it writes, which decides the parameters its genesis takes.
+    pub layout: Layout,
 }
 
 /// The node's chain spec could not be used as a template.
@@ -77,7 +89,14 @@ impl GenesisPlan {
     pub fn patch(&self) -> Result<Value, ChainSpecError> {
         // Serialised separately: `json!` would panic on a u128 beyond u64.
         let balances = serde_json::to_value(&self.endowed).map_err(ChainSpecError::Amount)?;
-        let market = serde_json::to_value(&self.market).map_err(ChainSpecError::Amount)?;
+        let mut market = serde_json::to_value(&self.market).map_err(ChainSpecError::Amount)?;
+        if self.runtime.as_ref().is_some_and(|r| r.layout == Layout::V0) {
+            // A v0 runtime refuses fields it does not know; its upgrade's migration sets them.
+            if let Some(params) = market.as_object_mut() {
+                params.remove("minExecuteWithin");
+                params.remove("retention");
+            }
+        }
         Ok(json!({
             "balances": { "balances": balances },
             "aura": { "authorities": self.authorities.iter().map(|a| &a.aura).collect::<Vec<_>>() },
@@ -91,7 +110,7 @@ impl GenesisPlan {
     }
 
     /// Replace the genesis of `template` (the output of `cr-node export-chain-spec --chain local`)
-    /// with this plan, keeping its runtime code.
+    /// with this plan, keeping its runtime code unless the plan names another runtime.
     pub fn apply(&self, template: &[u8]) -> Result<Vec<u8>, ChainSpecError> {
         let mut spec: Value = serde_json::from_slice(template).map_err(ChainSpecError::NotJson)?;
         let genesis = spec
@@ -100,6 +119,9 @@ impl GenesisPlan {
             .ok_or(ChainSpecError::NoRuntimeGenesis)?;
         // A preset name or full config would be merged with our patch; the patch alone decides.
         genesis.retain(|key, _| key == "code");
+        if let Some(runtime) = &self.runtime {
+            genesis.insert("code".into(), json!(format!("0x{}", hex::encode(&runtime.code))));
+        }
         genesis.insert("patch".into(), self.patch()?);
         spec["name"] = json!(self.name);
         spec["id"] = json!(self.id);
@@ -139,6 +161,7 @@ mod tests {
                 quorum: 1,
             },
             boot_nodes: vec!["/dns/validator-0/tcp/30333/p2p/12D3KooW".into()],
+            runtime: None,
         }
     }
 
@@ -157,6 +180,22 @@ mod tests {
         assert_eq!(genesis["patch"]["compute"]["params"]["protocolFee"], 10);
         assert_eq!(genesis["patch"]["compute"]["params"]["minExecuteWithin"], 5);
         assert_eq!(genesis["patch"]["blockTime"]["slotDurationMs"], 2000);
+    }
+
+    #[test]
+    fn an_earlier_runtime_replaces_the_code_and_gets_only_the_parameters_it_knows() {
+        let template = br#"{"genesis":{"runtimeGenesis":{"code":"0x00","patch":{}}}}"#;
+        let mut p = plan();
+        p.runtime = Some(GenesisRuntime { code: vec![0xab, 0xcd], layout: Layout::V0 });
+        let out: Value = serde_json::from_slice(&p.apply(template).expect("applies")).expect("json");
+        let genesis = &out["genesis"]["runtimeGenesis"];
+        assert_eq!(genesis["code"], "0xabcd");
+        let params = &genesis["patch"]["compute"]["params"];
+        assert!(params.get("minExecuteWithin").is_none() && params.get("retention").is_none(), "{params}");
+        assert_eq!(params["challengeWindow"], 6);
+        p.runtime = Some(GenesisRuntime { code: vec![0xab], layout: Layout::V1 });
+        let out: Value = serde_json::from_slice(&p.apply(template).expect("applies")).expect("json");
+        assert_eq!(out["genesis"]["runtimeGenesis"]["patch"]["compute"]["params"]["retention"], 600);
     }
 
     #[test]

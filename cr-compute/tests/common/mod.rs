@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use cr_protocol::chain::{Chain, Finality, UNIT};
-use cr_protocol::genesis::{Authority, GenesisPlan, MarketGenesis};
+use cr_protocol::genesis::{Authority, GenesisPlan, GenesisRuntime, MarketGenesis};
 use cr_protocol::keys::{Purpose, Seed, Sr25519Key};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -26,6 +26,7 @@ pub fn seed(name: &str, purpose: Purpose) -> Seed {
     Seed::derive("daemon-test", name, purpose)
 }
 
+#[allow(unused_imports)]
 pub use cr_protocol::chain::lifecycle::fee_account;
 
 pub fn node_binary() -> PathBuf {
@@ -69,6 +70,15 @@ impl Drop for LocalChain {
 
 /// Start a validator whose genesis funds `funded` (1000 tokens each) and seats `committee`.
 pub fn start_chain(funded: &[&Sr25519Key], committee: &[&Sr25519Key]) -> LocalChain {
+    start_chain_on(funded, committee, None)
+}
+
+/// The same on a given runtime instead of the node's own; `funded[0]` holds the sudo key.
+pub fn start_chain_on(
+    funded: &[&Sr25519Key],
+    committee: &[&Sr25519Key],
+    runtime: Option<GenesisRuntime>,
+) -> LocalChain {
     let node = node_binary();
     let template = Command::new(&node)
         .args(["export-chain-spec", "--chain", "dev"])
@@ -100,6 +110,7 @@ pub fn start_chain(funded: &[&Sr25519Key], committee: &[&Sr25519Key]) -> LocalCh
             quorum: committee.len().min(1) as u32,
         },
         boot_nodes: vec![],
+        runtime,
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let spec = dir.path().join("spec.json");

@@ -1,9 +1,11 @@
 //! Putting a scenario's load and faults into a running testnet: uploading specs, submitting and
 //! cancelling jobs as the requesters, and doing things to containers.
 
-use super::model::{FaultAction, FaultNode, JobPlan, Scenario};
+use super::model::{FaultAction, FaultNode, JobPlan, Scenario, UpgradeTo};
+use crate::artifacts::Workspace;
 use crate::plan::Plan;
 use crate::provider::{ContainerRef, Provider};
+use crate::runtime::RuntimeFile;
 use cr_protocol::chain::{api, market, requirements, uri, Chain, ChainError, Finality, MarketEvent, H256};
 use cr_protocol::hash::blake2_256;
 use cr_protocol::keys::Sr25519Key;
@@ -156,6 +158,25 @@ pub async fn cancel_job(chain: &Chain, key: &Sr25519Key, job_id: u64) -> anyhow:
     Ok(())
 }
 
+/// The wasm an upgrade installs: the file read when the scenario was checked, or the chain
+/// build's runtime, which must be the spec this program was built for.
+pub fn upgrade_code(workspace: &Workspace, to: &UpgradeTo) -> anyhow::Result<Vec<u8>> {
+    match to {
+        UpgradeTo::File(file) => Ok(file.code.to_vec()),
+        UpgradeTo::Current { spec_version } => {
+            let file = RuntimeFile::read(&workspace.runtime_wasm())?;
+            anyhow::ensure!(
+                file.spec_version == *spec_version,
+                "the chain build's runtime {} is spec {}, but this program was built for spec {spec_version}; \
+                 rebuild the chain, run ci/export-metadata.sh and rebuild testnet",
+                file.path.display(),
+                file.spec_version
+            );
+            Ok(file.code.to_vec())
+        }
+    }
+}
+
 /// The container a fault targets (a daemon may share its container with others).
 pub async fn fault_target(
     provider: &dyn Provider,
@@ -196,6 +217,7 @@ pub async fn apply_fault(provider: &dyn Provider, container: &ContainerRef, acti
         FaultAction::Unpause => provider.unpause(container).await?,
         FaultAction::Disconnect => provider.disconnect_network(container, &network().await?).await?,
         FaultAction::Reconnect => provider.connect_network(container, &network().await?).await?,
+        FaultAction::Upgrade => anyhow::bail!("an upgrade is done to the chain, not to a container"),
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod ledger;
 pub mod model;
 mod runner;
 pub mod trace;
+mod upgrades;
 pub mod verdict;
 
 use crate::artifacts::Workspace;

@@ -2,19 +2,20 @@
 //! then the expectations, the report and the teardown.
 
 use super::inject::{
-    apply_fault, cancel_job, fault_target, refusal, requester_key, submit_flood, submit_job, upload_specs,
+    apply_fault, cancel_job, fault_target, refusal, requester_key, submit_flood, submit_job, upgrade_code, upload_specs,
 };
 use super::ledger::{check_block, exposure_violations, obligations, Ledger};
-use super::model::{Scenario, Stage, Trigger};
+use super::model::{FaultTarget, Scenario, Stage, Trigger};
 use super::trace::Traces;
-use super::verdict::{fee_of, job_assertions, Assertion};
+use super::upgrades::{stages_at, upgrade_assertions, upgrade_note};
+use super::verdict::{expect_failure, fee_of, job_assertions, Assertion};
 use super::ScenarioReport;
 use crate::artifacts::Workspace;
 use crate::network::{self, UpOptions};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::provider::Provider;
-use cr_protocol::chain::{AccountId32, Chain, Finality};
+use cr_protocol::chain::{AccountId32, Chain, Finality, RuntimeUpgrade};
 use cr_protocol::store_client::StoreClient;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +38,11 @@ enum Done {
     Failed {
         what: String,
         error: String,
+    },
+    /// An `upgrade` fault (by index) ended.
+    Upgraded {
+        fault: usize,
+        outcome: Result<RuntimeUpgrade, String>,
     },
 }
 
@@ -108,6 +114,7 @@ pub async fn run(
     let mut pending: BTreeSet<String> = scenario.jobs().iter().map(|j| j.name().as_str().to_owned()).collect();
     let mut cancelled = BTreeSet::new();
     let mut faults_done = vec![false; scenario.faults().len()];
+    let mut upgrades: BTreeMap<usize, Result<RuntimeUpgrade, String>> = BTreeMap::new();
     let mut floods: Vec<Option<FloodTally>> = scenario.floods().iter().map(|_| None).collect();
     let mut refused_jobs: BTreeMap<String, String> = BTreeMap::new();
     let flood_requesters: BTreeMap<[u8; 32], usize> = scenario
@@ -136,6 +143,13 @@ pub async fn run(
                         refused_jobs.insert(name, error);
                     },
                     Done::Failed { what, error } => notes.push(format!("{what} failed: {error}")),
+                    Done::Upgraded { fault, outcome } => {
+                        notes.push(upgrade_note(&outcome));
+                        if let Ok(u) = &outcome {
+                            notes.push(stages_at(&chain, u, &ids).await?);
+                        }
+                        upgrades.insert(fault, outcome);
+                    }
                 }
                 continue;
             },
@@ -270,11 +284,26 @@ pub async fn run(
             };
             if due && !faults_done[i] {
                 faults_done[i] = true;
-                let outcome = match fault_target(provider, scenario, fault.node()).await {
-                    Ok(container) => apply_fault(provider, &container, fault.action()).await,
-                    Err(e) => Err(e),
+                let line = format!("block +{relative}: {} {}", fault.action().as_str(), fault.target_name());
+                let outcome = match fault.target() {
+                    FaultTarget::Node(node) => match fault_target(provider, scenario, node).await {
+                        Ok(container) => apply_fault(provider, &container, fault.action()).await,
+                        Err(e) => Err(e),
+                    },
+                    // Takes blocks: the run goes on reading them meanwhile.
+                    FaultTarget::Runtime(to) => upgrade_code(workspace, to).map(|code| {
+                        let (chain, tx, sudo, spec) =
+                            (chain.clone(), done_tx.clone(), plan.sudo.key.clone(), to.spec_version());
+                        tokio::spawn(async move {
+                            let outcome =
+                                chain.upgrade_runtime(sudo.keypair(), code, spec).await.map_err(|e| e.to_string());
+                            let _ = tx.send(Done::Upgraded { fault: i, outcome });
+                        });
+                    }),
                 };
-                let line = format!("block +{relative}: {} {}", fault.action().as_str(), fault.node().name());
+                if let (Err(e), FaultTarget::Runtime(_)) = (&outcome, fault.target()) {
+                    upgrades.insert(i, Err(format!("{e:#}")));
+                }
                 notes.push(match outcome {
                     Ok(()) => line,
                     Err(e) => format!("{line} failed: {e:#}"),
@@ -294,7 +323,10 @@ pub async fn run(
                 scenario.jobs().len()
             ),
         );
-        if (all_ended && finality_ok) || relative >= u64::from(scenario.timeout_blocks().get()) {
+        let upgrading = scenario.faults().iter().enumerate().any(|(i, f)| {
+            faults_done[i] && matches!(f.target(), FaultTarget::Runtime(_)) && !upgrades.contains_key(&i)
+        });
+        if (all_ended && finality_ok && !upgrading) || relative >= u64::from(scenario.timeout_blocks().get()) {
             break;
         }
     }
@@ -362,6 +394,7 @@ pub async fn run(
             if open.is_empty() { "none".to_owned() } else { format!("jobs {}", open.join(", ")) },
         ));
     }
+    assertions.extend(upgrade_assertions(scenario, &upgrades));
     let (_, finalized_end) = chain.heads().await?;
     let advanced = finalized_end.saturating_sub(finalized_start);
     let need = scenario.expectations().finality_advances();
@@ -374,6 +407,9 @@ pub async fn run(
     if scenario.expectations().invariants() {
         let first = violations.first().map(|v: &super::ledger::Violation| format!("block #{}: {}", v.block, v.what));
         assertions.push(Assertion::holds(format!("held balances equal open obligations, stake covers every node's exposure, and issuance moves only by fees, at each of {checked_blocks} blocks"), violations.is_empty(), "no violation", first.unwrap_or_else(|| "no violation".into())));
+    }
+    if let Some(text) = scenario.should_fail() {
+        expect_failure(text, &mut assertions, &mut notes);
     }
     let passed = assertions.iter().all(|a| a.passed);
     Ok(ScenarioReport {

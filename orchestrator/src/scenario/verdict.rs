@@ -115,6 +115,29 @@ pub fn fee_of(budget: u128, percent: u8) -> u128 {
     budget * u128::from(percent) / 100
 }
 
+/// A scenario that must fail (`should_fail`): its failed assertions become notes, and one
+/// assertion says whether one of them found what `text` says (in what it observed).
+pub fn expect_failure(text: &str, assertions: &mut Vec<Assertion>, notes: &mut Vec<String>) {
+    let failed: Vec<Assertion> = assertions.iter().filter(|a| !a.passed).cloned().collect();
+    assertions.retain(|a| a.passed);
+    // What broke, not the rule's name: a rule's name mentions everything it covers.
+    let mentions = |a: &&Assertion| a.actual.contains(text);
+    let caught = failed.iter().find(mentions).map(|a| format!("{}: {}", a.name, a.actual));
+    for a in &failed {
+        notes.push(format!("failed as the scenario expects: {}: expected {}, got {}", a.name, a.expected, a.actual));
+    }
+    let actual = caught.clone().unwrap_or_else(|| match failed.len() {
+        0 => "every check passed".to_owned(),
+        n => format!("{n} other failure(s), none mentioning {text:?}"),
+    });
+    assertions.push(Assertion::holds(
+        format!("should_fail: a check mentioning {text:?} fails"),
+        caught.is_some(),
+        format!("a failure mentioning {text:?}"),
+        actual,
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

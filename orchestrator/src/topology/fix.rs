@@ -54,6 +54,9 @@ impl ProblemKind {
                  (`<group>-<index>`), compute groups, requesters and the reserved `store` \
                  all need distinct names"
                 .to_owned(),
+            Self::Runtime(_) => "point `chain.runtime` at a runtime wasm of this chain, relative to this file \
+                 (kept runtimes are in chain/runtimes/), or remove it to start on the node's own runtime"
+                .to_owned(),
             Self::BlockTimeOutOfRange { .. } => {
                 "set block_time_ms to an even value from 1000 to 6000, e.g. 2000".to_owned()
             }
@@ -125,6 +128,7 @@ impl ProblemKind {
             Self::NoValidators => "no-validators",
             Self::TooMany { .. } => "too-many",
             Self::DuplicateName { .. } => "duplicate-name",
+            Self::Runtime(_) => "runtime-file",
             Self::BlockTimeOutOfRange { .. } => "block-time-out-of-range",
             Self::BlockTimeOdd { .. } => "block-time-odd",
             Self::PercentAbove100 { .. } => "percent-above-100",

@@ -106,6 +106,9 @@ pub enum ProblemKind {
         /// The earlier owner, e.g. `validators.names[0]`.
         first: String,
     },
+    /// `chain.runtime` names a file that is not a runtime of this chain.
+    #[error("{0}")]
+    Runtime(crate::runtime::RuntimeFileError),
     /// Block time outside 1000..=6000 ms.
     #[error("{value} ms is outside 1000..=6000 ms")]
     BlockTimeOutOfRange {

@@ -24,6 +24,8 @@ mod tests;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::runtime::RuntimeFile;
+
 pub use compute::MAX_COMPUTE_NODES;
 pub use diagnostic::Position;
 pub use error::{Problem, ProblemKind, Rejection, TopologyError};
@@ -53,6 +55,7 @@ pub struct Topology {
     market: MarketParams,
     requesters: Vec<Name>,
     endowment: Tokens,
+    runtime: Option<RuntimeFile>,
     compute: Vec<ComputeNode>,
     containers: Vec<ComputeContainer>,
     store_enabled: bool,
@@ -119,6 +122,10 @@ impl Topology {
     /// Whole tokens each requester and compute node gets at genesis.
     pub fn endowment_tokens(&self) -> Tokens {
         self.endowment
+    }
+    /// The runtime the chain starts on; `None`: the node's own (the working tree's).
+    pub fn runtime(&self) -> Option<&RuntimeFile> {
+        self.runtime.as_ref()
     }
     /// Whether the artifact store runs.
     pub fn store_enabled(&self) -> bool {

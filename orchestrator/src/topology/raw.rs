@@ -112,6 +112,9 @@ pub(crate) struct RawChain {
     pub requesters: Sp<Vec<Sp<String>>>,
     /// Whole tokens given to each requester and each compute node at genesis.
     pub endowment: Sp<u64>,
+    /// Runtime wasm to start on, relative to this file (e.g. an earlier runtime kept in
+    /// `chain/runtimes/`, to upgrade from in a scenario); default: the node's own runtime.
+    pub runtime: Option<Sp<String>>,
 }
 
 impl Default for RawChain {
@@ -121,6 +124,7 @@ impl Default for RawChain {
             market: RawMarket::default(),
             requesters: Sp::unplaced(vec![Sp::unplaced("requester".to_owned())]),
             endowment: Sp::unplaced(1_000_000),
+            runtime: None,
         }
     }
 }

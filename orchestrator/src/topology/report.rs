@@ -26,6 +26,11 @@ impl<'a, K: Kind> Report<'a, K> {
         self.problems.push(Problem::new(self.file.clone(), position(at), span(self.text, at), path.into(), kind));
     }
 
+    /// A path written in the file, taken relative to the file's own folder.
+    pub(crate) fn resolve(&self, written: &str) -> std::path::PathBuf {
+        std::path::Path::new(&*self.file).parent().unwrap_or(std::path::Path::new("")).join(written)
+    }
+
     /// Problems recorded so far; comparing counts tells whether a check added any.
     pub(crate) fn len(&self) -> usize {
         self.problems.len()

@@ -13,6 +13,7 @@ use super::model::{
 use super::raw::{RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators, Sp};
 use super::report::Report;
 use super::{names, Topology};
+use crate::runtime::RuntimeFile;
 
 /// Most validators a testnet may have; each is a full node container.
 pub const MAX_VALIDATORS: u32 = 100;
@@ -31,6 +32,7 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Report<'_, ProblemKind>) 
     let market = market(&raw.chain.market, report);
     let requesters = requesters(&raw.chain, report);
     let endowment = endowment(&raw.chain, report);
+    let runtime = runtime(&raw.chain, report);
     let fleet = compute::fleet(&raw.compute, &raw.chain, report);
     if let (Some(validators), Some(requesters), Some(fleet)) = (&validators, &requesters, &fleet) {
         names::check_unique(raw, validators, requesters, fleet, report);
@@ -54,11 +56,24 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Report<'_, ProblemKind>) 
         market: market?,
         requesters: requesters?,
         endowment: endowment?,
+        runtime: runtime?,
         compute: nodes,
         containers,
         store_enabled,
         publish,
     })
+}
+
+/// The runtime to start on, read and checked now: `Some(None)` for the node's own.
+fn runtime(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Option<RuntimeFile>> {
+    let Some(written) = &raw.runtime else { return Some(None) };
+    match RuntimeFile::read(&report.resolve(written.value())) {
+        Ok(runtime) => Some(Some(runtime)),
+        Err(e) => {
+            report.add(written.at(), Location::UNKNOWN, "chain.runtime", ProblemKind::Runtime(e));
+            None
+        }
+    }
 }
 
 pub(crate) fn invalid_name(what: &'static str, name: &str) -> ProblemKind {

@@ -1,6 +1,6 @@
 //! A connection to one node: typed reads, signed and unsigned submissions, block following.
 
-use super::{api, AccountId32, ChainError, Job, MarketEvent, MarketParams, NodeInfo, H256};
+use super::{AccountId32, ChainError, MarketEvent, H256};
 use futures::{Stream, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 
 type Client = OnlineClient<SubstrateConfig>;
 type Rpc = LegacyRpcMethods<RpcConfigFor<SubstrateConfig>>;
-type AtBlock = subxt::client::OnlineClientAtBlock<SubstrateConfig>;
+pub(super) type AtBlock = subxt::client::OnlineClientAtBlock<SubstrateConfig>;
 
 /// One account's next nonce (`None`: ask the node), locked while that account submits.
 type NonceSlot = Arc<Mutex<Option<u64>>>;
@@ -132,7 +132,7 @@ impl Chain {
         Ok((name, v.spec_version))
     }
 
-    async fn at(&self, finality: Finality) -> Result<AtBlock, ChainError> {
+    pub(super) async fn at(&self, finality: Finality) -> Result<AtBlock, ChainError> {
         match finality {
             Finality::Finalized => {
                 self.client.at_current_block().await.map_err(|e| ChainError::rpc("reading the finalized block", e))
@@ -162,146 +162,20 @@ impl Chain {
         }
     }
 
-    /// One job, if it exists.
-    pub async fn job(&self, id: u64, finality: Finality) -> Result<Option<Job>, ChainError> {
-        let at = self.at(finality).await?;
-        let value = at
-            .storage()
-            .try_fetch(api::storage().compute().jobs(), (id,))
-            .await
-            .map_err(|e| ChainError::rpc(format!("reading job {id}"), e))?;
-        value.map(|v| v.decode().map_err(|e| ChainError::rpc(format!("decoding job {id}"), e))).transpose()
-    }
-
-    /// Every job, ordered by id.
-    pub async fn jobs(&self, finality: Finality) -> Result<Vec<(u64, Job)>, ChainError> {
-        let at = self.at(finality).await?;
-        let mut iter = at
-            .storage()
-            .iter(api::storage().compute().jobs(), ())
-            .await
-            .map_err(|e| ChainError::rpc("listing jobs", e))?;
-        let mut jobs = Vec::new();
-        while let Some(entry) = iter.next().await {
-            let entry = entry.map_err(|e| ChainError::rpc("listing jobs", e))?;
-            let key = entry.key().map_err(|e| ChainError::rpc("decoding a job key", e))?;
-            let (id,) = key.decode().map_err(|e| ChainError::rpc("decoding a job key", e))?;
-            let job = entry.value().decode().map_err(|e| ChainError::rpc("decoding a job", e))?;
-            jobs.push((id, job));
-        }
-        jobs.sort_by_key(|(id, _)| *id);
-        Ok(jobs)
-    }
-
-    /// One registered node.
-    pub async fn node(&self, who: &AccountId32, finality: Finality) -> Result<Option<NodeInfo>, ChainError> {
-        let at = self.at(finality).await?;
-        let value = at
-            .storage()
-            .try_fetch(api::storage().compute().nodes(), (*who,))
-            .await
-            .map_err(|e| ChainError::rpc(format!("reading node {who}"), e))?;
-        value.map(|v| v.decode().map_err(|e| ChainError::rpc(format!("decoding node {who}"), e))).transpose()
-    }
-
-    /// Every registered node.
-    pub async fn nodes(&self, finality: Finality) -> Result<Vec<(AccountId32, NodeInfo)>, ChainError> {
-        let at = self.at(finality).await?;
-        let mut iter = at
-            .storage()
-            .iter(api::storage().compute().nodes(), ())
-            .await
-            .map_err(|e| ChainError::rpc("listing nodes", e))?;
-        let mut nodes = Vec::new();
-        while let Some(entry) = iter.next().await {
-            let entry = entry.map_err(|e| ChainError::rpc("listing nodes", e))?;
-            let key = entry.key().map_err(|e| ChainError::rpc("decoding a node key", e))?;
-            let (who,) = key.decode().map_err(|e| ChainError::rpc("decoding a node key", e))?;
-            let info = entry.value().decode().map_err(|e| ChainError::rpc("decoding a node", e))?;
-            nodes.push((who, info));
-        }
-        Ok(nodes)
-    }
-
-    /// The marketplace parameters.
-    pub async fn params(&self) -> Result<MarketParams, ChainError> {
-        let at = self.at(Finality::Best).await?;
-        let value = at
-            .storage()
-            .try_fetch(api::storage().compute().params(), ())
-            .await
-            .map_err(|e| ChainError::rpc("reading the market parameters", e))?
-            .ok_or_else(|| ChainError::rpc("reading the market parameters", "genesis set none"))?;
-        value.decode().map_err(|e| ChainError::rpc("decoding the market parameters", e))
-    }
-
-    /// Milliseconds per block, as the testnet's genesis set it.
-    pub async fn block_time_ms(&self) -> Result<u64, ChainError> {
-        let at = self.at(Finality::Best).await?;
-        let value = at
-            .storage()
-            .fetch(api::storage().block_time().slot_duration_ms(), ())
-            .await
-            .map_err(|e| ChainError::rpc("reading the block time", e))?;
-        value.decode().map_err(|e| ChainError::rpc("decoding the block time", e))
-    }
-
-    /// The dispute committee.
-    pub async fn committee(&self) -> Result<Vec<AccountId32>, ChainError> {
-        let at = self.at(Finality::Best).await?;
-        let value = at
-            .storage()
-            .fetch(api::storage().compute().committee(), ())
-            .await
-            .map_err(|e| ChainError::rpc("reading the committee", e))?;
-        Ok(value.decode().map_err(|e| ChainError::rpc("decoding the committee", e))?.0)
-    }
-
-    /// Total issuance of the currency.
-    pub async fn total_issuance(&self, finality: Finality) -> Result<u128, ChainError> {
-        let at = self.at(finality).await?;
-        let value = at
-            .storage()
-            .fetch(api::storage().balances().total_issuance(), ())
-            .await
-            .map_err(|e| ChainError::rpc("reading the total issuance", e))?;
-        value.decode().map_err(|e| ChainError::rpc("decoding the total issuance", e))
+    /// Hash of block `number` of the best chain; `None` when the chain is not that long yet.
+    pub(super) async fn block_hash(&self, number: u64) -> Result<Option<H256>, ChainError> {
+        let what = || format!("chain_getBlockHash({number})");
+        self.rpc.chain_get_block_hash(Some(number.into())).await.map_err(|e| ChainError::rpc(what(), e))
     }
 
     /// Block `number` of the best chain with its marketplace events and timestamp (ms since
     /// the Unix epoch); `None` when the chain is not that long yet. For looking back at what
     /// happened before a follower started (e.g. registrations during `up`).
     pub async fn block_by_number(&self, number: u64) -> Result<Option<(BlockEvents, u64)>, ChainError> {
-        let what = || format!("chain_getBlockHash({number})");
-        let hash = self.rpc.chain_get_block_hash(Some(number.into())).await.map_err(|e| ChainError::rpc(what(), e))?;
-        let Some(hash) = hash else { return Ok(None) };
-        let at = self.client.at_block(hash).await.map_err(|e| ChainError::rpc(what(), e))?;
+        let Some(hash) = self.block_hash(number).await? else { return Ok(None) };
+        let at = self.at(Finality::At(hash)).await?;
         let events = super::follow::events_at(number, hash, at).await?;
         Ok(Some((events, self.timestamp(Finality::At(hash)).await?)))
-    }
-
-    /// The block's timestamp (`pallet_timestamp::Now`), milliseconds since the Unix epoch.
-    pub async fn timestamp(&self, finality: Finality) -> Result<u64, ChainError> {
-        let at = self.at(finality).await?;
-        let value = at
-            .storage()
-            .fetch(api::storage().timestamp().now(), ())
-            .await
-            .map_err(|e| ChainError::rpc("reading the block timestamp", e))?;
-        value.decode().map_err(|e| ChainError::rpc("decoding the block timestamp", e))
-    }
-
-    /// `(free, held)` balance of an account in base units.
-    pub async fn balance(&self, who: &AccountId32, finality: Finality) -> Result<(u128, u128), ChainError> {
-        let at = self.at(finality).await?;
-        let value = at
-            .storage()
-            .try_fetch(api::storage().system().account(), (*who,))
-            .await
-            .map_err(|e| ChainError::rpc(format!("reading the balance of {who}"), e))?;
-        let Some(value) = value else { return Ok((0, 0)) };
-        let info = value.decode().map_err(|e| ChainError::rpc(format!("decoding the balance of {who}"), e))?;
-        Ok((info.data.free, info.data.reserved))
     }
 
     /// Sign `call` with `signer`, submit it and wait until it is in a block of the given

@@ -11,6 +11,13 @@ pub enum ChainError {
         "the node at {url} runs a runtime this program does not know ({reason}); rebuild after `ci/export-metadata.sh`"
     )]
     Incompatible { url: String, reason: String },
+    /// A block holds a marketplace event this program cannot decode: the runtime changed the
+    /// event's shape. Reading on would miss what the event says.
+    #[error(
+        "block #{block} holds a Compute.{event} event this program cannot decode ({reason}); the runtime is newer \
+         than this build: rebuild after `ci/export-metadata.sh`"
+    )]
+    UnknownEvent { block: u64, event: String, reason: String },
     /// A request failed after connecting.
     #[error("{what} failed: {reason}")]
     Rpc { what: String, reason: String },

@@ -46,6 +46,12 @@ pub(super) async fn wait(
             let ev = ev.map_err(|e| rejected(format!("undecodable event: {e}")))?;
             match ev.decode_as::<api::Event>() {
                 Ok(api::Event::Compute(e)) => outcome.events.push(e),
+                Err(e) if ev.pallet_name() == "Compute" => {
+                    return Err(rejected(format!(
+                        "its Compute.{} event does not decode ({e}); rebuild after `ci/export-metadata.sh`",
+                        ev.event_name()
+                    )))
+                }
                 Ok(api::Event::TransactionPayment(api::transaction_payment::Event::TransactionFeePaid {
                     actual_fee,
                     ..
@@ -84,6 +90,10 @@ pub(super) async fn events_at(
         let ev = ev.map_err(|e| ChainError::rpc(what(), e))?;
         match ev.decode_as::<api::Event>() {
             Ok(api::Event::Compute(e)) => out.events.push(e),
+            Err(e) if ev.pallet_name() == "Compute" => {
+                let event = ev.event_name().to_owned();
+                return Err(ChainError::UnknownEvent { block: number, event, reason: e.to_string() });
+            }
             Ok(api::Event::System(api::system::Event::ExtrinsicFailed { dispatch_error, .. })) => {
                 if let subxt::events::Phase::ApplyExtrinsic(i) = ev.phase() {
                     failed.push((i, dispatch_error));

@@ -23,6 +23,20 @@ pub fn is_terminal(status: &JobStatus) -> bool {
     )
 }
 
+/// A job's state by name, as reports spell it (`open`, `assigned`, `submitted`, ...).
+pub fn status_name(status: &JobStatus) -> &'static str {
+    match status {
+        JobStatus::Open { .. } => "open",
+        JobStatus::Assigned { .. } => "assigned",
+        JobStatus::Submitted { .. } => "submitted",
+        JobStatus::Disputed { .. } => "disputed",
+        JobStatus::Completed { .. } => "completed",
+        JobStatus::Refunded { .. } => "refunded",
+        JobStatus::Cancelled => "cancelled",
+        JobStatus::Expired => "expired",
+    }
+}
+
 /// The node holding a job that is not settled yet (assigned, in its challenge window, disputed).
 pub fn holder(status: &JobStatus) -> Option<&super::AccountId32> {
     match status {

@@ -7,15 +7,20 @@ mod client;
 mod convert;
 mod error;
 mod follow;
+mod layout;
 pub mod lifecycle;
+mod reads;
 mod refused;
 mod result;
+mod upgrade;
 
 pub use client::{BlockEvents, Chain, Finality, TxOutcome};
 pub use convert::{capabilities, requirements, result_uri, uri};
 pub use error::ChainError;
+pub use layout::{built_spec_version, Layout};
 pub use refused::{market_error_names, RefusedCall};
 pub use result::ResultClaim;
+pub use upgrade::{RuntimeUpgrade, UpgradeError};
 
 /// The generated API. `api::runtime_types::pallet_compute::types` holds the marketplace types.
 #[subxt::subxt(runtime_metadata_path = "metadata/compute.scale", derive_for_all_types = "Clone, PartialEq, Eq")]

@@ -47,7 +47,7 @@ fn job_of(call: &api::Call) -> Option<u64> {
 
 /// A dispatch error as the name a reader knows: a pallet error by its variant name (without the
 /// pallet for the marketplace's own, `PartyToDispute`; `Balances::InsufficientBalance` else).
-fn error_name(error: &api::runtime_types::sp_runtime::DispatchError, metadata: &Metadata) -> String {
+pub(super) fn error_name(error: &api::runtime_types::sp_runtime::DispatchError, metadata: &Metadata) -> String {
     use api::runtime_types::sp_runtime::DispatchError as D;
     let D::Module(m) = error else { return format!("{error:?}") };
     let Some(pallet) = metadata.pallet_by_error_index(m.index) else { return format!("{error:?}") };

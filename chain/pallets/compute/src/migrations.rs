@@ -231,7 +231,13 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 				max_concurrent: old.max_concurrent,
 				active_jobs: old.active_jobs,
 				unsettled_jobs: old.unsettled_jobs,
-				exposure: exposure.get(&who).copied().unwrap_or_default(),
+				// The deliberate bug of the `broken-migration` build: upgrade scenarios must
+				// catch a node whose jobs put stake at risk that its exposure does not count.
+				exposure: if cfg!(feature = "broken-migration") {
+					Zero::zero()
+				} else {
+					exposure.get(&who).copied().unwrap_or_default()
+				},
 			})
 		});
 

@@ -1,18 +1,22 @@
 //! The `faults` list: each fault names a container of the topology and exactly one trigger.
 
+use std::path::Path;
+
 use serde_saphyr::Location;
 
-use super::fault::{Fault, FaultNode, Trigger};
+use super::fault::{Fault, FaultAction, FaultNode, FaultTarget, Trigger, UpgradeTo};
 use super::jobs::{beyond, JobEntry};
 use super::kind::ProblemKind;
 use super::raw::RawFault;
 use super::Report;
+use crate::runtime::RuntimeFile;
 use crate::topology::{Name, Sp, Topology, RESERVED_STORE};
 
 /// Checks every fault; `None` when any has a problem (or the topology is unknown).
 pub(crate) fn check(
     raw: &[Sp<RawFault>],
     topology: Option<&Topology>,
+    base_dir: &Path,
     jobs: &[JobEntry],
     timeout: u32,
     report: &mut Report<'_>,
@@ -21,16 +25,67 @@ pub(crate) fn check(
     for (i, fault) in raw.iter().enumerate() {
         let path = format!("faults[{i}]");
         let f = fault.value();
-        let node = topology.and_then(|t| node(&f.node, &path, t, report));
+        let target = topology.and_then(|t| target(fault, &path, t, base_dir, report));
         let trigger = trigger(fault, &path, jobs, timeout, report);
-        match (node, trigger, faults.as_mut()) {
-            (Some(node), Some(trigger), Some(faults)) => {
-                faults.push(Fault { action: *f.action.value(), node, trigger })
+        match (target, trigger, faults.as_mut()) {
+            (Some(target), Some(trigger), Some(faults)) => {
+                faults.push(Fault { action: *f.action.value(), target, trigger })
             }
             _ => faults = None,
         }
     }
     faults
+}
+
+/// A container for container actions, a runtime for `upgrade`; never both.
+fn target(
+    fault: &Sp<RawFault>,
+    path: &str,
+    topology: &Topology,
+    base_dir: &Path,
+    report: &mut Report<'_>,
+) -> Option<FaultTarget> {
+    let f = fault.value();
+    let action = *f.action.value();
+    if action != FaultAction::Upgrade {
+        if let Some(runtime) = &f.runtime {
+            let kind = ProblemKind::RuntimeWithoutUpgrade { action: action.as_str() };
+            report.add(runtime.at(), fault.at(), format!("{path}.runtime"), kind);
+            return None;
+        }
+        let Some(written) = &f.node else {
+            let kind = ProblemKind::FaultNodeMissing { action: action.as_str() };
+            report.add(fault.at(), Location::UNKNOWN, format!("{path}.node"), kind);
+            return None;
+        };
+        return node(written, path, topology, report).map(FaultTarget::Node);
+    }
+    if let Some(node) = &f.node {
+        report.add(node.at(), fault.at(), format!("{path}.node"), ProblemKind::UpgradeWithNode);
+        return None;
+    }
+    let Some(written) = &f.runtime else {
+        report.add(fault.at(), Location::UNKNOWN, format!("{path}.runtime"), ProblemKind::UpgradeRuntimeMissing);
+        return None;
+    };
+    let to = if written.value() == "current" {
+        UpgradeTo::Current { spec_version: cr_protocol::chain::built_spec_version() }
+    } else {
+        match RuntimeFile::read(&base_dir.join(written.value())) {
+            Ok(file) => UpgradeTo::File(file),
+            Err(e) => {
+                report.add(written.at(), fault.at(), format!("{path}.runtime"), ProblemKind::UpgradeRuntime(e));
+                return None;
+            }
+        }
+    };
+    let from = topology.runtime().map_or_else(cr_protocol::chain::built_spec_version, |r| r.spec_version);
+    if to.spec_version() <= from {
+        let kind = ProblemKind::SpecNotIncreasing { from, to: to.spec_version() };
+        report.add(written.at(), fault.at(), format!("{path}.runtime"), kind);
+        return None;
+    }
+    Some(FaultTarget::Runtime(to))
 }
 
 fn node(raw: &Sp<String>, path: &str, topology: &Topology, report: &mut Report<'_>) -> Option<FaultNode> {

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::runtime::RuntimeFile;
 use crate::topology::Name;
 
 /// What is done to a node's container.
@@ -26,6 +27,9 @@ pub enum FaultAction {
     Disconnect,
     /// Put it back on the network.
     Reconnect,
+    /// Install another runtime as the chain's root would (`sudo(system.set_code)`); names a
+    /// `runtime`, not a node.
+    Upgrade,
 }
 
 impl FaultAction {
@@ -40,6 +44,7 @@ impl FaultAction {
             Self::Unpause => "unpause",
             Self::Disconnect => "disconnect",
             Self::Reconnect => "reconnect",
+            Self::Upgrade => "upgrade",
         }
     }
 }
@@ -117,11 +122,44 @@ pub enum Trigger {
     },
 }
 
+/// The runtime an `upgrade` installs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum UpgradeTo {
+    /// The working tree's runtime, as the chain build left it (`runtime: current`); its spec
+    /// version is the one this program was built for.
+    Current {
+        /// That spec version.
+        spec_version: u32,
+    },
+    /// A runtime file, read and checked when the scenario was.
+    File(RuntimeFile),
+}
+
+impl UpgradeTo {
+    /// The `spec_version` the chain runs once the upgrade took.
+    pub fn spec_version(&self) -> u32 {
+        match self {
+            Self::Current { spec_version } => *spec_version,
+            Self::File(file) => file.spec_version,
+        }
+    }
+}
+
+/// What a fault hits: a container, or the chain's runtime. Only `upgrade` has a runtime.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultTarget {
+    /// Container actions.
+    Node(FaultNode),
+    /// `upgrade`.
+    Runtime(UpgradeTo),
+}
+
 /// One injected fault.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fault {
     pub(crate) action: FaultAction,
-    pub(crate) node: FaultNode,
+    pub(crate) target: FaultTarget,
     pub(crate) trigger: Trigger,
 }
 
@@ -130,9 +168,23 @@ impl Fault {
     pub fn action(&self) -> FaultAction {
         self.action
     }
-    /// To which container.
-    pub fn node(&self) -> &FaultNode {
-        &self.node
+    /// To what.
+    pub fn target(&self) -> &FaultTarget {
+        &self.target
+    }
+    /// The container it hits; `None` for an upgrade.
+    pub fn node(&self) -> Option<&FaultNode> {
+        match &self.target {
+            FaultTarget::Node(node) => Some(node),
+            FaultTarget::Runtime(_) => None,
+        }
+    }
+    /// What it hits, as a reader names it: the node, or the runtime's spec version.
+    pub fn target_name(&self) -> String {
+        match &self.target {
+            FaultTarget::Node(node) => node.name().to_owned(),
+            FaultTarget::Runtime(to) => format!("to spec {}", to.spec_version()),
+        }
     }
     /// When.
     pub fn trigger(&self) -> &Trigger {

@@ -116,6 +116,19 @@ impl ProblemKind {
             Self::UnknownNode { examples, .. } => {
                 format!("use a validator or compute node of the topology ({}) or `store`", listed(examples))
             }
+            Self::FaultNodeMissing { .. } => "add `node: <a validator, compute node or store>`".to_owned(),
+            Self::UpgradeWithNode => "remove `node`: an upgrade reaches every node through the chain".to_owned(),
+            Self::RuntimeWithoutUpgrade { .. } => "remove `runtime`, or make the action `upgrade`".to_owned(),
+            Self::UpgradeRuntimeMissing => "add `runtime: current` (the working tree's runtime) or \
+                                            `runtime: <path to a runtime wasm, relative to this file>`"
+                .to_owned(),
+            Self::UpgradeRuntime(_) => "point `runtime` at a runtime wasm of this chain, relative to this file \
+                                       (kept runtimes are in chain/runtimes/), or write `runtime: current`"
+                .to_owned(),
+            Self::SpecNotIncreasing { from, .. } => format!(
+                "upgrade to a runtime above spec {from}, or start the testnet on an earlier one (`chain.runtime` in the topology)"
+            ),
+            Self::ShouldFailEmpty => "name what the run must fail on, e.g. `should_fail: exposure`, or remove it".to_owned(),
             Self::StoreDisabled => "name another node, or set store.enabled: true in the topology".to_owned(),
             Self::UnknownJob { known, .. } if known.is_empty() => "add the job under `jobs`".to_owned(),
             Self::UnknownJob { known, .. } => {
@@ -205,6 +218,13 @@ impl ProblemKind {
             Self::FaultTriggerBoth => "fault-trigger-both",
             Self::FaultTriggerMissing => "fault-trigger-missing",
             Self::UnknownNode { .. } => "unknown-node",
+            Self::FaultNodeMissing { .. } => "fault-node-missing",
+            Self::UpgradeWithNode => "upgrade-with-node",
+            Self::RuntimeWithoutUpgrade { .. } => "runtime-without-upgrade",
+            Self::UpgradeRuntimeMissing => "upgrade-runtime-missing",
+            Self::UpgradeRuntime(_) => "upgrade-runtime-file",
+            Self::SpecNotIncreasing { .. } => "spec-not-increasing",
+            Self::ShouldFailEmpty => "should-fail-empty",
             Self::StoreDisabled => "store-disabled",
             Self::UnknownJob { .. } => "unknown-job",
             Self::UnknownGroup { .. } => "unknown-group",

@@ -264,6 +264,38 @@ pub enum ProblemKind {
         /// A few node names, for the fix.
         examples: Vec<String>,
     },
+    /// A container fault without `node`.
+    #[error("a {action} fault needs the node it hits")]
+    FaultNodeMissing {
+        /// The action as written.
+        action: &'static str,
+    },
+    /// `node` on an upgrade, which hits the chain's runtime.
+    #[error("an upgrade changes the chain's runtime, not one node")]
+    UpgradeWithNode,
+    /// `runtime` on a container fault.
+    #[error("`runtime` belongs to upgrade faults, not to a {action} fault")]
+    RuntimeWithoutUpgrade {
+        /// The action as written.
+        action: &'static str,
+    },
+    /// An upgrade without `runtime`.
+    #[error("an upgrade needs the runtime it installs")]
+    UpgradeRuntimeMissing,
+    /// The upgrade's runtime file is not a runtime of this chain.
+    #[error("{0}")]
+    UpgradeRuntime(crate::runtime::RuntimeFileError),
+    /// An upgrade to a spec version the chain already has or has passed.
+    #[error("the testnet starts on spec {from}; a runtime of spec {to} does not increase it, so the chain would refuse it (System::SpecVersionNeedsToIncrease)")]
+    SpecNotIncreasing {
+        /// The starting runtime's spec version.
+        from: u32,
+        /// The upgrade's.
+        to: u32,
+    },
+    /// `should_fail` with no text.
+    #[error("should_fail is empty, so any failure would count")]
+    ShouldFailEmpty,
     /// A fault on the store of a topology that runs none.
     #[error("the topology runs no artifact store (store.enabled: false)")]
     StoreDisabled,

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use error::{Problem, Rejection, ScenarioError};
-pub use fault::{Fault, FaultAction, FaultNode, Stage, Trigger};
+pub use fault::{Fault, FaultAction, FaultNode, FaultTarget, Stage, Trigger, UpgradeTo};
 pub use floods::FloodPlan;
 pub use jobs::MAX_JOBS;
 pub use kind::ProblemKind;
@@ -57,6 +57,7 @@ pub struct Scenario {
     faults: Vec<Fault>,
     floods: Vec<FloodPlan>,
     expectations: Expectations,
+    should_fail: Option<String>,
 }
 
 impl Scenario {
@@ -134,5 +135,10 @@ impl Scenario {
     /// What must hold when the scenario is over.
     pub fn expectations(&self) -> &Expectations {
         &self.expectations
+    }
+    /// For a scenario that shows the checks catch a fault (a deliberately broken runtime):
+    /// the run passes only if an assertion fails with an observed value mentioning this text.
+    pub fn should_fail(&self) -> Option<&str> {
+        self.should_fail.as_deref()
     }
 }

@@ -27,6 +27,8 @@ pub(crate) struct RawScenario {
     pub floods: Sp<Vec<Sp<RawFlood>>>,
     #[serde(default)]
     pub expect: Sp<RawExpect>,
+    #[serde(default)]
+    pub should_fail: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,7 +102,10 @@ pub(crate) struct RawGpuNeed {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawFault {
     pub action: Sp<FaultAction>,
-    pub node: Sp<String>,
+    #[serde(default)]
+    pub node: Option<Sp<String>>,
+    #[serde(default)]
+    pub runtime: Option<Sp<String>>,
     #[serde(default)]
     pub at_block: Option<Sp<u32>>,
     #[serde(default)]

@@ -32,7 +32,8 @@ pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Report<'
     let topology = load_topology(&raw.topology, base_dir, report);
     let topo = topology.as_ref().map(|(t, _)| t);
     let entries = jobs::check(raw.jobs.value(), topo, limit, report);
-    let faults = check_faults::check(raw.faults.value(), topo, &entries, limit, report);
+    let faults = check_faults::check(raw.faults.value(), topo, base_dir, &entries, limit, report);
+    let should_fail = should_fail(&raw.should_fail, report);
     let expectations = check_expect::check(raw.expect.value(), topo, &entries, limit, report);
     let job_requesters: Vec<(String, Option<crate::topology::Name>)> = entries
         .iter()
@@ -58,7 +59,18 @@ pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Report<'
         faults: faults?,
         floods: floods?,
         expectations: expectations?,
+        should_fail: should_fail?,
     })
+}
+
+/// `should_fail` names what the run must fail on; an empty text would match any failure.
+fn should_fail(raw: &Option<Sp<String>>, report: &mut Report<'_>) -> Option<Option<String>> {
+    let Some(text) = raw else { return Some(None) };
+    if text.value().trim().is_empty() {
+        report.add(text.at(), Location::UNKNOWN, "should_fail", ProblemKind::ShouldFailEmpty);
+        return None;
+    }
+    Some(Some(text.value().clone()))
 }
 
 fn timeout(raw: &Sp<u32>, report: &mut Report<'_>) -> Option<NonZeroU32> {
