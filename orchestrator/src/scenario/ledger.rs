@@ -92,7 +92,12 @@ pub fn obligations(jobs: &[(u64, Job)], nodes: &[(AccountId32, NodeInfo)]) -> BT
 
 /// Every node's stake covers what its unsettled jobs put at risk, and its recorded exposure is
 /// exactly their sum.
-pub fn exposure_violations(block: u64, jobs: &[(u64, Job)], nodes: &[(AccountId32, NodeInfo)]) -> Vec<Violation> {
+pub fn exposure_violations(
+    block: u64,
+    jobs: &[(u64, Job)],
+    nodes: &[(AccountId32, NodeInfo)],
+    name: impl Fn(&AccountId32) -> String,
+) -> Vec<Violation> {
     let mut at_risk: BTreeMap<[u8; 32], u128> = BTreeMap::new();
     for (_, job) in jobs {
         if let Some(node) = lifecycle::holder(&job.status) {
@@ -106,8 +111,10 @@ pub fn exposure_violations(block: u64, jobs: &[(u64, Job)], nodes: &[(AccountId3
             out.push(Violation {
                 block,
                 what: format!(
-                    "node {who} has exposure {} against stake {} while its jobs put {sum} at risk",
-                    node.exposure, node.stake
+                    "{} has exposure {} against stake {} while its jobs put {sum} at risk",
+                    name(who),
+                    node.exposure,
+                    node.stake
                 ),
             });
         }

@@ -196,7 +196,8 @@ pub async fn run(
             }
             let issuance = chain.total_issuance(at).await?;
             violations.extend(check_block(block.number, &held, &owed, (issuance_start, issuance, ledger.fees)));
-            violations.extend(exposure_violations(block.number, &jobs, &nodes));
+            let name = |a: &AccountId32| tracked.get(&a.0).cloned().unwrap_or_else(|| format!("node {a}"));
+            violations.extend(exposure_violations(block.number, &jobs, &nodes, name));
             checked_blocks += 1;
         }
         // Jobs due now.
