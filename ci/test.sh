@@ -22,8 +22,9 @@ step "tier 3: light side against a real node and real containers (ignored tests)
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p cr-compute
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --workspace --locked -- --ignored --test-threads 1
 
-step "tier 4: end to end in Docker (scenarios, attacks and a small load run)"
-CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test --no-build \
+step "tier 4: end to end in Docker (scenarios, attacks, upgrades and a small load run)"
+# Two testnets side by side (scenarios of one topology still run one after the other).
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test --no-build --parallel 2 \
   workloads/scenarios/*.yaml workloads/attacks/*.yaml
 # 20 daemons (5 per container), 200 jobs at 5/s: exits 1 if a job is lost or escrow stays held.
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- load --no-build \

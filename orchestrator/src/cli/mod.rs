@@ -84,6 +84,10 @@ pub enum Command {
         /// Skip `cargo build` (use the binaries as they are).
         #[arg(long)]
         no_build: bool,
+        /// Testnets run side by side; scenarios of one topology (one testnet name) still run
+        /// one after the other.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        parallel: usize,
     },
 }
 
@@ -106,8 +110,8 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Verify(args) => observe::verify(args, cli.json).await,
         Command::Dashboard(args) => dashboard::dashboard(args).await,
         Command::Load(args) => load::load(args, cli.json).await,
-        Command::Test { scenarios, reports, no_build } => {
-            scenario::test(&scenarios, &reports, !no_build, cli.json).await
+        Command::Test { scenarios, reports, no_build, parallel } => {
+            scenario::test(&scenarios, &reports, !no_build, cli.json, parallel).await
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `testnet test SCENARIO...`.
 
 use super::lifecycle::connect;
+use futures::StreamExt;
 use miette::IntoDiagnostic;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,7 +11,13 @@ use testnet::network::UpOptions;
 use testnet::progress::{Mode, Progress};
 use testnet::scenario::{self, model::Scenario};
 
-pub async fn test(files: &[PathBuf], reports: &Path, build: bool, json: bool) -> miette::Result<ExitCode> {
+pub async fn test(
+    files: &[PathBuf],
+    reports: &Path,
+    build: bool,
+    json: bool,
+    parallel: usize,
+) -> miette::Result<ExitCode> {
     // Every file is validated before anything starts.
     let scenarios =
         files.iter().map(|f| Scenario::load(f).map_err(miette::Report::new)).collect::<Result<Vec<_>, _>>()?;
@@ -22,23 +29,44 @@ pub async fn test(files: &[PathBuf], reports: &Path, build: bool, json: bool) ->
         workspace.build_binaries().await.into_diagnostic()?;
     }
     let up = UpOptions { build: false, ready_within: Duration::from_secs(300), ..UpOptions::default() };
-    let mut results = Vec::new();
-    for s in &scenarios {
-        let report = scenario::run_one(&provider, &workspace, s, &up, reports, &mut progress).await;
-        progress.done(&format!(
-            "{} {}: {}/{} assertions in {} blocks, {:.0} s",
-            if report.passed { "PASS" } else { "FAIL" },
-            report.scenario,
-            report.assertions.iter().filter(|a| a.passed).count(),
-            report.assertions.len(),
-            report.blocks,
-            report.wall_seconds
-        ));
-        for failed in report.assertions.iter().filter(|a| !a.passed) {
-            eprintln!("    {}: expected {}, got {}", failed.name, failed.expected, failed.actual);
+    let results = if parallel <= 1 {
+        let mut results = Vec::new();
+        for s in &scenarios {
+            let report = scenario::run_one(&provider, &workspace, s, &up, reports, &mut progress).await;
+            progress.done(&result_lines(&report));
+            results.push(report);
         }
-        results.push(report);
-    }
+        results
+    } else {
+        // Side by side, every lane needs the images: built once here, not raced by each `up`.
+        progress.step("building images from the local binaries (no registry)", 0);
+        workspace.build_images(&provider).await.into_diagnostic()?;
+        progress.done(&format!("running {} scenarios, {parallel} testnets at a time", scenarios.len()));
+        let lanes = lanes(&scenarios);
+        let runs = lanes.into_iter().map(|lane| {
+            let (provider, workspace, up) = (&provider, &workspace, &up);
+            async move {
+                let mut out = Vec::new();
+                for (i, s) in lane {
+                    // Two runs' progress would interleave; each reports only its result.
+                    let mut quiet = Progress::new(Mode::Quiet);
+                    let report = scenario::run_one(provider, workspace, s, up, reports, &mut quiet).await;
+                    if !json {
+                        eprintln!("{}", result_lines(&report));
+                    }
+                    out.push((i, report));
+                }
+                out
+            }
+        });
+        let mut lanes = futures::stream::iter(runs).buffer_unordered(parallel);
+        let mut results: Vec<(usize, scenario::ScenarioReport)> = Vec::new();
+        while let Some(lane) = lanes.next().await {
+            results.extend(lane);
+        }
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, r)| r).collect()
+    };
     testnet::report::write(reports, &results).into_diagnostic()?;
     let failed = results.iter().filter(|r| !r.passed).count();
     if json {
@@ -52,4 +80,37 @@ pub async fn test(files: &[PathBuf], reports: &Path, build: bool, json: bool) ->
         );
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A scenario's result line, then one line per failed assertion.
+fn result_lines(report: &scenario::ScenarioReport) -> String {
+    let mut out = format!(
+        "{} {}: {}/{} assertions in {} blocks, {:.0} s",
+        if report.passed { "PASS" } else { "FAIL" },
+        report.scenario,
+        report.assertions.iter().filter(|a| a.passed).count(),
+        report.assertions.len(),
+        report.blocks,
+        report.wall_seconds
+    );
+    for failed in report.assertions.iter().filter(|a| !a.passed) {
+        out.push_str(&format!("\n    {}: expected {}, got {}", failed.name, failed.expected, failed.actual));
+    }
+    out
+}
+
+/// Scenarios grouped by the testnet they start (one testnet name can run once at a time), in
+/// file order within a lane, each with its index in `scenarios`.
+fn lanes(scenarios: &[Scenario]) -> Vec<Vec<(usize, &Scenario)>> {
+    let mut lanes: Vec<(String, Vec<(usize, &Scenario)>)> = Vec::new();
+    for (i, s) in scenarios.iter().enumerate() {
+        let testnet = s.topology().name().as_str();
+        match lanes.iter_mut().find(|(name, _)| name == testnet) {
+            Some((_, lane)) => lane.push((i, s)),
+            None => lanes.push((testnet.to_owned(), vec![(i, s)])),
+        }
+    }
+    // Longest lanes first, so the last lane to start is a short one.
+    lanes.sort_by_key(|(_, lane)| std::cmp::Reverse(lane.len()));
+    lanes.into_iter().map(|(_, lane)| lane).collect()
 }
