@@ -18,7 +18,7 @@ mod scenario_model {
         one(
             &format!("{HEAD}{JOB}colour: red\n"),
             "s.yaml:5:1: colour: unknown field `colour`; remove `colour` or use one of: name, \
-             description, topology, timeout_blocks, jobs, faults, floods, expect",
+             description, topology, timeout_blocks, jobs, faults, floods, expect, should_fail",
         );
         let kind = one(
             &format!("{HEAD}jobs:\n  - {{name: a, workload: matmul, size: 8, budget: 1, colour: 1}}\n"),
@@ -55,7 +55,7 @@ mod scenario_model {
         one(
             &format!("{HEAD}{JOB}faults:\n  - {{action: explode, node: cpu-0, at_block: 1}}\n"),
             "s.yaml:6:14: faults[0].action: unknown value \"explode\"; use one of: kill, stop, \
-             start, restart, pause, unpause, disconnect, reconnect",
+             start, restart, pause, unpause, disconnect, reconnect, upgrade",
         );
         one(
             &format!("{HEAD}jobs:\n  - name: a\n    workload: matmul\n    budget: 1\n"),

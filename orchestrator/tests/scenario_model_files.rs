@@ -58,6 +58,8 @@ mod scenario_model_files {
             "gpu-only",
             "happy-path",
             "store-outage",
+            "upgrade-broken-migration",
+            "upgrade-in-flight",
             "validator-loss",
         ];
         assert_eq!(check_dir(&scenarios_dir()), wanted);
@@ -210,7 +212,7 @@ mod scenario_model_files {
         assert_eq!(job["spec"]["workload"], "hash-chain");
         assert_eq!(job["requirements"]["memory_mb"], 8192);
         assert_eq!(json["faults"][0]["action"], "stop");
-        assert_eq!(json["faults"][0]["node"]["compute"], "backup-0");
+        assert_eq!(json["faults"][0]["target"]["node"]["compute"], "backup-0");
         assert_eq!(json["faults"][1]["trigger"]["after"]["stage"], "accepted");
         assert_eq!(json["expectations"]["jobs"][0]["outcome"], "completed");
         assert!(json.get("topology").is_none(), "the topology is named by path");
