@@ -59,7 +59,9 @@ impl Workspace {
 
     /// The working tree's runtime, as the chain build leaves it (the one `cr-node` embeds).
     pub fn runtime_wasm(&self) -> PathBuf {
-        self.chain_target.join("release/wbuild/compute-runtime/compute_runtime.compact.compressed.wasm")
+        // Next to the node that embeds it, so `CR_NODE_BIN` moves both.
+        let node = self.node_binary();
+        node.parent().unwrap_or(Path::new(".")).join("wbuild/compute-runtime/compute_runtime.compact.compressed.wasm")
     }
 
     /// The compute daemon binary.

@@ -290,6 +290,6 @@ fn genesis(
             .iter()
             .map(|(name, k)| format!("/dns/{name}/tcp/{P2P_PORT}/p2p/{}", k.node_key.peer_id()))
             .collect(),
-        runtime: topology.runtime().map(|r| GenesisRuntime { code: r.code.to_vec(), layout: r.layout() }),
+        runtime: topology.runtime().map(|r| GenesisRuntime { code: r.code.to_vec(), layout: r.layout }),
     })
 }

@@ -15,8 +15,6 @@ const ZSTD_PREFIX: [u8; 8] = [82, 188, 83, 118, 70, 219, 142, 5];
 const MAX_CODE_BYTES: u64 = 50 * 1024 * 1024;
 /// The chain's `spec_name`: `set_code` refuses a runtime with another.
 pub const SPEC_NAME: &str = "compute-marketplace";
-/// The first `spec_version` with storage v1 of the marketplace pallet.
-const V1_SINCE_SPEC: u32 = 101;
 
 /// A runtime read from a file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -29,6 +27,9 @@ pub struct RuntimeFile {
     pub spec_version: u32,
     /// Blake2-256 of the file, hex.
     pub blake2_256: String,
+    /// The storage layout it writes.
+    #[serde(skip)]
+    pub layout: Layout,
     /// The file's bytes, as `set_code` and a chain spec take them.
     #[serde(skip)]
     pub code: Arc<[u8]>,
@@ -46,6 +47,9 @@ pub enum RuntimeFileError {
     /// It is another chain's runtime.
     #[error("{path} is the runtime of {found:?}, not of this chain ({SPEC_NAME:?})")]
     OtherChain { path: String, found: String },
+    /// A runtime whose storage this build cannot read.
+    #[error("{path} is spec {spec}; this build reads the marketplace storage of spec 100 and spec {built} only")]
+    UnreadableSpec { path: String, spec: u32, built: u32 },
 }
 
 impl RuntimeFile {
@@ -62,22 +66,18 @@ impl RuntimeFile {
         if spec_name != SPEC_NAME {
             return Err(RuntimeFileError::OtherChain { path: shown, found: spec_name });
         }
+        let Some(layout) = Layout::for_spec(spec_version) else {
+            let built = cr_protocol::chain::built_spec_version();
+            return Err(RuntimeFileError::UnreadableSpec { path: shown, spec: spec_version, built });
+        };
         Ok(Self {
+            layout,
             path: path.to_owned(),
             spec_name,
             spec_version,
             blake2_256: hex::encode(cr_protocol::hash::blake2_256(&file)),
             code: file.into(),
         })
-    }
-
-    /// The storage layout this runtime writes.
-    pub fn layout(&self) -> Layout {
-        if self.spec_version < V1_SINCE_SPEC {
-            Layout::V0
-        } else {
-            Layout::V1
-        }
     }
 }
 
@@ -160,10 +160,11 @@ mod tests {
 
     #[test]
     fn reads_spec_name_and_version_after_other_sections() {
-        let f = write(&module(&[(1, vec![0]), (0, version_section(SPEC_NAME, 102))]));
+        let built = cr_protocol::chain::built_spec_version();
+        let f = write(&module(&[(1, vec![0]), (0, version_section(SPEC_NAME, built))]));
         let runtime = RuntimeFile::read(f.path()).expect("a runtime");
-        assert_eq!((runtime.spec_name.as_str(), runtime.spec_version), (SPEC_NAME, 102));
-        assert_eq!(runtime.layout(), Layout::V1);
+        assert_eq!((runtime.spec_name.as_str(), runtime.spec_version), (SPEC_NAME, built));
+        assert_eq!(runtime.layout, Layout::V1);
     }
 
     #[test]
@@ -172,7 +173,7 @@ mod tests {
             .join("../chain/runtimes/compute-runtime-spec100.compact.compressed.wasm");
         let runtime = RuntimeFile::read(&path).expect("the kept runtime reads");
         assert_eq!(runtime.spec_version, 100);
-        assert_eq!(runtime.layout(), Layout::V0);
+        assert_eq!(runtime.layout, Layout::V0);
         assert!(runtime.blake2_256.starts_with("d3898b6f"), "{}", runtime.blake2_256);
     }
 
@@ -194,6 +195,13 @@ mod tests {
     fn another_chain_s_runtime_is_refused() {
         let f = write(&module(&[(0, version_section("polkadot", 1_000_000))]));
         assert!(matches!(RuntimeFile::read(f.path()), Err(RuntimeFileError::OtherChain { .. })));
+    }
+
+    #[test]
+    fn a_runtime_whose_storage_this_build_cannot_read_is_refused() {
+        let f = write(&module(&[(0, version_section(SPEC_NAME, 99))]));
+        let err = RuntimeFile::read(f.path()).expect_err("spec 99");
+        assert!(matches!(err, RuntimeFileError::UnreadableSpec { spec: 99, .. }), "{err}");
     }
 
     #[test]

@@ -132,4 +132,27 @@ mod scenario_model_upgrades {
             assert_eq!(s.topology().runtime().map(|r| r.spec_version), Some(100), "{file}");
         }
     }
+
+    #[test]
+    fn a_second_upgrade_is_refused() {
+        let dir = with_kept_runtime();
+        let text = format!(
+            "{ON_OLD}faults:\n  - {{action: upgrade, runtime: current, at_block: 3}}\n  - {{action: upgrade, runtime: current, at_block: 6}}\n"
+        );
+        let errs = parse_in(dir.path(), &text).expect_err("two upgrades");
+        assert!(
+            errs.len() == 1 && errs[0].contains("faults[1].action: a scenario has at most one upgrade"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn a_v0_start_refuses_parameters_that_runtime_does_not_have() {
+        let dir = with_kept_runtime();
+        let path = dir.path().join("floor.yaml");
+        let text = "name: floor\nvalidators: {count: 1}\nchain:\n  runtime: spec100.wasm\n  market: {min_execute_window_blocks: 4}\n";
+        std::fs::write(&path, text).unwrap();
+        let err = Topology::load(&path).expect_err("not in spec 100").to_string();
+        assert!(err.contains("chain.market.min_execute_window_blocks: the chain starts on spec 100, which has no min_execute_window_blocks"), "{err}");
+    }
 }

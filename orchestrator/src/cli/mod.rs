@@ -86,8 +86,8 @@ pub enum Command {
         no_build: bool,
         /// Testnets run side by side; scenarios of one topology (one testnet name) still run
         /// one after the other.
-        #[arg(long, default_value_t = 1, value_name = "N")]
-        parallel: usize,
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=8))]
+        parallel: u16,
     },
 }
 
@@ -111,7 +111,7 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Dashboard(args) => dashboard::dashboard(args).await,
         Command::Load(args) => load::load(args, cli.json).await,
         Command::Test { scenarios, reports, no_build, parallel } => {
-            scenario::test(&scenarios, &reports, !no_build, cli.json, parallel).await
+            scenario::test(&scenarios, &reports, !no_build, cli.json, usize::from(parallel)).await
         }
     }
 }

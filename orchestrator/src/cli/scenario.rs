@@ -21,6 +21,18 @@ pub async fn test(
     // Every file is validated before anything starts.
     let scenarios =
         files.iter().map(|f| Scenario::load(f).map_err(miette::Report::new)).collect::<Result<Vec<_>, _>>()?;
+    // Reports and saved logs are named after the scenario.
+    for (i, s) in scenarios.iter().enumerate() {
+        if let Some(j) = scenarios[..i].iter().position(|o| o.name() == s.name()) {
+            miette::bail!(
+                help = "rename one of them (`name:` in the file); reports and logs are named after it",
+                "{} and {} are both scenario {:?}",
+                files[j].display(),
+                files[i].display(),
+                s.name().as_str()
+            );
+        }
+    }
     let provider = connect().await?;
     let workspace = Workspace::from_env();
     let mut progress = Progress::new(Mode::detect(json));
@@ -33,7 +45,14 @@ pub async fn test(
         let mut results = Vec::new();
         for s in &scenarios {
             let report = scenario::run_one(&provider, &workspace, s, &up, reports, &mut progress).await;
-            progress.done(&result_lines(&report));
+            if json {
+                // Progress is quiet in JSON mode; failures still reach stderr.
+                if !report.passed {
+                    eprintln!("{}", result_lines(&report));
+                }
+            } else {
+                progress.done(&result_lines(&report));
+            }
             results.push(report);
         }
         results
@@ -51,7 +70,7 @@ pub async fn test(
                     // Two runs' progress would interleave; each reports only its result.
                     let mut quiet = Progress::new(Mode::Quiet);
                     let report = scenario::run_one(provider, workspace, s, up, reports, &mut quiet).await;
-                    if !json {
+                    if !json || !report.passed {
                         eprintln!("{}", result_lines(&report));
                     }
                     out.push((i, report));

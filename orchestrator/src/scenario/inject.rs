@@ -164,7 +164,12 @@ pub fn upgrade_code(workspace: &Workspace, to: &UpgradeTo) -> anyhow::Result<Vec
     match to {
         UpgradeTo::File(file) => Ok(file.code.to_vec()),
         UpgradeTo::Current { spec_version } => {
-            let file = RuntimeFile::read(&workspace.runtime_wasm())?;
+            let path = workspace.runtime_wasm();
+            let file = RuntimeFile::read(&path).map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}; `runtime: current` is the chain build's runtime: build the chain (drop --no-build)"
+                )
+            })?;
             anyhow::ensure!(
                 file.spec_version == *spec_version,
                 "the chain build's runtime {} is spec {}, but this program was built for spec {spec_version}; \

@@ -8,7 +8,7 @@ use super::ledger::{check_block, exposure_violations, obligations, Ledger};
 use super::model::{FaultTarget, Scenario, Stage, Trigger};
 use super::trace::Traces;
 use super::upgrades::{stages_at, upgrade_assertions, upgrade_note};
-use super::verdict::{expect_failure, fee_of, job_assertions, Assertion};
+use super::verdict::{expect_failure, fee_of, job_assertions, Assertion, INVARIANTS};
 use super::ScenarioReport;
 use crate::artifacts::Workspace;
 use crate::network::{self, UpOptions};
@@ -65,6 +65,13 @@ pub async fn run(
 ) -> anyhow::Result<ScenarioReport> {
     let started = Instant::now();
     let topology = scenario.topology();
+    // The runtimes upgrades install, read before anything starts.
+    let mut upgrade_codes = BTreeMap::new();
+    for (i, fault) in scenario.faults().iter().enumerate() {
+        if let FaultTarget::Runtime(to) = fault.target() {
+            upgrade_codes.insert(i, upgrade_code(workspace, to)?);
+        }
+    }
     let state = network::up(provider, workspace, topology, scenario.topology_path(), up, progress).await?;
     let plan = Plan::new(topology)?;
     let rpc = state.endpoints.validator_rpcs().first().map(|s| s.to_string()).unwrap_or_default();
@@ -115,6 +122,7 @@ pub async fn run(
     let mut cancelled = BTreeSet::new();
     let mut faults_done = vec![false; scenario.faults().len()];
     let mut upgrades: BTreeMap<usize, Result<RuntimeUpgrade, String>> = BTreeMap::new();
+    let mut upgrading = Vec::new();
     let mut floods: Vec<Option<FloodTally>> = scenario.floods().iter().map(|_| None).collect();
     let mut refused_jobs: BTreeMap<String, String> = BTreeMap::new();
     let flood_requesters: BTreeMap<[u8; 32], usize> = scenario
@@ -131,7 +139,10 @@ pub async fn run(
     let (done_tx, mut done_rx) = mpsc::unbounded_channel();
     let follower = chain.clone();
     let mut blocks = follower.follow(Finality::Best).await?;
-    let (mut last_hash, mut last_block);
+    let mut last_hash;
+    let mut last_block = start_block;
+    // No block for this long is a stalled chain, not a slow one.
+    let stall = Duration::from_millis(u64::from(topology.block_time_ms()) * 10).max(Duration::from_secs(60));
 
     loop {
         let block = tokio::select! {
@@ -146,7 +157,9 @@ pub async fn run(
                     Done::Upgraded { fault, outcome } => {
                         notes.push(upgrade_note(&outcome));
                         if let Ok(u) = &outcome {
-                            notes.push(stages_at(&chain, u, &ids).await?);
+                            notes.push(stages_at(&chain, u, &ids).await.unwrap_or_else(|e| {
+                                format!("jobs in block #{} (set_code): unreadable: {e:#}", u.included_at)
+                            }));
                         }
                         upgrades.insert(fault, outcome);
                     }
@@ -157,6 +170,12 @@ pub async fn run(
                 Some(block) => block?,
                 None => anyhow::bail!("the block subscription ended"),
             },
+            // `timeout_blocks` counts blocks; a chain that makes none must end the run too.
+            () = tokio::time::sleep(stall) => anyhow::bail!(
+                "no new block for {} s (the chain stalled at block #{}); see the validators' logs",
+                stall.as_secs(),
+                last_block
+            ),
         };
         if block.number <= start_block {
             continue;
@@ -292,15 +311,17 @@ pub async fn run(
                         Err(e) => Err(e),
                     },
                     // Takes blocks: the run goes on reading them meanwhile.
-                    FaultTarget::Runtime(to) => upgrade_code(workspace, to).map(|code| {
-                        let (chain, tx, sudo, spec) =
-                            (chain.clone(), done_tx.clone(), plan.sudo.key.clone(), to.spec_version());
-                        tokio::spawn(async move {
-                            let outcome =
-                                chain.upgrade_runtime(sudo.keypair(), code, spec).await.map_err(|e| e.to_string());
-                            let _ = tx.send(Done::Upgraded { fault: i, outcome });
-                        });
-                    }),
+                    FaultTarget::Runtime(to) => {
+                        upgrade_codes.remove(&i).ok_or_else(|| anyhow::anyhow!("no code")).map(|code| {
+                            let (chain, tx, sudo, spec) =
+                                (chain.clone(), done_tx.clone(), plan.sudo.key.clone(), to.spec_version());
+                            upgrading.push(tokio::spawn(async move {
+                                let outcome =
+                                    chain.upgrade_runtime(sudo.keypair(), code, spec).await.map_err(|e| e.to_string());
+                                let _ = tx.send(Done::Upgraded { fault: i, outcome });
+                            }));
+                        })
+                    }
                 };
                 if let (Err(e), FaultTarget::Runtime(_)) = (&outcome, fault.target()) {
                     upgrades.insert(i, Err(format!("{e:#}")));
@@ -324,10 +345,10 @@ pub async fn run(
                 scenario.jobs().len()
             ),
         );
-        let upgrading = scenario.faults().iter().enumerate().any(|(i, f)| {
+        let upgrade_pending = scenario.faults().iter().enumerate().any(|(i, f)| {
             faults_done[i] && matches!(f.target(), FaultTarget::Runtime(_)) && !upgrades.contains_key(&i)
         });
-        if (all_ended && finality_ok && !upgrading) || relative >= u64::from(scenario.timeout_blocks().get()) {
+        if (all_ended && finality_ok && !upgrade_pending) || relative >= u64::from(scenario.timeout_blocks().get()) {
             break;
         }
     }
@@ -395,7 +416,11 @@ pub async fn run(
             if open.is_empty() { "none".to_owned() } else { format!("jobs {}", open.join(", ")) },
         ));
     }
-    assertions.extend(upgrade_assertions(scenario, &upgrades));
+    // An upgrade still waiting at the timeout does not outlive the run.
+    for task in upgrading {
+        task.abort();
+    }
+    assertions.extend(upgrade_assertions(scenario, &upgrades, &faults_done));
     let (_, finalized_end) = chain.heads().await?;
     let advanced = finalized_end.saturating_sub(finalized_start);
     let need = scenario.expectations().finality_advances();
@@ -407,10 +432,17 @@ pub async fn run(
     ));
     if scenario.expectations().invariants() {
         let first = violations.first().map(|v: &super::ledger::Violation| format!("block #{}: {}", v.block, v.what));
-        assertions.push(Assertion::holds(format!("held balances equal open obligations, stake covers every node's exposure, and issuance moves only by fees, at each of {checked_blocks} blocks"), violations.is_empty(), "no violation", first.unwrap_or_else(|| "no violation".into())));
+        let name = format!("{INVARIANTS}, stake covers every node's exposure, and issuance moves only by fees, at each of {checked_blocks} blocks");
+        assertions.push(Assertion::holds(
+            name,
+            violations.is_empty(),
+            "no violation",
+            first.unwrap_or_else(|| "no violation".into()),
+        ));
     }
+    let violation_lines: Vec<String> = violations.iter().map(|v| format!("block #{}: {}", v.block, v.what)).collect();
     if let Some(text) = scenario.should_fail() {
-        expect_failure(text, &mut assertions, &mut notes);
+        expect_failure(text, &mut assertions, &violation_lines, &mut notes);
     }
     let passed = assertions.iter().all(|a| a.passed);
     Ok(ScenarioReport {
@@ -427,7 +459,7 @@ pub async fn run(
         assertions,
         jobs: named,
         notes,
-        invariant_violations: violations.iter().map(|v| format!("block #{}: {}", v.block, v.what)).collect(),
+        invariant_violations: violation_lines,
         logs_dir: None,
     })
 }

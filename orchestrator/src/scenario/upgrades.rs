@@ -26,6 +26,7 @@ pub(super) fn upgrade_note(outcome: &Result<RuntimeUpgrade, String>) -> String {
 pub(super) fn upgrade_assertions(
     scenario: &Scenario,
     upgrades: &BTreeMap<usize, Result<RuntimeUpgrade, String>>,
+    fired: &[bool],
 ) -> Vec<Assertion> {
     let mut out = Vec::new();
     for (i, fault) in scenario.faults().iter().enumerate() {
@@ -33,6 +34,7 @@ pub(super) fn upgrade_assertions(
         let actual = match upgrades.get(&i) {
             Some(Ok(u)) => format!("spec {} from block #{}", u.to_spec, u.applied_at),
             Some(Err(e)) => e.clone(),
+            None if fired.get(i).copied().unwrap_or(false) => "started, not over within timeout_blocks".to_owned(),
             None => "its trigger never came".to_owned(),
         };
         let took = matches!(upgrades.get(&i), Some(Ok(u)) if u.to_spec == to.spec_version());

@@ -57,6 +57,10 @@ impl ProblemKind {
             Self::Runtime(_) => "point `chain.runtime` at a runtime wasm of this chain, relative to this file \
                  (kept runtimes are in chain/runtimes/), or remove it to start on the node's own runtime"
                 .to_owned(),
+            Self::NotInRuntime { field, .. } => format!(
+                "remove {field}: the upgrade's migration sets it (execution floor 5 blocks, capped by \
+                 the execution timeout; retention 21600 blocks)"
+            ),
             Self::BlockTimeOutOfRange { .. } => {
                 "set block_time_ms to an even value from 1000 to 6000, e.g. 2000".to_owned()
             }
@@ -129,6 +133,7 @@ impl ProblemKind {
             Self::TooMany { .. } => "too-many",
             Self::DuplicateName { .. } => "duplicate-name",
             Self::Runtime(_) => "runtime-file",
+            Self::NotInRuntime { .. } => "not-in-runtime",
             Self::BlockTimeOutOfRange { .. } => "block-time-out-of-range",
             Self::BlockTimeOdd { .. } => "block-time-odd",
             Self::PercentAbove100 { .. } => "percent-above-100",

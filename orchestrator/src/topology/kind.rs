@@ -109,6 +109,14 @@ pub enum ProblemKind {
     /// `chain.runtime` names a file that is not a runtime of this chain.
     #[error("{0}")]
     Runtime(crate::runtime::RuntimeFileError),
+    /// A market parameter the starting runtime does not have.
+    #[error("the chain starts on spec {spec}, which has no {field}")]
+    NotInRuntime {
+        /// The field as written.
+        field: &'static str,
+        /// The starting runtime's spec version.
+        spec: u32,
+    },
     /// Block time outside 1000..=6000 ms.
     #[error("{value} ms is outside 1000..=6000 ms")]
     BlockTimeOutOfRange {

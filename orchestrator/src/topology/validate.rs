@@ -14,6 +14,7 @@ use super::raw::{RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, 
 use super::report::Report;
 use super::{names, Topology};
 use crate::runtime::RuntimeFile;
+use cr_protocol::chain::Layout;
 
 /// Most validators a testnet may have; each is a full node container.
 pub const MAX_VALIDATORS: u32 = 100;
@@ -67,13 +68,26 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Report<'_, ProblemKind>) 
 /// The runtime to start on, read and checked now: `Some(None)` for the node's own.
 fn runtime(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Option<RuntimeFile>> {
     let Some(written) = &raw.runtime else { return Some(None) };
-    match RuntimeFile::read(&report.resolve(written.value())) {
-        Ok(runtime) => Some(Some(runtime)),
+    let runtime = match RuntimeFile::read(&report.resolve(written.value())) {
+        Ok(runtime) => runtime,
         Err(e) => {
             report.add(written.at(), Location::UNKNOWN, "chain.runtime", ProblemKind::Runtime(e));
-            None
+            return None;
+        }
+    };
+    if runtime.layout == Layout::V0 {
+        // A v0 runtime has neither rule; writing one would be silently ignored.
+        let m = &raw.market;
+        for (field, sp) in
+            [("min_execute_window_blocks", &m.min_execute_window_blocks), ("retention_blocks", &m.retention_blocks)]
+        {
+            if super::report::is_known(sp.at()) {
+                let kind = ProblemKind::NotInRuntime { field, spec: runtime.spec_version };
+                report.add(sp.at(), Location::UNKNOWN, format!("chain.market.{field}"), kind);
+            }
         }
     }
+    Some(Some(runtime))
 }
 
 pub(crate) fn invalid_name(what: &'static str, name: &str) -> ProblemKind {

@@ -14,10 +14,10 @@ pub enum ChainError {
     /// A block holds a marketplace event this program cannot decode: the runtime changed the
     /// event's shape. Reading on would miss what the event says.
     #[error(
-        "block #{block} holds a Compute.{event} event this program cannot decode ({reason}); the runtime is newer \
-         than this build: rebuild after `ci/export-metadata.sh`"
+        "block {block} holds a Compute.{event} event this program cannot decode ({reason}); the runtime's \
+         events differ from this build's: rebuild after `ci/export-metadata.sh`"
     )]
-    UnknownEvent { block: u64, event: String, reason: String },
+    UnknownEvent { block: String, event: String, reason: String },
     /// A request failed after connecting.
     #[error("{what} failed: {reason}")]
     Rpc { what: String, reason: String },

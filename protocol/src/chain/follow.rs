@@ -47,10 +47,8 @@ pub(super) async fn wait(
             match ev.decode_as::<api::Event>() {
                 Ok(api::Event::Compute(e)) => outcome.events.push(e),
                 Err(e) if ev.pallet_name() == "Compute" => {
-                    return Err(rejected(format!(
-                        "its Compute.{} event does not decode ({e}); rebuild after `ci/export-metadata.sh`",
-                        ev.event_name()
-                    )))
+                    let (block, event) = (format!("{:?}", in_block.block_hash()), ev.event_name().to_owned());
+                    return Err(ChainError::UnknownEvent { block, event, reason: e.to_string() });
                 }
                 Ok(api::Event::TransactionPayment(api::transaction_payment::Event::TransactionFeePaid {
                     actual_fee,
@@ -92,7 +90,7 @@ pub(super) async fn events_at(
             Ok(api::Event::Compute(e)) => out.events.push(e),
             Err(e) if ev.pallet_name() == "Compute" => {
                 let event = ev.event_name().to_owned();
-                return Err(ChainError::UnknownEvent { block: number, event, reason: e.to_string() });
+                return Err(ChainError::UnknownEvent { block: format!("#{number}"), event, reason: e.to_string() });
             }
             Ok(api::Event::System(api::system::Event::ExtrinsicFailed { dispatch_error, .. })) => {
                 if let subxt::events::Phase::ApplyExtrinsic(i) = ev.phase() {

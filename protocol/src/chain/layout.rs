@@ -28,16 +28,31 @@ pub enum Layout {
 }
 
 /// The `spec_version` of the runtime this program was built against (`System.Version` in its
-/// checked-in metadata); 0 if that cannot be read.
+/// checked-in metadata, compiled in; a unit test reads it).
+#[allow(clippy::expect_used)]
 pub fn built_spec_version() -> u32 {
     static SPEC: OnceLock<u32> = OnceLock::new();
     *SPEC.get_or_init(|| {
         use subxt::ext::codec::Decode;
-        let Some(metadata) = current_metadata() else { return 0 };
+        let metadata = current_metadata().expect("the compiled-in metadata decodes");
         let version = metadata.pallet_by_name("System").and_then(|p| p.constant_by_name("Version"));
         let decoded = version.and_then(|v| <(String, String, u32, u32)>::decode(&mut v.value()).ok());
-        decoded.map_or(0, |(_, _, _, spec)| spec)
+        decoded.map(|(_, _, _, spec)| spec).expect("the compiled-in metadata has System.Version")
     })
+}
+
+impl Layout {
+    /// The layout a runtime of `spec_version` stores the marketplace in, for the runtimes this
+    /// build reads: spec 100 (v0) and its own spec (v1). `None` for any other.
+    pub fn for_spec(spec_version: u32) -> Option<Self> {
+        if spec_version == built_spec_version() {
+            Some(Self::V1)
+        } else if spec_version == V0_SPEC {
+            Some(Self::V0)
+        } else {
+            None
+        }
+    }
 }
 
 /// The metadata this program was built with, decoded once.
@@ -200,12 +215,13 @@ where
 /// The layout a runtime of `spec_version` stores `Compute.<entry>` in, for a block whose own
 /// metadata is not the one its storage was written with (the block that sets a new runtime).
 pub(super) fn of_spec(spec_version: u32, entry: &str, generated: Option<[u8; 32]>) -> Result<Layout, String> {
-    if spec_version == built_spec_version() {
-        let current = current_metadata().ok_or("the checked-in metadata does not decode")?;
-        return of(current, entry, generated);
-    }
-    if spec_version == V0_SPEC {
-        return Ok(Layout::V0);
+    match Layout::for_spec(spec_version) {
+        Some(Layout::V1) => {
+            let current = current_metadata().ok_or("the checked-in metadata does not decode")?;
+            return of(current, entry, generated);
+        }
+        Some(Layout::V0) => return Ok(Layout::V0),
+        None => {}
     }
     Err(format!(
         "its storage was written by spec {spec_version}, whose Compute.{entry} layout this program does not know"

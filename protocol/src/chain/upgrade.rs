@@ -5,10 +5,7 @@ use super::{api, Chain, ChainError, Finality, H256};
 use std::time::Duration;
 use subxt_signer::sr25519::Keypair;
 
-/// Blocks after its inclusion within which the new runtime must be running: `set_code` takes
-/// effect in the very next block, the rest is room for forks in a young testnet.
-const APPLY_WITHIN_BLOCKS: u64 = 10;
-/// Longest wait for those blocks, whatever the block time.
+/// Longest wait for the call's inclusion, and then for the first block of the new runtime.
 const STALL_BOUND: Duration = Duration::from_secs(120);
 
 /// A runtime upgrade that took effect.
@@ -33,21 +30,24 @@ pub enum UpgradeError {
     /// `System::SpecVersionNeedsToIncrease`); the chain keeps its runtime.
     #[error("the chain refused the new runtime with {0}; it keeps running its current runtime")]
     Refused(String),
-    /// The call went in, but the runtime did not change within the bound.
-    #[error(
-        "the new runtime (spec {expected}) was not running {blocks} blocks after block {included_at}, which set it; \
-         the chain still runs spec {running}"
-    )]
-    NotApplied { expected: u32, included_at: u64, blocks: u64, running: u32 },
+    /// The call went in and the chain reports another runtime than the one sent.
+    #[error("block #{included_at} set a runtime of spec {running}, not the spec {expected} that was sent")]
+    NotApplied { expected: u32, included_at: u64, running: u32 },
+    /// The call was not included in time.
+    #[error("the set_code call was not included within {secs} s; is the chain producing blocks (`testnet status`)?")]
+    NotIncluded { secs: u64 },
+    /// No block followed the one that set the code: the new runtime does not build blocks.
+    #[error("no block after #{included_at} within {secs} s: the new runtime does not build blocks")]
+    Stalled { included_at: u64, secs: u64 },
     /// Submitting or reading failed.
     #[error(transparent)]
     Chain(#[from] ChainError),
 }
 
 impl Chain {
-    /// Set the runtime to `code` (a wasm blob, compressed or not) with the sudo key, and wait
-    /// until a block built by it (one whose `spec_version` is `expected_spec`) is in the best
-    /// chain.
+    /// Set the runtime to `code` (a wasm blob, compressed or not) with the sudo key, check that
+    /// the chain took it as `expected_spec`, and wait until the first block built by it is in
+    /// the best chain. Every wait is bounded.
     pub async fn upgrade_runtime(
         &self,
         sudo: &Keypair,
@@ -59,49 +59,44 @@ impl Chain {
         // Unvalidated: `sudo` takes any call, so its hash covers every pallet's calls and
         // differs between runtimes; the call is encoded by name against the live metadata.
         let call = api::tx().sudo().sudo(api::Call::System(SystemCall::set_code { code })).unvalidated();
-        let outcome = self.submit(&call, sudo, Finality::Best).await?;
+        let outcome = tokio::time::timeout(STALL_BOUND, self.submit(&call, sudo, Finality::Best))
+            .await
+            .map_err(|_| UpgradeError::NotIncluded { secs: STALL_BOUND.as_secs() })??;
         let at = self.at(Finality::At(outcome.block)).await?;
         let included_at = at.block_number();
         // Sudo succeeds as an extrinsic whatever the inner call does; its answer is an event.
         let events = at.events().fetch().await.map_err(|e| ChainError::rpc("reading the upgrade's events", e))?;
-        for ev in events.iter().flatten() {
-            if let Ok(api::Event::Sudo(api::sudo::Event::Sudid { sudo_result: Err(e) })) = ev.decode_as::<api::Event>()
-            {
-                let name = super::refused::error_name(&e, at.metadata_ref());
-                return Err(UpgradeError::Refused(name));
+        for ev in events.iter() {
+            let ev = ev.map_err(|e| ChainError::rpc("reading the upgrade's events", e))?;
+            match ev.decode_as::<api::Event>() {
+                Ok(api::Event::Sudo(api::sudo::Event::Sudid { sudo_result: Err(e) })) => {
+                    return Err(UpgradeError::Refused(super::refused::error_name(&e, at.metadata_ref())));
+                }
+                Err(e) if ev.pallet_name() == "Sudo" => {
+                    return Err(ChainError::rpc("decoding sudo's answer to set_code", e).into());
+                }
+                _ => {}
             }
         }
-        let mut running = from_spec;
-        let not_applied = |running| UpgradeError::NotApplied {
-            expected: expected_spec,
-            included_at,
-            blocks: APPLY_WITHIN_BLOCKS,
-            running,
-        };
-        // A chain that stopped producing blocks does not hold the caller forever.
+        // `set_code` writes the code into its own block's state, so that block already reports
+        // the new spec; the next block is the first one the new runtime builds.
+        let running = at.spec_version();
+        if running != expected_spec {
+            return Err(UpgradeError::NotApplied { expected: expected_spec, included_at, running });
+        }
         let deadline = tokio::time::Instant::now() + STALL_BOUND;
-        for number in included_at + 1..=included_at + APPLY_WITHIN_BLOCKS {
-            let hash = loop {
-                if let Some(hash) = self.block_hash(number).await? {
-                    break hash;
-                }
-                if tokio::time::Instant::now() > deadline {
-                    return Err(not_applied(running));
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            };
-            running = self.spec_version_at(Finality::At(hash)).await?;
-            if running == expected_spec {
-                let included_in = outcome.block;
-                return Ok(RuntimeUpgrade {
-                    included_at,
-                    included_in,
-                    applied_at: number,
-                    from_spec,
-                    to_spec: running,
-                });
+        while self.block_hash(included_at + 1).await?.is_none() {
+            if tokio::time::Instant::now() > deadline {
+                return Err(UpgradeError::Stalled { included_at, secs: STALL_BOUND.as_secs() });
             }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        Err(not_applied(running))
+        Ok(RuntimeUpgrade {
+            included_at,
+            included_in: outcome.block,
+            applied_at: included_at + 1,
+            from_spec,
+            to_spec: running,
+        })
     }
 }

@@ -22,9 +22,20 @@ pub(crate) fn check(
     report: &mut Report<'_>,
 ) -> Option<Vec<Fault>> {
     let mut faults = Some(Vec::with_capacity(raw.len()));
+    let mut upgrades = 0;
     for (i, fault) in raw.iter().enumerate() {
         let path = format!("faults[{i}]");
         let f = fault.value();
+        if *f.action.value() == FaultAction::Upgrade {
+            upgrades += 1;
+            // Each upgrade is checked against the starting runtime; a second one would need the
+            // order of triggers, which `after` triggers do not fix.
+            if upgrades > 1 {
+                report.add(f.action.at(), fault.at(), format!("{path}.action"), ProblemKind::SecondUpgrade);
+                faults = None;
+                continue;
+            }
+        }
         let target = topology.and_then(|t| target(fault, &path, t, base_dir, report));
         let trigger = trigger(fault, &path, jobs, timeout, report);
         match (target, trigger, faults.as_mut()) {

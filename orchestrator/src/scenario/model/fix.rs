@@ -128,6 +128,9 @@ impl ProblemKind {
             Self::SpecNotIncreasing { from, .. } => format!(
                 "upgrade to a runtime above spec {from}, or start the testnet on an earlier one (`chain.runtime` in the topology)"
             ),
+            Self::SecondUpgrade => "split the upgrades into scenarios of their own, each starting on the \
+                                    runtime the one before left (`chain.runtime` in the topology)"
+                .to_owned(),
             Self::ShouldFailEmpty => "name what the run must fail on, e.g. `should_fail: exposure`, or remove it".to_owned(),
             Self::StoreDisabled => "name another node, or set store.enabled: true in the topology".to_owned(),
             Self::UnknownJob { known, .. } if known.is_empty() => "add the job under `jobs`".to_owned(),
@@ -224,6 +227,7 @@ impl ProblemKind {
             Self::UpgradeRuntimeMissing => "upgrade-runtime-missing",
             Self::UpgradeRuntime(_) => "upgrade-runtime-file",
             Self::SpecNotIncreasing { .. } => "spec-not-increasing",
+            Self::SecondUpgrade => "second-upgrade",
             Self::ShouldFailEmpty => "should-fail-empty",
             Self::StoreDisabled => "store-disabled",
             Self::UnknownJob { .. } => "unknown-job",

@@ -293,6 +293,9 @@ pub enum ProblemKind {
         /// The upgrade's.
         to: u32,
     },
+    /// A second `upgrade` in one scenario.
+    #[error("a scenario has at most one upgrade")]
+    SecondUpgrade,
     /// `should_fail` with no text.
     #[error("should_fail is empty, so any failure would count")]
     ShouldFailEmpty,
