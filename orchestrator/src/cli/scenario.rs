@@ -133,3 +133,22 @@ fn lanes(scenarios: &[Scenario]) -> Vec<Vec<(usize, &Scenario)>> {
     lanes.sort_by_key(|(_, lane)| std::cmp::Reverse(lane.len()));
     lanes.into_iter().map(|(_, lane)| lane).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(file: &str) -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workloads/scenarios").join(file);
+        Scenario::load(&path).unwrap_or_else(|e| panic!("{file}: {e:?}"))
+    }
+
+    #[test]
+    fn scenarios_of_one_testnet_share_a_lane_in_file_order() {
+        let scenarios =
+            [shipped("happy-path.yaml"), shipped("dispute-wrong-result.yaml"), shipped("store-outage.yaml")];
+        let lanes: Vec<Vec<usize>> = lanes(&scenarios).iter().map(|l| l.iter().map(|(i, _)| *i).collect()).collect();
+        // happy-path and store-outage both run on ci.yaml (testnet `ci`): one lane, longest first.
+        assert_eq!(lanes, vec![vec![0, 2], vec![1]]);
+    }
+}
