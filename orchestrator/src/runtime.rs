@@ -13,8 +13,6 @@ use std::sync::Arc;
 const ZSTD_PREFIX: [u8; 8] = [82, 188, 83, 118, 70, 219, 142, 5];
 /// Largest runtime accepted once decompressed; the node's own limit is 50 MiB as well.
 const MAX_CODE_BYTES: u64 = 50 * 1024 * 1024;
-/// The chain's `spec_name`: `set_code` refuses a runtime with another.
-pub const SPEC_NAME: &str = "compute-marketplace";
 
 /// A runtime read from a file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -45,8 +43,8 @@ pub enum RuntimeFileError {
     #[error("{path} is not a runtime: {reason}")]
     NotRuntime { path: String, reason: String },
     /// It is another chain's runtime.
-    #[error("{path} is the runtime of {found:?}, not of this chain ({SPEC_NAME:?})")]
-    OtherChain { path: String, found: String },
+    #[error("{path} is the runtime of {found:?}, not of this chain ({expected:?})")]
+    OtherChain { path: String, found: String, expected: String },
     /// A runtime whose storage this build cannot read.
     #[error("{path} is spec {spec}; this build reads the marketplace storage of spec 100 and spec {built} only")]
     UnreadableSpec { path: String, spec: u32, built: u32 },
@@ -63,8 +61,10 @@ impl RuntimeFile {
         let section = custom_section(&wasm, "runtime_version").map_err(not_runtime)?;
         let (spec_name, _impl_name, _authoring, spec_version) = <(String, String, u32, u32)>::decode(&mut &section[..])
             .map_err(|e| not_runtime(format!("its runtime_version section does not decode ({e})")))?;
-        if spec_name != SPEC_NAME {
-            return Err(RuntimeFileError::OtherChain { path: shown, found: spec_name });
+        // `set_code` refuses a runtime with another `spec_name` than the chain's.
+        let expected = &cr_protocol::chain::built_runtime().0;
+        if spec_name != *expected {
+            return Err(RuntimeFileError::OtherChain { path: shown, found: spec_name, expected: expected.clone() });
         }
         let Some(layout) = Layout::for_spec(spec_version) else {
             let built = cr_protocol::chain::built_spec_version();
@@ -133,6 +133,8 @@ fn leb128(bytes: &mut &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use parity_scale_codec::Encode;
+
+    const SPEC_NAME: &str = "compute-marketplace";
 
     fn module(sections: &[(u8, Vec<u8>)]) -> Vec<u8> {
         let mut wasm = b"\0asm\x01\0\0\0".to_vec();

@@ -27,18 +27,23 @@ pub enum Layout {
     V0,
 }
 
-/// The `spec_version` of the runtime this program was built against (`System.Version` in its
-/// checked-in metadata, compiled in; a unit test reads it).
+/// The `(spec_name, spec_version)` of the runtime this program was built against
+/// (`System.Version` in its checked-in metadata, compiled in; a unit test reads it).
 #[allow(clippy::expect_used)]
-pub fn built_spec_version() -> u32 {
-    static SPEC: OnceLock<u32> = OnceLock::new();
-    *SPEC.get_or_init(|| {
+pub fn built_runtime() -> &'static (String, u32) {
+    static BUILT: OnceLock<(String, u32)> = OnceLock::new();
+    BUILT.get_or_init(|| {
         use subxt::ext::codec::Decode;
         let metadata = current_metadata().expect("the compiled-in metadata decodes");
         let version = metadata.pallet_by_name("System").and_then(|p| p.constant_by_name("Version"));
         let decoded = version.and_then(|v| <(String, String, u32, u32)>::decode(&mut v.value()).ok());
-        decoded.map(|(_, _, _, spec)| spec).expect("the compiled-in metadata has System.Version")
+        decoded.map(|(name, _, _, spec)| (name, spec)).expect("the compiled-in metadata has System.Version")
     })
+}
+
+/// The `spec_version` of [`built_runtime`].
+pub fn built_spec_version() -> u32 {
+    built_runtime().1
 }
 
 impl Layout {
@@ -56,7 +61,7 @@ impl Layout {
 }
 
 /// The metadata this program was built with, decoded once.
-fn current_metadata() -> Option<&'static Metadata> {
+pub(super) fn current_metadata() -> Option<&'static Metadata> {
     static CURRENT: OnceLock<Option<Metadata>> = OnceLock::new();
     CURRENT.get_or_init(|| Metadata::decode_from(include_bytes!("../../metadata/compute.scale")).ok()).as_ref()
 }
@@ -251,6 +256,7 @@ mod tests {
     #[test]
     fn the_build_knows_its_spec_version() {
         assert!(built_spec_version() >= 101, "{}", built_spec_version());
+        assert_eq!(built_runtime().0, "compute-marketplace");
     }
 
     #[test]

@@ -17,7 +17,7 @@ mod upgrade;
 pub use client::{BlockEvents, Chain, Finality, TxOutcome};
 pub use convert::{capabilities, requirements, result_uri, uri};
 pub use error::ChainError;
-pub use layout::{built_spec_version, Layout};
+pub use layout::{built_runtime, built_spec_version, Layout};
 pub use refused::{market_error_names, RefusedCall};
 pub use result::ResultClaim;
 pub use upgrade::{RuntimeUpgrade, UpgradeError};

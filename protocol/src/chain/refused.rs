@@ -24,9 +24,7 @@ pub struct RefusedCall {
 pub fn market_error_names() -> &'static [String] {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
-        let Ok(metadata) = Metadata::decode_from(include_bytes!("../../metadata/compute.scale")) else {
-            return Vec::new();
-        };
+        let Some(metadata) = super::layout::current_metadata() else { return Vec::new() };
         let pallet = metadata.pallet_by_name("Compute");
         pallet.and_then(|p| p.error_variants()).map(|v| v.iter().map(|e| e.name.clone()).collect()).unwrap_or_default()
     })
