@@ -75,11 +75,12 @@ struct RunArgs {
     /// Declared memory per GPU in MiB.
     #[arg(long, env = "CR_GPU_VRAM_MB", default_value_t = 0)]
     gpu_vram_mb: u32,
-    /// Behaviour (all but honest exist to test the marketplace's defences).
-    #[arg(long, env = "CR_BEHAVIOUR", value_enum, default_value = "honest")]
+    /// Behaviour: honest, wrong-result, late, crash-after-accept, offline, self-voter or
+    /// self-challenger (all but honest exist to test the marketplace's defences).
+    #[arg(long, env = "CR_BEHAVIOUR", default_value = "honest")]
     behaviour: daemon::Behaviour,
-    /// Role.
-    #[arg(long, env = "CR_ROLE", value_enum, default_value = "worker")]
+    /// Role: worker or verifier.
+    #[arg(long, env = "CR_ROLE", default_value = "worker")]
     role: daemon::Role,
     /// Stake held at registration, whole tokens.
     #[arg(long, env = "CR_STAKE", default_value_t = 100)]
@@ -103,15 +104,6 @@ struct FleetArgs {
     /// JSON file: {"endpoints": {"rpc", "store"}, "metrics": "addr"?, "daemons": [...]}.
     #[arg(long, env = "CR_FLEET")]
     config: PathBuf,
-}
-
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FleetFile {
-    endpoints: daemon::Endpoints,
-    #[serde(default)]
-    metrics: Option<SocketAddr>,
-    daemons: Vec<daemon::DaemonConfig>,
 }
 
 #[derive(Debug, Args)]
@@ -184,13 +176,13 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         allies: Vec::new(),
         alt_account_seed: None,
     };
-    let endpoints = daemon::Endpoints { rpc: args.rpc, store: args.store };
+    let endpoints = daemon::ServiceUrls { rpc: args.rpc, store: args.store };
     daemon::run(endpoints, vec![config], args.metrics, shutdown_signal()).await
 }
 
 async fn fleet(args: FleetArgs) -> anyhow::Result<()> {
     let text = std::fs::read(&args.config).with_context(|| format!("reading {}", args.config.display()))?;
-    let file: FleetFile =
+    let file: cr_protocol::fleet::FleetFile =
         serde_json::from_slice(&text).with_context(|| format!("{} is not a fleet file", args.config.display()))?;
     daemon::run(file.endpoints, file.daemons, file.metrics, shutdown_signal()).await
 }
@@ -201,17 +193,11 @@ async fn verify(args: VerifyArgs) -> anyhow::Result<bool> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&verdict)?);
     } else {
-        println!("job {} ({}): result {}", verdict.job_id, verdict.status, verdict.uri);
+        println!("{}", verdict.states());
+        println!("  result:     {}", verdict.uri);
         println!("  on chain:   {}", verdict.onchain_hash);
         println!("  downloaded: {} ({} bytes)", verdict.downloaded_hash, verdict.bytes);
-        println!(
-            "  verdict:    {}",
-            if verdict.matches {
-                "MATCH: the bytes are what the node posted"
-            } else {
-                "MISMATCH: the bytes are not what the node posted"
-            }
-        );
+        println!("  verdict:    {}", verdict.conclusion());
     }
     Ok(verdict.matches)
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use cr_compute::daemon::{self, Behaviour, DaemonConfig, Endpoints, Role};
+use cr_compute::daemon::{self, Behaviour, DaemonConfig, Role, ServiceUrls};
 use cr_compute::store::{self, StoreConfig};
 use cr_protocol::chain::{
     api, market, requirements, uri, AccountId32, Chain, Finality, JobStatus, MarketEvent, H256, UNIT,
@@ -69,7 +69,7 @@ async fn world(funded: &[&str], committee: &[&str]) -> World {
 impl World {
     fn run_daemons(&self, configs: Vec<DaemonConfig>) -> tokio::sync::oneshot::Sender<()> {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let endpoints = Endpoints { rpc: self.chain.url().to_owned(), store: self.store_url.clone() };
+        let endpoints = ServiceUrls { rpc: self.chain.url().to_owned(), store: self.store_url.clone() };
         tokio::spawn(async move {
             let result = daemon::run(endpoints, configs, None, async {
                 let _ = stopped.await;
@@ -108,7 +108,7 @@ impl World {
     async fn wait_terminal(&self, job_id: u64, blocks: u64) -> JobStatus {
         within(blocks, &format!("job {job_id} to end"), || async {
             let job = self.chain.job(job_id, Finality::Best).await.ok().flatten()?;
-            cr_protocol::chain::lifecycle::is_terminal(&job.status).then_some(job.status)
+            cr_protocol::lifecycle::is_terminal(&job.status).then_some(job.status)
         })
         .await
     }

@@ -1,12 +1,13 @@
 //! `testnet`: YAML topology -> validated model -> plan -> running network -> scenario -> report.
 pub mod artifacts;
 pub mod dashboard;
+pub mod diagnostics;
 pub mod load;
 pub mod network;
+pub mod node_kind;
 pub mod plan;
 pub mod progress;
 pub mod provider;
-pub mod report;
 pub mod runtime;
 pub mod scenario;
 pub mod topology;

@@ -2,11 +2,13 @@
 //! per validator, store and compute container. Pure: nothing here talks to Docker or the chain.
 
 use crate::artifacts::{COMPUTE_IMAGE, VALIDATOR_IMAGE};
+use crate::node_kind::NodeKind;
 use crate::provider::{ContainerSpec, FileEntry, PortPublish};
 use crate::topology::{Behaviour, ComputeNode, Role, Topology};
+use cr_protocol::fleet::{DaemonConfig, FleetFile, GpuDecl, ServiceUrls};
 use cr_protocol::genesis::{Authority, GenesisPlan, GenesisRuntime, MarketGenesis};
 use cr_protocol::keys::{KeyError, NodeKeys, Purpose, Seed, Sr25519Key};
-use serde_json::json;
+use std::net::SocketAddr;
 
 /// Ports inside the containers.
 pub const P2P_PORT: u16 = 30333;
@@ -89,7 +91,7 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(i, (name, keys))| {
-                let mut spec = ContainerSpec::new(&self.testnet, name, "validator", VALIDATOR_IMAGE);
+                let mut spec = ContainerSpec::new(&self.testnet, name, NodeKind::Validator.as_str(), VALIDATOR_IMAGE);
                 spec.cmd = [
                     "--chain",
                     "/data/spec.json",
@@ -143,7 +145,7 @@ impl Plan {
         if !self.topology.store_enabled() {
             return None;
         }
-        let mut spec = ContainerSpec::new(&self.testnet, STORE_HOST, "store", COMPUTE_IMAGE);
+        let mut spec = ContainerSpec::new(&self.testnet, STORE_HOST, NodeKind::Store.as_str(), COMPUTE_IMAGE);
         spec.cmd = ["store", "--listen", "0.0.0.0:7070", "--data-dir", "/data/store", "--log-format", "json"]
             .iter()
             .map(|s| s.to_string())
@@ -157,7 +159,10 @@ impl Plan {
     pub fn compute_specs(&self) -> Vec<ContainerSpec> {
         let faulty_workers = self.workers().any(|(n, _)| n.behaviour().is_faulty());
         // Daemons talk to the first validator; scenarios stop other validators, not this one.
-        let rpc = format!("ws://{}:{RPC_PORT}", self.validators.first().map(|v| v.0.as_str()).unwrap_or("validator-0"));
+        let endpoints = ServiceUrls {
+            rpc: format!("ws://{}:{RPC_PORT}", self.validators.first().map(|v| v.0.as_str()).unwrap_or("validator-0")),
+            store: format!("http://{STORE_HOST}:{STORE_PORT}"),
+        };
         self.topology
             .compute_containers()
             .iter()
@@ -166,22 +171,22 @@ impl Plan {
                     .nodes
                     .iter()
                     .filter_map(|name| self.compute.iter().find(|(n, _)| n.name() == name))
-                    .map(|(node, keys)| self.daemon_json(node, keys, faulty_workers))
+                    .map(|(node, keys)| self.daemon_config(node, keys, faulty_workers))
                     .collect();
-                let fleet = json!({
-                    "endpoints": { "rpc": rpc, "store": format!("http://{STORE_HOST}:{STORE_PORT}") },
-                    "metrics": format!("0.0.0.0:{DAEMON_METRICS_PORT}"),
-                    "daemons": daemons,
-                });
+                let fleet = FleetFile {
+                    endpoints: endpoints.clone(),
+                    metrics: Some(SocketAddr::from(([0, 0, 0, 0], DAEMON_METRICS_PORT))),
+                    daemons,
+                };
                 let node_name = container.label();
-                let mut spec = ContainerSpec::new(&self.testnet, &node_name, "compute", COMPUTE_IMAGE);
+                let mut spec = ContainerSpec::new(&self.testnet, &node_name, NodeKind::Compute.as_str(), COMPUTE_IMAGE);
                 spec.cmd = ["--log-format", "json", "fleet", "--config", "/etc/cr/fleet.json"]
                     .iter()
                     .map(|s| s.to_string())
                     .collect();
                 spec.labels.insert("io.cr-testnet.group".into(), container.group.as_str().to_owned());
                 spec.labels.insert("io.cr-testnet.daemons".into(), container.nodes.len().to_string());
-                spec.files.push(FileEntry::bytes("/etc/cr/fleet.json", fleet.to_string().into_bytes()));
+                spec.files.push(FileEntry::bytes("/etc/cr/fleet.json", fleet_json(&fleet)));
                 spec.files.push(FileEntry::dir("/data/state"));
                 spec.publish = vec![PortPublish { container_port: DAEMON_METRICS_PORT, host_port: 0 }];
                 spec
@@ -197,11 +202,13 @@ impl Plan {
         Sr25519Key::from_seed(&alt_seed(testnet, node))
     }
 
-    fn daemon_json(&self, node: &ComputeNode, keys: &NodeKeys, faulty_workers: bool) -> serde_json::Value {
+    fn daemon_config(&self, node: &ComputeNode, keys: &NodeKeys, faulty_workers: bool) -> DaemonConfig {
         let caps = node.capabilities();
-        let gpu = caps.gpu.as_ref().map(
-            |g| json!({ "count": g.count.get(), "model": g.model.as_str(), "vram_mb": clamp_u32(g.vram_mb.get()) }),
-        );
+        let gpu = caps.gpu.as_ref().map(|g| GpuDecl {
+            count: g.count.get(),
+            model: g.model.as_str().to_owned(),
+            vram_mb: clamp_u32(g.vram_mb.get()),
+        });
         // A self-voter's side: every node of its group.
         let allies: Vec<String> = match node.behaviour() {
             Behaviour::SelfVoter => self
@@ -212,29 +219,31 @@ impl Plan {
                 .collect(),
             _ => Vec::new(),
         };
-        let alt_seed = match node.behaviour() {
-            Behaviour::SelfChallenger => Some(alt_seed(&self.testnet, node).to_hex()),
-            _ => None,
-        };
-        json!({
-            "name": node.name().as_str(),
-            "account_seed": keys.account.seed().to_hex(),
-            "result_seed": keys.result_key.seed().to_hex(),
-            "cpu_cores": caps.cpu_cores.get(),
-            "memory_mb": clamp_u32(caps.memory_mb.get()),
-            "gpu": gpu,
-            "behaviour": node.behaviour().as_str(),
-            "role": node.role().as_str(),
-            "stake_tokens": node.stake_tokens().0,
-            "max_concurrent": node.max_concurrent_jobs().get(),
+        DaemonConfig {
+            name: node.name().as_str().to_owned(),
+            account_seed: keys.account.seed().clone(),
+            result_seed: keys.result_key.seed().clone(),
+            cpu_cores: caps.cpu_cores.get(),
+            memory_mb: clamp_u32(caps.memory_mb.get()),
+            gpu,
+            behaviour: node.behaviour(),
+            role: node.role(),
+            stake_tokens: node.stake_tokens().0,
+            max_concurrent: node.max_concurrent_jobs().get(),
             // With faulty workers around, honest ones yield a block so a scenario's faulty node
             // deterministically gets the job it is there to fail.
-            "accept_delay_blocks": u32::from(faulty_workers),
-            "state_dir": format!("/data/state/{}", node.name().as_str()),
-            "allies": allies,
-            "alt_account_seed": alt_seed,
-        })
+            accept_delay_blocks: u32::from(faulty_workers),
+            state_dir: format!("/data/state/{}", node.name().as_str()).into(),
+            allies,
+            alt_account_seed: (node.behaviour() == Behaviour::SelfChallenger).then(|| alt_seed(&self.testnet, node)),
+        }
     }
+}
+
+/// The fleet file as the daemon reads it.
+fn fleet_json(fleet: &FleetFile) -> Vec<u8> {
+    // Structs of strings, numbers and options: serde_json fails only on non-string map keys.
+    serde_json::to_vec(fleet).expect("a fleet file always serializes")
 }
 
 fn alt_seed(testnet: &str, node: &ComputeNode) -> Seed {

@@ -211,9 +211,19 @@ fn the_page_follows_the_chain_and_the_pipeline() {
     let live = page.eval("document.getElementById('health').textContent");
     assert_eq!(live, json!("Live"));
 
+    // The fleet table shows the whole fleet: the registered workers and the verifiers, which
+    // never register, both on the committee.
+    let fleet = "(() => { const rows = [...document.querySelectorAll('#fleet tr')]; return rows.length === 4 && rows.map((r) => r.dataset.node + ':' + r.dataset.role + ':' + r.dataset.committee).join(' '); })()";
+    let rows = page.wait_for("four fleet rows", fleet, Duration::from_secs(60));
+    assert_eq!(
+        rows,
+        json!("cpu-0:worker:false verifier-0:verifier:true verifier-1:verifier:true wrong-0:worker:false"),
+        "the fleet table"
+    );
+
     // A CPU job needing 4 cores: only the honest worker has them.
     let honest = submit_form(&mut page, "hash-chain", 20_000, 4, "");
-    let done = format!("(() => {{ const r = document.querySelector('#jobs tr[data-job=\"{honest}\"]'); return r && r.dataset.stage === 'completed' && r.textContent; }})()");
+    let done = format!("(() => {{ const r = document.querySelector('#jobs tr[data-job=\"{honest}\"]'); return r && r.dataset.column === 'completed' && r.textContent; }})()");
     let row = page.wait_for("the form's job completed", &done, Duration::from_secs(120));
     assert!(row.as_str().is_some_and(|t| t.contains("90 / 10")), "node 90 / fee 10 of a 100 budget: {row}");
 
@@ -222,7 +232,7 @@ fn the_page_follows_the_chain_and_the_pipeline() {
     let voted = format!("(() => {{ const r = document.querySelector('#jobs tr[data-job=\"{wrong}\"]'); return r && r.textContent.includes('votes') && r.textContent; }})()");
     let row = page.wait_for("the disputed job's votes", &voted, Duration::from_secs(120));
     assert!(row.as_str().is_some_and(|t| t.contains("invalid")), "{row}");
-    let settled = format!("(() => {{ const r = document.querySelector('#jobs tr[data-job=\"{wrong}\"]'); return r && r.dataset.stage === 'closed' && r.textContent; }})()");
+    let settled = format!("(() => {{ const r = document.querySelector('#jobs tr[data-job=\"{wrong}\"]'); return r && r.dataset.column === 'closed' && r.textContent; }})()");
     let row = page.wait_for("the disputed job refunded", &settled, Duration::from_secs(90));
     assert!(row.as_str().is_some_and(|t| t.contains("node-wrong") && t.contains("result rejected")), "{row}");
 

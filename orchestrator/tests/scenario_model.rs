@@ -9,6 +9,7 @@ mod support;
 // Wrapped in a module so `cargo test scenario` selects these tests by name.
 mod scenario_model {
     use cr_protocol::workload::{SpecError, Workload};
+    use testnet::diagnostics::YamlProblem;
     use testnet::scenario::model::{ProblemKind, Scenario};
 
     use super::support::{fixtures, messages, one, problems, HEAD, JOB};
@@ -26,7 +27,7 @@ mod scenario_model {
              name, workload, size, seed, budget, count, at_block, spacing_blocks, requester, \
              requirements, accept_within, execute_within, cancel_after_blocks, expect_unmatched",
         );
-        assert!(matches!(kind, ProblemKind::UnknownField { field, .. } if field == "colour"));
+        assert!(matches!(kind, ProblemKind::Yaml(YamlProblem::UnknownField { field, .. }) if field == "colour"));
         for (place, text) in [
             (
                 "jobs[0].requirements.gpu.make",
@@ -67,10 +68,10 @@ mod scenario_model {
     fn empty_files_and_a_missing_topology_field_are_rejected() {
         let kind = one(
             "# only a comment\n",
-            "s.yaml: the file has no scenario in it; write at least `name:`, `topology:` and \
+            "s.yaml: the file holds only blanks and comments; write at least `name:`, `topology:` and \
              `jobs:` (workloads/scenarios/happy-path.yaml is a commented example)",
         );
-        assert_eq!(kind, ProblemKind::Empty);
+        assert_eq!(kind, ProblemKind::Yaml(YamlProblem::Empty));
         one(
             "name: s\njobs: []\n",
             "s.yaml:2:1: required field `topology` is missing; add `topology:` at the top level",

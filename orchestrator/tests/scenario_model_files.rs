@@ -6,8 +6,10 @@
 mod scenario_model_files {
     use std::path::{Path, PathBuf};
 
+    use testnet::diagnostics::YamlProblem;
     use testnet::scenario::model::{
-        Dispute, FaultAction, FaultNode, Outcome, ProblemKind, RefundReason, Scenario, ScenarioError, Stage, Trigger,
+        Dispute, FaultAction, FaultNode, Milestone, Outcome, ProblemKind, RefundReason, Scenario, ScenarioError,
+        Trigger,
     };
     use testnet::topology::Name;
 
@@ -118,7 +120,7 @@ mod scenario_model_files {
         let start = &s.faults()[1];
         assert_eq!(start.action(), FaultAction::Start);
         assert_eq!(start.node(), Some(&FaultNode::Compute(name("backup-0"))));
-        let after = Trigger::After { job: name("retry"), stage: Stage::Accepted };
+        let after = Trigger::After { job: name("retry"), stage: Milestone::Accepted };
         assert_eq!(start.trigger(), &after);
         assert_eq!(s.expectations().job(&name("retry")).unwrap().timeouts(), Some(1));
 
@@ -194,12 +196,12 @@ mod scenario_model_files {
         let path = dir.path().join("bin.yaml");
         std::fs::write(&path, b"name: s\ntopology: \xff\n").unwrap();
         let err = Scenario::load(&path).unwrap_err();
-        assert_eq!(err.problems()[0].kind(), &ProblemKind::NotUtf8);
+        assert_eq!(err.problems()[0].kind(), &ProblemKind::Yaml(YamlProblem::NotUtf8));
         assert_eq!(err.problems()[0].position().map(|p| p.line), Some(2));
         let big = dir.path().join("big.yaml");
         std::fs::write(&big, "#".repeat(2 * 1024 * 1024)).unwrap();
         let err = Scenario::load(&big).unwrap_err();
-        assert!(matches!(err.problems()[0].kind(), ProblemKind::FileTooLarge { .. }));
+        assert!(matches!(err.problems()[0].kind(), ProblemKind::Yaml(YamlProblem::FileTooLarge { .. })));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 // Wrapped in a module so `cargo test topology` selects these tests by name.
 mod topology {
+    use testnet::diagnostics::YamlProblem;
     use testnet::topology::{Problem, ProblemKind, Topology};
 
     const HEAD: &str = "name: x\nvalidators:\n  count: 3\n";
@@ -162,7 +163,7 @@ mod topology {
         );
         assert_eq!(kind, ProblemKind::ZeroValue { what: "GPU memory" });
         let all = problems(&format!("{HEAD}{}", gpu("vram_mb: 1")));
-        assert_eq!(all[0].kind(), &ProblemKind::MissingField { field: "model".into() });
+        assert_eq!(all[0].kind(), &ProblemKind::Yaml(YamlProblem::MissingField { field: "model".into() }));
         assert_eq!(all[0].path(), "compute[0].gpu");
     }
 
@@ -283,26 +284,28 @@ mod topology {
     fn parse_errors_name_the_place_and_kind() {
         let all = problems(&format!("{HEAD}compute:\n  - group: a\n    behaviour: evil\n"));
         assert_eq!(all[0].path(), "compute[0].behaviour");
-        assert!(matches!(all[0].kind(), ProblemKind::UnknownVariant { value, .. } if value == "evil"));
+        assert!(
+            matches!(all[0].kind(), ProblemKind::Yaml(YamlProblem::UnknownVariant { value, .. }) if value == "evil")
+        );
         assert!(all[0].fix().contains("honest, wrong-result, late, crash-after-accept, offline"));
 
         let all = problems("name: x\nname: y\nvalidators: {count: 1}\n");
-        assert!(matches!(all[0].kind(), ProblemKind::DuplicateKey { key: Some(k) } if k == "name"));
+        assert!(matches!(all[0].kind(), ProblemKind::Yaml(YamlProblem::DuplicateKey { key: Some(k) }) if k == "name"));
         assert_eq!(all[0].position().map(|p| p.line), Some(2));
 
         let all = problems("name: x\nvalidators:\n  count: lots\n");
-        assert!(matches!(all[0].kind(), ProblemKind::WrongValue { .. }), "{all:#?}");
+        assert!(matches!(all[0].kind(), ProblemKind::Yaml(YamlProblem::WrongValue { .. })), "{all:#?}");
         assert_eq!(all[0].path(), "validators.count");
         assert!(all[0].to_string().starts_with("t.yaml:3:10: validators.count: "), "{}", all[0]);
 
         let all = problems("name: x\nvalidators: [count: 1\n");
-        assert!(matches!(all[0].kind(), ProblemKind::Syntax { .. }), "{all:#?}");
+        assert!(matches!(all[0].kind(), ProblemKind::Yaml(YamlProblem::Syntax { .. })), "{all:#?}");
         assert!(all[0].position().is_some());
 
         for empty in ["", "\n  \n", "# just a comment\n"] {
             let err = Topology::parse("t.yaml", empty).unwrap_err();
-            assert_eq!(err.problems()[0].kind(), &ProblemKind::Empty);
-            assert!(err.to_string().starts_with("t.yaml: the file has no topology in it; write at least"));
+            assert_eq!(err.problems()[0].kind(), &ProblemKind::Yaml(YamlProblem::Empty));
+            assert!(err.to_string().starts_with("t.yaml: the file holds only blanks and comments; write at least"));
         }
         let all = problems("name: x\nvalidators: {count: 1}\n---\nname: y\n");
         assert!(all[0].position().is_some(), "{all:#?}");

@@ -6,6 +6,7 @@
 mod topology_files {
     use std::path::PathBuf;
 
+    use testnet::diagnostics::YamlProblem;
     use testnet::topology::{json_schema, Behaviour, ProblemKind, Role, Topology, TopologyError};
 
     const HEAD: &str = "name: x\nvalidators:\n  count: 3\n";
@@ -51,13 +52,13 @@ mod topology_files {
         let path = dir.path().join("bin.yaml");
         std::fs::write(&path, b"name: x\nvalidators:\n  count: \xff\n").unwrap();
         let err = Topology::load(&path).unwrap_err();
-        assert_eq!(err.problems()[0].kind(), &ProblemKind::NotUtf8);
+        assert_eq!(err.problems()[0].kind(), &ProblemKind::Yaml(YamlProblem::NotUtf8));
         assert_eq!(err.problems()[0].position().map(|p| p.line), Some(3));
 
         let big = dir.path().join("big.yaml");
         std::fs::write(&big, "#".repeat(2 * 1024 * 1024)).unwrap();
         let err = Topology::load(&big).unwrap_err();
-        assert!(matches!(err.problems()[0].kind(), ProblemKind::FileTooLarge { .. }));
+        assert!(matches!(err.problems()[0].kind(), ProblemKind::Yaml(YamlProblem::FileTooLarge { .. })));
     }
 
     fn shipped(name: &str) -> Topology {

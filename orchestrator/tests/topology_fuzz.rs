@@ -10,6 +10,7 @@ mod topology_fuzz {
 
     use miette::{GraphicalReportHandler, GraphicalTheme};
     use proptest::prelude::*;
+    use testnet::diagnostics::YamlProblem;
     use testnet::topology::{ProblemKind, Topology, TopologyError};
 
     const SHIPPED: [&str; 4] = [
@@ -202,7 +203,7 @@ mod topology_fuzz {
         let err = assert_refused_quickly(&text);
         assert_eq!(err.problems().len(), 1, "{err}");
         let problem = &err.problems()[0];
-        assert!(matches!(problem.kind(), ProblemKind::TooComplex { .. }), "{err}");
+        assert!(matches!(problem.kind(), ProblemKind::Yaml(YamlProblem::TooComplex { .. })), "{err}");
         assert!(problem.to_string().starts_with("bomb.yaml:"), "{problem}");
         assert!(problem.to_string().contains("the YAML is too complex to accept"), "{problem}");
         assert!(problem.fix().contains("without anchors and aliases"), "{problem}");
@@ -213,7 +214,7 @@ mod topology_fuzz {
         );
         text.push_str(&laughs(|i, refs| format!("a{i}: &a{i} [{refs}]\n")));
         let err = assert_refused_quickly(&text);
-        assert!(matches!(err.problems()[0].kind(), ProblemKind::UnknownField { .. }), "{err}");
+        assert!(matches!(err.problems()[0].kind(), ProblemKind::Yaml(YamlProblem::UnknownField { .. })), "{err}");
         assert!(err.to_string().starts_with("bomb.yaml:3:1:"), "{err}");
     }
 
@@ -223,7 +224,10 @@ mod topology_fuzz {
             format!("name: x\nvalidators: {{count: 1}}\ncompute: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
         let err = assert_refused_quickly(&deep);
         assert!(
-            matches!(err.problems()[0].kind(), ProblemKind::TooComplex { .. } | ProblemKind::Syntax { .. }),
+            matches!(
+                err.problems()[0].kind(),
+                ProblemKind::Yaml(YamlProblem::TooComplex { .. }) | ProblemKind::Yaml(YamlProblem::Syntax { .. })
+            ),
             "{err}"
         );
 

@@ -2,8 +2,9 @@
 //! chain. Shared by `cr-compute verify JOB` (inside a testnet) and `testnet verify JOB` (from
 //! the host, through the store's published port).
 
-use crate::chain::{market, Chain, Finality, JobStatus};
+use crate::chain::{Chain, Finality};
 use crate::hash::blake2_256;
+use crate::lifecycle::{posted_result, status_name};
 use crate::store_client::{BlobUri, StoreClient, StoreError};
 use serde::Serialize;
 
@@ -12,8 +13,11 @@ use serde::Serialize;
 pub struct Verdict {
     /// The job checked.
     pub job_id: u64,
-    /// Lifecycle state, e.g. `Completed`.
-    pub status: String,
+    /// Its state in the node's best block (the result checked is this block's).
+    pub best: JobState,
+    /// Its state in the last finalized block: `None` while the job is not finalized yet. A
+    /// job can be `completed` at the best block and still `submitted` here.
+    pub finalized: Option<JobState>,
     /// Result URI as posted on chain.
     pub uri: String,
     /// Blake2-256 posted on chain.
@@ -24,6 +28,36 @@ pub struct Verdict {
     pub bytes: usize,
     /// Whether the two hashes are equal.
     pub matches: bool,
+}
+
+/// A job's lifecycle state at one block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobState {
+    /// The block read (taken just before the read; a newer one may have been imported since).
+    pub block: u64,
+    /// Lifecycle state, e.g. `completed`.
+    pub status: String,
+}
+
+impl Verdict {
+    /// `job 3: completed at best block #40, submitted at finalized block #38`.
+    pub fn states(&self) -> String {
+        let best = format!("job {}: {} at best block #{}", self.job_id, self.best.status, self.best.block);
+        match &self.finalized {
+            Some(f) if f.status == self.best.status => format!("{best} (finalized at #{})", f.block),
+            Some(f) => format!("{best}, {} at finalized block #{}", f.status, f.block),
+            None => format!("{best}, not in a finalized block yet"),
+        }
+    }
+
+    /// The verdict line a person reads.
+    pub fn conclusion(&self) -> &'static str {
+        if self.matches {
+            "MATCH: the stored bytes are what the node posted"
+        } else {
+            "MISMATCH: the stored bytes are not what the node posted"
+        }
+    }
 }
 
 /// Why a job cannot be verified.
@@ -41,39 +75,16 @@ pub enum VerifyError {
     Download(String),
 }
 
-/// Every lifecycle state, in lifecycle order (the names [`status_name`] returns).
-pub const JOB_STATUSES: [&str; 8] =
-    ["Open", "Assigned", "Submitted", "Disputed", "Completed", "Refunded", "Cancelled", "Expired"];
-
-/// The name of a job's lifecycle state, e.g. `Completed`.
-pub fn status_name(status: &JobStatus) -> &'static str {
-    match status {
-        JobStatus::Open { .. } => "Open",
-        JobStatus::Assigned { .. } => "Assigned",
-        JobStatus::Submitted { .. } => "Submitted",
-        JobStatus::Disputed { .. } => "Disputed",
-        JobStatus::Completed { .. } => "Completed",
-        JobStatus::Refunded { .. } => "Refunded",
-        JobStatus::Cancelled => "Cancelled",
-        JobStatus::Expired => "Expired",
-    }
-}
-
-fn posted_result(status: &JobStatus) -> Option<&market::JobResult> {
-    match status {
-        JobStatus::Submitted { result, .. }
-        | JobStatus::Disputed { result, .. }
-        | JobStatus::Completed { result, .. } => Some(result),
-        _ => None,
-    }
-}
-
 /// Check job `job_id` against the chain at `rpc`. `store_authority` replaces the URI's
 /// `host:port` when the store is reached from outside the testnet network (a published port).
 pub async fn verify_job(chain: &Chain, job_id: u64, store_authority: Option<&str>) -> Result<Verdict, VerifyError> {
-    let job = chain.job(job_id, Finality::Finalized).await?.ok_or(VerifyError::NoJob(job_id))?;
+    let (best_block, finalized_block) = chain.heads().await?;
+    let job = chain.job(job_id, Finality::Best).await?.ok_or(VerifyError::NoJob(job_id))?;
+    let finalized = chain.job(job_id, Finality::Finalized).await?;
     let status = status_name(&job.status).to_owned();
     let result = posted_result(&job.status).ok_or_else(|| VerifyError::NoResult { job_id, status: status.clone() })?;
+    let best = JobState { block: best_block, status };
+    let finalized = finalized.map(|j| JobState { block: finalized_block, status: status_name(&j.status).to_owned() });
     let uri_text = String::from_utf8_lossy(&result.uri.0).into_owned();
     let uri: BlobUri = uri_text.parse().map_err(|_| VerifyError::BadUri(uri_text.clone()))?;
     let client = StoreClient::new(&format!("http://{}", store_authority.unwrap_or(uri.authority())))
@@ -86,7 +97,8 @@ pub async fn verify_job(chain: &Chain, job_id: u64, store_authority: Option<&str
     };
     Ok(Verdict {
         job_id,
-        status,
+        best,
+        finalized,
         uri: uri_text,
         onchain_hash: hex::encode(result.output_hash.0),
         downloaded_hash: hex::encode(downloaded),

@@ -2,7 +2,6 @@
 //! fleets of thousands); they share the chain connection, the block stream, the store client
 //! and the metrics endpoint, and each has its own keys, declared machine and journal.
 
-mod config;
 mod journal;
 mod metrics;
 mod node;
@@ -10,7 +9,7 @@ mod order;
 mod tasks;
 mod work;
 
-pub use config::{Behaviour, DaemonConfig, Endpoints, GpuDecl, Role};
+pub use cr_protocol::fleet::{Behaviour, DaemonConfig, GpuDecl, Role, ServiceUrls};
 pub use journal::{Journal, Submission};
 pub use metrics::Registry;
 pub use order::satisfies;
@@ -42,7 +41,7 @@ const CONNECT_WITHIN: Duration = Duration::from_secs(180);
 
 /// Run `daemons` until `shutdown` completes or one of them fails.
 pub async fn run(
-    endpoints: Endpoints,
+    endpoints: ServiceUrls,
     daemons: Vec<DaemonConfig>,
     metrics_listen: Option<SocketAddr>,
     shutdown: impl std::future::Future<Output = ()>,

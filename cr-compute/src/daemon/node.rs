@@ -1,12 +1,12 @@
 //! One logical daemon: registers, follows blocks, takes jobs in its turn, runs them, answers.
 
-use super::config::{Behaviour, DaemonConfig, Role};
 use super::journal::Journal;
 use super::metrics::NodeMetrics;
 use super::order::{satisfies, NodeView};
 use super::{tasks, Shared};
 use anyhow::Context;
 use cr_protocol::chain::{api, capabilities, market, AccountId32, BlockEvents, Finality, JobStatus, MarketEvent, UNIT};
+use cr_protocol::fleet::{Behaviour, DaemonConfig, Role};
 use cr_protocol::keys::Sr25519Key;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ struct Candidate {
 }
 
 /// What background tasks report back to the loop.
-pub(super) enum Report {
+pub(super) enum TaskOutcome {
     /// Our accept landed: run the job.
     Accepted { job_id: u64, attempt: u32 },
     /// Someone else got it, or it is gone.
@@ -109,7 +109,8 @@ impl Node {
         let shared = self.shared.clone();
         let chain = &shared.chain;
         patiently(&name, "registering", || self.register()).await?;
-        self.on_committee = patiently(&name, "reading the committee", || chain.committee()).await?.contains(&self.me);
+        self.on_committee =
+            patiently(&name, "reading the committee", || chain.committee(Finality::Best)).await?.contains(&self.me);
         self.view = NodeView::from_nodes(&patiently(&name, "reading the nodes", || chain.nodes(Finality::Best)).await?);
         let (tx, mut reports) = mpsc::unbounded_channel();
         if self.cfg.role == Role::Worker && self.cfg.behaviour != Behaviour::Offline {
@@ -134,7 +135,7 @@ impl Node {
     }
 
     /// [`Self::resume_and_scan`], retried like [`patiently`].
-    async fn scan_patiently(&mut self, tx: &mpsc::UnboundedSender<Report>) -> anyhow::Result<()> {
+    async fn scan_patiently(&mut self, tx: &mpsc::UnboundedSender<TaskOutcome>) -> anyhow::Result<()> {
         let mut attempt = 0;
         loop {
             match self.resume_and_scan(tx).await {
@@ -176,7 +177,7 @@ impl Node {
     }
 
     /// Resume jobs assigned to us (a restart) and note every open job.
-    async fn resume_and_scan(&mut self, tx: &mpsc::UnboundedSender<Report>) -> anyhow::Result<()> {
+    async fn resume_and_scan(&mut self, tx: &mpsc::UnboundedSender<TaskOutcome>) -> anyhow::Result<()> {
         let (best, _) = self.shared.chain.heads().await?;
         for (job_id, job) in self.shared.chain.jobs(Finality::Best).await? {
             match job.status {
@@ -195,7 +196,7 @@ impl Node {
         Ok(())
     }
 
-    fn on_block(&mut self, block: &BlockEvents, tx: &mpsc::UnboundedSender<Report>) {
+    fn on_block(&mut self, block: &BlockEvents, tx: &mpsc::UnboundedSender<TaskOutcome>) {
         self.last_block = block.number;
         for event in &block.events {
             self.view.apply(event);
@@ -206,7 +207,7 @@ impl Node {
         }
     }
 
-    fn on_event(&mut self, number: u64, event: &MarketEvent, tx: &mpsc::UnboundedSender<Report>) {
+    fn on_event(&mut self, number: u64, event: &MarketEvent, tx: &mpsc::UnboundedSender<TaskOutcome>) {
         match event {
             MarketEvent::JobSubmitted { job_id, requirements, .. } => {
                 self.candidates
@@ -261,7 +262,7 @@ impl Node {
         (self.busy.len() as u32) < self.cfg.max_concurrent
     }
 
-    fn try_accepts(&mut self, number: u64, tx: &mpsc::UnboundedSender<Report>) {
+    fn try_accepts(&mut self, number: u64, tx: &mpsc::UnboundedSender<TaskOutcome>) {
         if number < self.stake_wait_until {
             return;
         }
@@ -294,36 +295,36 @@ impl Node {
         }
     }
 
-    fn start_execution(&mut self, job_id: u64, attempt: u32, tx: &mpsc::UnboundedSender<Report>) {
+    fn start_execution(&mut self, job_id: u64, attempt: u32, tx: &mpsc::UnboundedSender<TaskOutcome>) {
         self.busy.insert(job_id);
         self.candidates.remove(&job_id);
         NodeMetrics::inc(&self.metrics.jobs_accepted);
         tasks::spawn_execution(self.task_context(), job_id, attempt, tx.clone());
     }
 
-    fn on_report(&mut self, report: Report, tx: &mpsc::UnboundedSender<Report>) {
+    fn on_report(&mut self, report: TaskOutcome, tx: &mpsc::UnboundedSender<TaskOutcome>) {
         match report {
-            Report::Accepted { job_id, attempt } => {
+            TaskOutcome::Accepted { job_id, attempt } => {
                 self.busy.remove(&job_id);
                 self.start_execution(job_id, attempt, tx);
             }
-            Report::NotTaken { job_id } => {
+            TaskOutcome::NotTaken { job_id } => {
                 self.busy.remove(&job_id);
                 self.candidates.remove(&job_id);
             }
-            Report::Retry { job_id } => {
+            TaskOutcome::Retry { job_id } => {
                 self.busy.remove(&job_id);
             }
-            Report::Refused { job_id } => {
+            TaskOutcome::Refused { job_id } => {
                 self.busy.remove(&job_id);
                 self.candidates.remove(&job_id);
                 self.refused.insert(job_id);
             }
-            Report::StakeExhausted { job_id } => {
+            TaskOutcome::StakeExhausted { job_id } => {
                 self.busy.remove(&job_id);
                 self.stake_wait_until = self.last_block + STAKE_WAIT_BLOCKS;
             }
-            Report::Finished { job_id } => {
+            TaskOutcome::Finished { job_id } => {
                 self.busy.remove(&job_id);
             }
         }

@@ -1,13 +1,13 @@
 //! The work a daemon does off its event loop: accepting, executing and answering a job,
 //! verifying someone else's result, voting.
 
-use super::config::Behaviour;
 use super::journal::{Journal, Submission};
 use super::metrics::NodeMetrics;
-use super::node::Report;
+use super::node::TaskOutcome;
 use super::work::execute;
 use super::Shared;
 use cr_protocol::chain::{api, market, AccountId32, Finality, JobStatus, MarketEvent, ResultClaim};
+use cr_protocol::fleet::Behaviour;
 use cr_protocol::hash::{blake2_256, Hash32};
 use cr_protocol::keys::Sr25519Key;
 use std::sync::Arc;
@@ -30,14 +30,19 @@ pub(super) struct Context {
 }
 
 /// Check the job is still open and its spec usable, then send `accept_job`.
-pub(super) fn spawn_accept(cx: Context, job_id: u64, _mine: market::Capabilities, tx: mpsc::UnboundedSender<Report>) {
+pub(super) fn spawn_accept(
+    cx: Context,
+    job_id: u64,
+    _mine: market::Capabilities,
+    tx: mpsc::UnboundedSender<TaskOutcome>,
+) {
     tokio::spawn(async move {
         let report = accept(&cx, job_id).await;
         let _ = tx.send(report);
     });
 }
 
-async fn accept(cx: &Context, job_id: u64) -> Report {
+async fn accept(cx: &Context, job_id: u64) -> TaskOutcome {
     let chain = &cx.shared.chain;
     let job = match chain.job(job_id, Finality::Best).await {
         Ok(Some(job)) if matches!(job.status, JobStatus::Open { .. }) => job,
@@ -45,7 +50,7 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
         Ok(job) => return after_refusal(cx, job_id, job.as_ref(), false),
         Err(e) => {
             tracing::warn!(node = %cx.name, job_id, error = %e, "cannot read the job");
-            return Report::NotTaken { job_id };
+            return TaskOutcome::NotTaken { job_id };
         }
     };
     // A spec that cannot be run is refused before accepting, never after.
@@ -54,11 +59,11 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
         // The store is down or failing: the job stays a candidate and is tried again next block.
         Err(problem) if problem.is_transient() => {
             tracing::warn!(node = %cx.name, job_id, %problem, "cannot fetch the spec yet; will try again");
-            return Report::Retry { job_id };
+            return TaskOutcome::Retry { job_id };
         }
         Err(problem) => {
             tracing::error!(node = %cx.name, job_id, %problem, "refusing the job");
-            return Report::Refused { job_id };
+            return TaskOutcome::Refused { job_id };
         }
     };
     // A window too short for the run would get an honest node timed out and slashed.
@@ -69,7 +74,7 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
             node = %cx.name, job_id, window = job.execute_within, needed,
             "declining the job: its execution window is shorter than the run needs"
         );
-        return Report::Refused { job_id };
+        return TaskOutcome::Refused { job_id };
     }
     NodeMetrics::inc(&cx.metrics.accept_attempts);
     let call = api::transactions().compute().accept_job(job_id);
@@ -79,14 +84,14 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
             .iter()
             .find_map(|e| match e {
                 MarketEvent::JobAccepted { job_id: id, node, attempt, .. } if *id == job_id && *node == cx.me => {
-                    Some(Report::Accepted { job_id, attempt: *attempt })
+                    Some(TaskOutcome::Accepted { job_id, attempt: *attempt })
                 }
                 _ => None,
             })
-            .unwrap_or(Report::NotTaken { job_id }),
+            .unwrap_or(TaskOutcome::NotTaken { job_id }),
         Err(e) if e.market_error() == Some("StakeExhausted") => {
             tracing::info!(node = %cx.name, job_id, "stake covers no more jobs; waiting for one to settle");
-            Report::StakeExhausted { job_id }
+            TaskOutcome::StakeExhausted { job_id }
         }
         Err(e) => {
             // Lost the race, a transient refusal, or a lost answer: a busy node can drop the
@@ -94,8 +99,8 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
             let job = chain.job(job_id, Finality::Best).await.ok().flatten();
             let report = after_refusal(cx, job_id, job.as_ref(), true);
             let outcome = match report {
-                Report::Accepted { .. } => "it was ours after all",
-                Report::Retry { .. } => "still open, will retry",
+                TaskOutcome::Accepted { .. } => "it was ours after all",
+                TaskOutcome::Retry { .. } => "still open, will retry",
                 _ => "taken or gone",
             };
             tracing::info!(node = %cx.name, job_id, reason = %e, outcome, "accept answered with an error");
@@ -105,22 +110,24 @@ async fn accept(cx: &Context, job_id: u64) -> Report {
 }
 
 /// What an accept that did not report success comes to, from the job as the chain has it.
-fn after_refusal(cx: &Context, job_id: u64, job: Option<&cr_protocol::chain::Job>, retry_if_open: bool) -> Report {
+fn after_refusal(cx: &Context, job_id: u64, job: Option<&cr_protocol::chain::Job>, retry_if_open: bool) -> TaskOutcome {
     match job.map(|j| (&j.status, j.attempt)) {
-        Some((JobStatus::Assigned { node, .. }, attempt)) if *node == cx.me => Report::Accepted { job_id, attempt },
-        Some((JobStatus::Open { .. }, _)) if retry_if_open => Report::Retry { job_id },
-        _ => Report::NotTaken { job_id },
+        Some((JobStatus::Assigned { node, .. }, attempt)) if *node == cx.me => {
+            TaskOutcome::Accepted { job_id, attempt }
+        }
+        Some((JobStatus::Open { .. }, _)) if retry_if_open => TaskOutcome::Retry { job_id },
+        _ => TaskOutcome::NotTaken { job_id },
     }
 }
 
 /// Execute an accepted job and post its result.
-pub(super) fn spawn_execution(cx: Context, job_id: u64, attempt: u32, tx: mpsc::UnboundedSender<Report>) {
+pub(super) fn spawn_execution(cx: Context, job_id: u64, attempt: u32, tx: mpsc::UnboundedSender<TaskOutcome>) {
     tokio::spawn(async move {
         if let Err(e) = execute_and_answer(&cx, job_id, attempt).await {
             NodeMetrics::inc(&cx.metrics.jobs_failed);
             tracing::error!(node = %cx.name, job_id, attempt, error = %format!("{e:#}"), "job failed");
         }
-        let _ = tx.send(Report::Finished { job_id });
+        let _ = tx.send(TaskOutcome::Finished { job_id });
     });
 }
 

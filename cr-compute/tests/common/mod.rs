@@ -27,7 +27,7 @@ pub fn seed(name: &str, purpose: Purpose) -> Seed {
 }
 
 #[allow(unused_imports)]
-pub use cr_protocol::chain::lifecycle::fee_account;
+pub use cr_protocol::lifecycle::fee_account;
 
 pub fn node_binary() -> PathBuf {
     let path = std::env::var_os("CR_NODE_BIN").map(PathBuf::from).unwrap_or_else(|| {

@@ -10,6 +10,7 @@ use miette::{IntoDiagnostic, WrapErr};
 use std::process::ExitCode;
 use testnet::artifacts::Workspace;
 use testnet::network::status::{self, ContainerView, Pick, TestnetStatus};
+use testnet::node_kind::NodeKind;
 use testnet::provider::Provider;
 
 /// The contract of `testnet status`, shown by `testnet status --help`.
@@ -101,16 +102,6 @@ fn mib(bytes: Option<u64>) -> String {
     bytes.map_or("-".into(), |b| format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)))
 }
 
-/// Validators first, then the store, then compute containers; by name within a kind.
-fn kind_rank(kind: &str) -> u8 {
-    match kind {
-        "validator" => 0,
-        "store" => 1,
-        "compute" => 2,
-        _ => 3,
-    }
-}
-
 fn render(report: &TestnetStatus) {
     if report.containers.is_empty() {
         println!(
@@ -121,7 +112,8 @@ fn render(report: &TestnetStatus) {
         return;
     }
     let mut rows: Vec<&ContainerView> = report.containers.iter().collect();
-    rows.sort_by_key(|v| (kind_rank(&v.kind), v.node.as_str()));
+    // Validators first, then the store, then compute containers; by name within a kind.
+    rows.sort_by_key(|v| (v.kind, v.node.as_str()));
     let running = rows.iter().filter(|v| v.running).count();
     println!("testnet {}: {} containers, {running} running", report.testnet, rows.len());
     let width = rows.iter().map(|v| v.node.len()).max().unwrap_or(4).max(4);
@@ -136,7 +128,7 @@ fn render(report: &TestnetStatus) {
         let metrics = v.metrics.as_deref().unwrap_or("-");
         println!(
             "  {:<9}  {:<width$}  {:<15}  {endpoint:<28}  {metrics:<36}  {cpu:>6}  {:>10}",
-            v.kind,
+            v.kind.as_str(),
             v.node,
             v.status,
             mib(v.memory_bytes)
@@ -149,15 +141,15 @@ fn render(report: &TestnetStatus) {
             let expected =
                 c.expected_workers.map_or("unknown (no saved state for this testnet)".into(), |n| n.to_string());
             println!("  daemons registered: {} (workers expected: {expected})", c.registered_daemons);
-            let counts: Vec<String> = cr_protocol::provenance::JOB_STATUSES
+            let counts: Vec<String> = cr_protocol::lifecycle::STATUS_NAMES
                 .iter()
-                .map(|s| format!("{} {}", c.jobs.get(&s.to_lowercase()).copied().unwrap_or(0), s.to_lowercase()))
+                .map(|s| format!("{} {s}", c.jobs.get(*s).copied().unwrap_or(0)))
                 .collect();
             println!("  jobs: {} ({} in all)", counts.join(", "), c.jobs.values().sum::<usize>());
         }
         (None, why) => {
             println!("chain: not shown: {}", why.as_deref().unwrap_or("unknown reason"));
-            let validator = report.containers.iter().find(|v| v.kind == "validator");
+            let validator = report.containers.iter().find(|v| v.kind == NodeKind::Validator);
             if let Some(v) = validator {
                 println!(
                     "  `testnet logs {} --testnet {}` may say why the node does not answer",
@@ -196,13 +188,10 @@ pub async fn verify(args: VerifyArgs, json: bool) -> miette::Result<ExitCode> {
     if json {
         return print_json(&verdict, u8::from(!verdict.matches));
     }
-    println!("job {} ({}): result {}", verdict.job_id, verdict.status, verdict.uri);
+    println!("{}", verdict.states());
+    println!("  result:     {}", verdict.uri);
     println!("  on chain:   {}", verdict.onchain_hash);
     println!("  downloaded: {} ({} bytes, through {store})", verdict.downloaded_hash, verdict.bytes);
-    if verdict.matches {
-        println!("  verdict:    MATCH: the stored bytes are what the node posted");
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!("  verdict:    MISMATCH: the stored bytes are not what the node posted");
-    Ok(ExitCode::FAILURE)
+    println!("  verdict:    {}", verdict.conclusion());
+    Ok(if verdict.matches { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -86,7 +86,7 @@ pub async fn test(
         results.sort_by_key(|(i, _)| *i);
         results.into_iter().map(|(_, r)| r).collect()
     };
-    testnet::report::write(reports, &results).into_diagnostic()?;
+    testnet::scenario::results::write(reports, &results).into_diagnostic()?;
     let failed = results.iter().filter(|r| !r.passed).count();
     if json {
         println!("{}", serde_json::to_string_pretty(&results).into_diagnostic()?);

@@ -3,12 +3,14 @@
 //! from a block subscription: the page holds one long-poll request that the server answers
 //! when the next block arrives, so there is one request per block per open page.
 
+mod fleet;
 mod routes;
 mod snapshot;
 mod submit;
 mod watch;
 
-pub use snapshot::{Health, Snapshot, Stage};
+pub use fleet::FleetRow;
+pub use snapshot::{Column, Health, Snapshot};
 
 use crate::provider::Provider;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -1,8 +1,10 @@
 //! What the page shows, as one JSON document rebuilt at every block: the chain, the validators,
 //! the fleet, and every job on its pipeline stage.
 
+use super::fleet::FleetRow;
 use crate::topology::UNITS_PER_TOKEN;
-use cr_protocol::chain::{AccountId32, Job, JobStatus, NodeInfo};
+use cr_protocol::chain::{AccountId32, Job, JobStatus};
+use cr_protocol::lifecycle::JobHistory;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -37,25 +39,10 @@ pub struct ValidatorRow {
     pub status: String,
 }
 
-/// A registered compute node.
-#[derive(Debug, Clone, Serialize)]
-pub struct FleetRow {
-    pub name: String,
-    pub account: String,
-    pub cpu_cores: u32,
-    pub memory_mb: u32,
-    /// `"1 x SIM-A100 (40960 MB)"`, or none.
-    pub gpu: Option<String>,
-    pub stake: String,
-    pub online: bool,
-    /// Job ids it is executing or whose result is in its challenge window.
-    pub jobs: Vec<u64>,
-}
-
-/// Pipeline stages, in order; a job's column on the page.
+/// The pipeline's columns on the page, in order; every job stands in one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Stage {
+pub enum Column {
     /// Submitted, budget held in escrow, waiting for a node.
     EscrowLocked,
     /// Assigned to a node, which is executing it.
@@ -74,7 +61,7 @@ pub enum Stage {
 #[derive(Debug, Clone, Serialize)]
 pub struct JobRow {
     pub id: u64,
-    pub stage: Stage,
+    pub column: Column,
     /// Human words for the stage: "challenge window", "refunded (result rejected)", ...
     pub label: String,
     pub budget: String,
@@ -110,16 +97,6 @@ pub struct Snapshot {
     pub jobs: Vec<JobRow>,
 }
 
-/// What the chain forgets once a job is refunded, remembered from events since the page
-/// started: final votes of resolved disputes, and the node that took each job.
-#[derive(Debug, Default)]
-pub struct History {
-    /// Job id -> (valid, invalid, outcome).
-    pub verdicts: BTreeMap<u64, (u32, u32, String)>,
-    /// Job id -> the node of its last attempt.
-    pub nodes: BTreeMap<u64, AccountId32>,
-}
-
 /// Tokens with up to 4 decimals: `"900"`, `"12.5"`.
 pub fn tokens(base_units: u128) -> String {
     let whole = base_units / UNITS_PER_TOKEN;
@@ -132,12 +109,21 @@ pub fn tokens(base_units: u128) -> String {
 }
 
 /// A job as the page shows it at block `best`.
-pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>, history: &History) -> JobRow {
+///
+/// `history` is what the chain forgets once a job is refunded: the node of its last attempt
+/// and the final votes of its dispute, folded from the events seen since the page started.
+pub fn job_row(
+    id: u64,
+    job: &Job,
+    best: u64,
+    names: &BTreeMap<[u8; 32], String>,
+    history: Option<&JobHistory>,
+) -> JobRow {
     let name = |a: &AccountId32| names.get(&a.0).cloned().unwrap_or_else(|| a.to_string());
     let left = |until: u32| Some(u64::from(until).saturating_sub(best));
     let mut row = JobRow {
         id,
-        stage: Stage::EscrowLocked,
+        column: Column::EscrowLocked,
         label: "escrow locked, waiting for a node".into(),
         budget: tokens(job.budget),
         node: None,
@@ -149,80 +135,45 @@ pub fn job_row(id: u64, job: &Job, best: u64, names: &BTreeMap<[u8; 32], String>
         node_payout: None,
         protocol_fee: None,
     };
-    row.node = history.nodes.get(&id).map(name);
-    if let Some((valid, invalid, outcome)) = history.verdicts.get(&id) {
-        (row.votes_valid, row.votes_invalid, row.dispute_outcome) =
-            (Some(*valid), Some(*invalid), Some(outcome.clone()));
+    if let Some(h) = history {
+        row.node = h.node.as_ref().map(name);
+        if let Some(outcome) = &h.dispute {
+            (row.votes_valid, row.votes_invalid, row.dispute_outcome) =
+                (Some(h.votes_valid), Some(h.votes_invalid), Some(outcome.clone()));
+        }
     }
     match &job.status {
         JobStatus::Open { .. } => {}
         JobStatus::Assigned { node, .. } => {
-            (row.stage, row.label, row.node) = (Stage::Executing, "assigned, executing".into(), Some(name(node)));
+            (row.column, row.label, row.node) = (Column::Executing, "assigned, executing".into(), Some(name(node)));
         }
         JobStatus::Submitted { node, result, challenge_until } => {
-            (row.stage, row.label, row.node) =
-                (Stage::ChallengeWindow, "result submitted, challenge window".into(), Some(name(node)));
+            (row.column, row.label, row.node) =
+                (Column::ChallengeWindow, "result submitted, challenge window".into(), Some(name(node)));
             row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
             row.blocks_left = left(*challenge_until);
         }
         JobStatus::Disputed { node, result, votes, voting_until, .. } => {
-            (row.stage, row.label, row.node) = (Stage::Disputed, "disputed, committee voting".into(), Some(name(node)));
+            (row.column, row.label, row.node) =
+                (Column::Disputed, "disputed, committee voting".into(), Some(name(node)));
             row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
             row.blocks_left = left(*voting_until);
             let valid = votes.0.iter().filter(|(_, v)| *v).count() as u32;
             (row.votes_valid, row.votes_invalid) = (Some(valid), Some(votes.0.len() as u32 - valid));
         }
         JobStatus::Completed { node, result, node_payout, protocol_fee } => {
-            (row.stage, row.label, row.node) = (Stage::Completed, "completed".into(), Some(name(node)));
+            (row.column, row.label, row.node) = (Column::Completed, "completed".into(), Some(name(node)));
             row.result_hash = Some(format!("0x{}", hex::encode(result.output_hash.0)));
             (row.node_payout, row.protocol_fee) = (Some(tokens(*node_payout)), Some(tokens(*protocol_fee)));
         }
         JobStatus::Refunded { reason } => {
-            let why = cr_protocol::chain::lifecycle::refund_reason_name(reason).replace('-', " ");
-            (row.stage, row.label) = (Stage::Closed, format!("refunded ({why})"));
+            let why = cr_protocol::lifecycle::refund_reason_name(reason).replace('-', " ");
+            (row.column, row.label) = (Column::Closed, format!("refunded ({why})"));
         }
-        JobStatus::Cancelled => (row.stage, row.label) = (Stage::Closed, "cancelled".into()),
-        JobStatus::Expired => (row.stage, row.label) = (Stage::Closed, "expired".into()),
+        JobStatus::Cancelled => (row.column, row.label) = (Column::Closed, "cancelled".into()),
+        JobStatus::Expired => (row.column, row.label) = (Column::Closed, "expired".into()),
     }
     row
-}
-
-/// The fleet as registered on chain, with the jobs each node holds.
-pub fn fleet_rows(
-    nodes: &[(AccountId32, NodeInfo)],
-    jobs: &[JobRow],
-    names: &BTreeMap<[u8; 32], String>,
-) -> Vec<FleetRow> {
-    let mut rows: Vec<FleetRow> = nodes
-        .iter()
-        .map(|(account, info)| {
-            let name = names.get(&account.0).cloned().unwrap_or_else(|| account.to_string());
-            let busy = jobs
-                .iter()
-                .filter(|j| {
-                    matches!(j.stage, Stage::Executing | Stage::ChallengeWindow | Stage::Disputed)
-                        && j.node.as_deref() == Some(name.as_str())
-                })
-                .map(|j| j.id)
-                .collect();
-            FleetRow {
-                account: account.to_string(),
-                cpu_cores: info.capabilities.cpu_cores,
-                memory_mb: info.capabilities.memory_mb,
-                gpu: info
-                    .capabilities
-                    .gpu
-                    .as_ref()
-                    .map(|g| format!("{} x {} ({} MB)", g.count, String::from_utf8_lossy(&g.model.0), g.vram_mb)),
-                stake: tokens(info.stake),
-                online: info.online,
-                jobs: busy,
-                name,
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    rows
 }
 
 #[cfg(test)]
@@ -265,13 +216,12 @@ mod tests {
     fn every_status_has_its_stage() {
         let names: BTreeMap<_, _> = [([2; 32], "cpu-0".to_owned())].into();
         let node = AccountId32([2; 32]);
-        let history = History::default();
-        let row = |s| job_row(7, &job(s), 10, &names, &history);
-        assert_eq!(row(JobStatus::Open { expires_at: 20 }).stage, Stage::EscrowLocked);
+        let row = |s| job_row(7, &job(s), 10, &names, None);
+        assert_eq!(row(JobStatus::Open { expires_at: 20 }).column, Column::EscrowLocked);
         let r = row(JobStatus::Assigned { node, deadline: 20 });
-        assert_eq!((r.stage, r.node.as_deref()), (Stage::Executing, Some("cpu-0")));
+        assert_eq!((r.column, r.node.as_deref()), (Column::Executing, Some("cpu-0")));
         let r = row(JobStatus::Submitted { node, result: result(), challenge_until: 14 });
-        assert_eq!((r.stage, r.blocks_left), (Stage::ChallengeWindow, Some(4)));
+        assert_eq!((r.column, r.blocks_left), (Column::ChallengeWindow, Some(4)));
         assert_eq!(r.result_hash.as_deref().map(str::len), Some(66));
         let votes = cr_protocol::chain::api::runtime_types::bounded_collections::bounded_vec::BoundedVec(vec![
             (AccountId32([3; 32]), false),
@@ -287,8 +237,8 @@ mod tests {
             voting_until: 12,
         });
         assert_eq!(
-            (r.stage, r.votes_valid, r.votes_invalid, r.blocks_left),
-            (Stage::Disputed, Some(1), Some(2), Some(2))
+            (r.column, r.votes_valid, r.votes_invalid, r.blocks_left),
+            (Column::Disputed, Some(1), Some(2), Some(2))
         );
         let r = row(JobStatus::Completed {
             node,
@@ -297,24 +247,27 @@ mod tests {
             protocol_fee: 10 * UNITS_PER_TOKEN,
         });
         assert_eq!(
-            (r.stage, r.node_payout.as_deref(), r.protocol_fee.as_deref()),
-            (Stage::Completed, Some("90"), Some("10"))
+            (r.column, r.node_payout.as_deref(), r.protocol_fee.as_deref()),
+            (Column::Completed, Some("90"), Some("10"))
         );
         let r = row(JobStatus::Refunded { reason: market::RefundReason::ResultRejected });
-        assert_eq!((r.stage, r.label.as_str()), (Stage::Closed, "refunded (result rejected)"));
+        assert_eq!((r.column, r.label.as_str()), (Column::Closed, "refunded (result rejected)"));
         assert_eq!(row(JobStatus::Cancelled).label, "cancelled");
         assert_eq!(row(JobStatus::Expired).label, "expired");
     }
 
     #[test]
     fn resolved_disputes_keep_their_votes_and_node() {
-        let history = History {
-            verdicts: [(7, (0, 1, "node-wrong".to_owned()))].into(),
-            nodes: [(7, AccountId32([2; 32]))].into(),
+        let history = JobHistory {
+            job_id: 7,
+            dispute: Some("node-wrong".to_owned()),
+            votes_invalid: 1,
+            node: Some(AccountId32([2; 32])),
+            ..JobHistory::default()
         };
         let names: BTreeMap<_, _> = [([2; 32], "wrong-0".to_owned())].into();
         let refunded = job(JobStatus::Refunded { reason: market::RefundReason::ResultRejected });
-        let r = job_row(7, &refunded, 10, &names, &history);
+        let r = job_row(7, &refunded, 10, &names, Some(&history));
         assert_eq!(
             (r.votes_valid, r.votes_invalid, r.dispute_outcome.as_deref()),
             (Some(0), Some(1), Some("node-wrong"))

@@ -2,13 +2,15 @@
 //! down), follows its best blocks by subscription, and publishes a new [`Snapshot`] at every
 //! block, or when the chain goes quiet for too long.
 
-use super::snapshot::{fleet_rows, job_row, BlockRow, Health, History, Snapshot, ValidatorRow};
+use super::fleet::{fleet_rows, Roster};
+use super::snapshot::{job_row, BlockRow, Health, Snapshot, ValidatorRow};
 use crate::network::status;
+use crate::node_kind::NodeKind;
 use crate::plan::Plan;
 use crate::provider::Provider;
-use cr_protocol::chain::{Chain, Finality, MarketEvent};
+use cr_protocol::chain::{Chain, Finality};
+use cr_protocol::lifecycle::Histories;
 use futures::StreamExt;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,11 +30,10 @@ pub struct Watched {
     pub provider: Arc<dyn Provider>,
 }
 
-/// Account id -> node name, from the keys the plan derives (deterministic per testnet).
-fn names(root: &std::path::Path, testnet: &str) -> BTreeMap<[u8; 32], String> {
-    let Some(topology) = status::saved_topology(root, testnet) else { return BTreeMap::new() };
-    let Ok(plan) = Plan::new(&topology) else { return BTreeMap::new() };
-    plan.compute.iter().map(|(node, keys)| (keys.account.account_id(), node.name().as_str().to_owned())).collect()
+/// The topology's daemons, when the testnet's saved topology is at hand.
+fn roster(root: &std::path::Path, testnet: &str) -> Roster {
+    let Some(topology) = status::saved_topology(root, testnet) else { return Roster::default() };
+    Plan::new(&topology).map(|plan| Roster::of(&plan)).unwrap_or_default()
 }
 
 /// Run forever, publishing into `tx`.
@@ -44,7 +45,7 @@ pub async fn run(w: Watched, tx: watch::Sender<Arc<Snapshot>>) {
         s.testnet = w.testnet.clone();
         tx.send_replace(Arc::new(s));
     };
-    let mut history = History::default();
+    let mut histories = Histories::default();
     loop {
         let views = status::containers(w.provider.as_ref(), &w.testnet).await.unwrap_or_default();
         let validators = validator_rows(&views);
@@ -73,8 +74,8 @@ pub async fn run(w: Watched, tx: watch::Sender<Arc<Snapshot>>) {
                 continue;
             }
         };
-        let names = names(&w.root, &w.testnet);
-        let why = follow(&w, &chain, &names, &mut history, &mut publish).await;
+        let roster = roster(&w.root, &w.testnet);
+        let why = follow(&w, &chain, &roster, &mut histories, &mut publish).await;
         publish(Snapshot { message: format!("Waiting for chain connection: {why}"), ..Snapshot::default() });
         tokio::time::sleep(RETRY).await;
     }
@@ -83,7 +84,7 @@ pub async fn run(w: Watched, tx: watch::Sender<Arc<Snapshot>>) {
 fn validator_rows(views: &[status::ContainerView]) -> Vec<ValidatorRow> {
     views
         .iter()
-        .filter(|v| v.kind == "validator")
+        .filter(|v| v.kind == NodeKind::Validator)
         .map(|v| ValidatorRow { name: v.node.clone(), up: v.running, status: v.status.clone() })
         .collect()
 }
@@ -92,8 +93,8 @@ fn validator_rows(views: &[status::ContainerView]) -> Vec<ValidatorRow> {
 async fn follow(
     w: &Watched,
     chain: &Chain,
-    names: &BTreeMap<[u8; 32], String>,
-    history: &mut History,
+    roster: &Roster,
+    histories: &mut Histories,
     publish: &mut impl FnMut(Snapshot),
 ) -> String {
     let runtime = chain.runtime_version().await.ok();
@@ -124,22 +125,15 @@ async fn follow(
             Ok(Some(Err(e))) => return e.to_string(),
             Ok(Some(Ok(block))) => block,
         };
-        for e in &block.events {
-            match e {
-                MarketEvent::JobAccepted { job_id, node, .. } => {
-                    history.nodes.insert(*job_id, *node);
-                }
-                MarketEvent::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } => {
-                    let outcome = cr_protocol::chain::lifecycle::verdict_name(outcome);
-                    history.verdicts.insert(*job_id, (*votes_valid, *votes_invalid, outcome.to_owned()));
-                }
-                _ => {}
-            }
-        }
+        histories.apply(block.number, &block.events);
         let at = Finality::At(block.hash);
-        let (Ok((_, finalized)), Ok(jobs), Ok(nodes), Ok(timestamp_ms)) =
-            (chain.heads().await, chain.jobs(at).await, chain.nodes(at).await, chain.timestamp(at).await)
-        else {
+        let (Ok((_, finalized)), Ok(jobs), Ok(nodes), Ok(committee), Ok(timestamp_ms)) = (
+            chain.heads().await,
+            chain.jobs(at).await,
+            chain.nodes(at).await,
+            chain.committee(at).await,
+            chain.timestamp(at).await,
+        ) else {
             continue;
         };
         recent.retain(|b| b.number < block.number);
@@ -159,7 +153,9 @@ async fn follow(
             }
             _ => None,
         };
-        let mut jobs: Vec<_> = jobs.iter().map(|(id, job)| job_row(*id, job, block.number, names, history)).collect();
+        let names = roster.names();
+        let mut jobs: Vec<_> =
+            jobs.iter().map(|(id, job)| job_row(*id, job, block.number, &names, histories.jobs.get(id))).collect();
         jobs.sort_by_key(|j| std::cmp::Reverse(j.id));
         let views = status::containers(w.provider.as_ref(), &w.testnet).await.unwrap_or_default();
         last = Snapshot {
@@ -172,7 +168,7 @@ async fn follow(
             block_time_ms,
             blocks: recent.iter().rev().take(RECENT_BLOCKS).cloned().collect(),
             validators: validator_rows(&views),
-            fleet: fleet_rows(&nodes, &jobs, names),
+            fleet: fleet_rows(&nodes, &committee, &jobs, roster),
             jobs,
             ..Snapshot::default()
         };

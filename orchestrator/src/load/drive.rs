@@ -2,9 +2,9 @@
 //! ended: what happened, when, by the host's clock and by block number.
 
 use crate::scenario::inject::{submit, JobRequest};
-use crate::scenario::trace::{End, Traces};
 use cr_protocol::chain::{Chain, Finality};
 use cr_protocol::keys::Sr25519Key;
+use cr_protocol::lifecycle::{End, Histories};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ pub async fn drive(
     let deadline = start + last_send + grace;
     let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Result<u64, String>)>();
     let mut records = vec![JobRecord::default(); orders.len()];
-    let mut traces = Traces::default();
+    let mut traces = Histories::default();
     let mut seen: BTreeMap<u64, f64> = BTreeMap::new();
     let mut block_log = Vec::new();
     let (mut next, mut answered) = (0usize, 0usize);

@@ -22,9 +22,9 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::provider::Provider;
 use crate::scenario::inject::{upload_spec, JobRequest};
-use crate::scenario::trace::End;
 use crate::topology::{Tokens, Topology};
 use cr_protocol::chain::{AccountId32, Chain, Finality};
+use cr_protocol::lifecycle::End;
 use cr_protocol::store_client::StoreClient;
 use cr_protocol::workload::{Workload, WorkloadSpec};
 use drive::JobOrder;
@@ -205,7 +205,7 @@ async fn run(
         .jobs(Finality::Best)
         .await?
         .into_iter()
-        .filter(|(_, j)| !cr_protocol::chain::lifecycle::is_terminal(&j.status))
+        .filter(|(_, j)| !cr_protocol::lifecycle::is_terminal(&j.status))
         .map(|(id, _)| id)
         .collect();
     if !open_on_chain.is_empty() {

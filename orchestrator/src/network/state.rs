@@ -1,6 +1,7 @@
 //! Where a running testnet can be reached from the host, saved beside the repository so later
 //! commands (`status`, `test`, `dashboard`) find it.
 
+use crate::node_kind::NodeKind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NodeEndpoint {
     pub node: String,
-    pub kind: String,
+    pub kind: NodeKind,
     /// `ws://127.0.0.1:<port>` for validators.
     pub rpc: Option<String>,
     /// `http://127.0.0.1:<port>/metrics`.
@@ -26,7 +27,7 @@ pub struct Endpoints {
 impl Endpoints {
     /// RPC URLs of the validators, in order.
     pub fn validator_rpcs(&self) -> Vec<&str> {
-        self.nodes.iter().filter(|n| n.kind == "validator").filter_map(|n| n.rpc.as_deref()).collect()
+        self.nodes.iter().filter(|n| n.kind == NodeKind::Validator).filter_map(|n| n.rpc.as_deref()).collect()
     }
 }
 

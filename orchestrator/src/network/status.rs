@@ -3,11 +3,12 @@
 //! resource use, and what its chain says. Nothing here prints.
 
 use super::state::TestnetState;
-use crate::plan::{DAEMON_METRICS_PORT, PROMETHEUS_PORT, RPC_PORT, STORE_PORT};
+use crate::node_kind::NodeKind;
+use crate::plan::{RPC_PORT, STORE_PORT};
 use crate::provider::{ContainerRef, ContainerStatus, Provider, ProviderError};
 use crate::topology::{Role, Topology};
 use cr_protocol::chain::{Chain, ChainError, Finality};
-use cr_protocol::provenance::{status_name, JOB_STATUSES};
+use cr_protocol::lifecycle::{status_name, STATUS_NAMES};
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,8 +28,7 @@ pub const CHAIN_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct ContainerView {
     /// Node label: a validator, `store`, a compute daemon or `<group>-c<index>`.
     pub node: String,
-    /// `validator`, `compute` or `store`.
-    pub kind: String,
+    pub kind: NodeKind,
     /// Container name (`crt_<testnet>_<node>`).
     pub container: String,
     /// `running`, `exited (code 1)`, `paused`, ...
@@ -124,20 +124,28 @@ fn status_text(status: ContainerStatus, exit_code: Option<i64>) -> String {
 /// Every container of `testnet` with its status and published endpoints (no stats).
 pub async fn containers(provider: &dyn Provider, testnet: &str) -> Result<Vec<ContainerView>, ProviderError> {
     let infos = provider.list(testnet).await?;
-    futures::stream::iter(infos)
-        .map(|info| async move {
+    // A container with our testnet label but a kind this build never writes was not made by
+    // `up`; `down` still removes it (it goes by the testnet label), `status` leaves it out.
+    let ours = infos.into_iter().filter_map(|info| match NodeKind::from_label(&info.kind) {
+        Some(kind) => Some((info, kind)),
+        None => {
+            tracing::warn!(container = %info.name, kind = %info.kind, "unknown node kind label; not listed");
+            None
+        }
+    });
+    futures::stream::iter(ours)
+        .map(|(info, kind)| async move {
             let reference = info.to_ref();
             let state = provider.inspect(&reference).await?;
             let port = |p: u16| state.ports.get(&p).map(ToString::to_string);
-            let metrics_port = if info.kind == "validator" { PROMETHEUS_PORT } else { DAEMON_METRICS_PORT };
             Ok(ContainerView {
                 rpc: port(RPC_PORT).map(|a| format!("ws://{a}")),
-                metrics: port(metrics_port).map(|a| format!("http://{a}/metrics")),
-                store: if info.kind == "store" { port(STORE_PORT) } else { None },
+                metrics: kind.metrics_port().and_then(port).map(|a| format!("http://{a}/metrics")),
+                store: if kind == NodeKind::Store { port(STORE_PORT) } else { None },
                 status: status_text(state.status, state.exit_code),
                 running: state.status == ContainerStatus::Running,
                 node: info.node,
-                kind: info.kind,
+                kind,
                 container: info.name,
                 cpu_percent: None,
                 memory_bytes: None,
@@ -171,12 +179,12 @@ pub async fn sample_resources(provider: &dyn Provider, views: &mut [ContainerVie
 
 /// RPC of the first running validator that publishes one.
 pub fn first_rpc(views: &[ContainerView]) -> Option<&str> {
-    views.iter().filter(|v| v.kind == "validator" && v.running).find_map(|v| v.rpc.as_deref())
+    views.iter().filter(|v| v.kind == NodeKind::Validator && v.running).find_map(|v| v.rpc.as_deref())
 }
 
 /// Published `127.0.0.1:<port>` of the running artifact store.
 pub fn store_authority(views: &[ContainerView]) -> Option<&str> {
-    views.iter().filter(|v| v.kind == "store" && v.running).find_map(|v| v.store.as_deref())
+    views.iter().filter(|v| v.kind == NodeKind::Store && v.running).find_map(|v| v.store.as_deref())
 }
 
 /// The topology a testnet was started from, when `up` saved its state and the file still
@@ -199,9 +207,9 @@ pub async fn chain_view(rpc: &str, expected_workers: Option<usize>) -> Result<Ch
         let (best, finalized) = chain.heads().await?;
         let (runtime, spec_version) = chain.runtime_version().await?;
         let registered_daemons = chain.nodes(Finality::Best).await?.len();
-        let mut jobs: BTreeMap<String, usize> = JOB_STATUSES.iter().map(|s| (s.to_lowercase(), 0)).collect();
+        let mut jobs: BTreeMap<String, usize> = STATUS_NAMES.iter().map(|s| (s.to_string(), 0)).collect();
         for (_, job) in chain.jobs(Finality::Best).await? {
-            *jobs.entry(status_name(&job.status).to_lowercase()).or_default() += 1;
+            *jobs.entry(status_name(&job.status).to_owned()).or_default() += 1;
         }
         Ok(ChainView {
             rpc: rpc.to_owned(),

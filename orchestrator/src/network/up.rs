@@ -5,7 +5,8 @@
 use super::ready::{wait_ready, NotReady};
 use super::state::{Endpoints, NodeEndpoint, TestnetState};
 use crate::artifacts::{ArtifactError, Workspace};
-use crate::plan::{Plan, DAEMON_METRICS_PORT, PROMETHEUS_PORT, RPC_PORT, STORE_PORT};
+use crate::node_kind::NodeKind;
+use crate::plan::{Plan, RPC_PORT, STORE_PORT};
 use crate::progress::Progress;
 use crate::provider::{
     create_many, start_many, ContainerRef, ContainerSpec, ContainerStatus, Provider, ProviderError, DEFAULT_PARALLELISM,
@@ -216,14 +217,16 @@ async fn start(
         }
     }
     let mut endpoints = Endpoints::default();
-    for (container, kind) in validators.iter().map(|c| (c, "validator")).chain(compute.iter().map(|c| (c, "compute"))) {
+    let kinds =
+        validators.iter().map(|c| (c, NodeKind::Validator)).chain(compute.iter().map(|c| (c, NodeKind::Compute)));
+    for (container, kind) in kinds {
         let ports = provider.inspect(container).await.map_err(Failure::Provider)?.ports;
         let url = |port: u16, scheme: &str, suffix: &str| ports.get(&port).map(|a| format!("{scheme}://{a}{suffix}"));
         endpoints.nodes.push(NodeEndpoint {
             node: container.node.clone(),
-            kind: kind.to_owned(),
+            kind,
             rpc: url(RPC_PORT, "ws", ""),
-            metrics: url(if kind == "validator" { PROMETHEUS_PORT } else { DAEMON_METRICS_PORT }, "http", "/metrics"),
+            metrics: kind.metrics_port().and_then(|p| url(p, "http", "/metrics")),
         });
     }
     if let Some(store) = store.first() {

@@ -8,7 +8,8 @@
 //!   obligations (escrow of its non-terminal jobs + its node stake + bonds of its open
 //!   challenges), and total issuance changed only by the transaction fees burned.
 
-use cr_protocol::chain::{lifecycle, AccountId32, Job, JobStatus, MarketEvent, NodeInfo};
+use cr_protocol::chain::{AccountId32, Job, JobStatus, MarketEvent, NodeInfo};
+use cr_protocol::lifecycle;
 use std::collections::BTreeMap;
 
 /// Expected changes of total balances since the start of a run.

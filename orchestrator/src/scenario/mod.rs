@@ -3,9 +3,10 @@
 
 pub mod inject;
 pub mod ledger;
+mod machine;
 pub mod model;
+pub mod results;
 mod runner;
-pub mod trace;
 mod upgrades;
 pub mod verdict;
 
@@ -13,10 +14,10 @@ use crate::artifacts::Workspace;
 use crate::network::UpOptions;
 use crate::progress::Progress;
 use crate::provider::Provider;
+use cr_protocol::lifecycle::JobHistory;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use trace::JobTrace;
 use verdict::Assertion;
 
 /// What one scenario did and whether it met its expectations.
@@ -37,7 +38,7 @@ pub struct ScenarioReport {
     pub wall_seconds: f64,
     pub assertions: Vec<Assertion>,
     /// Per job: stages with block numbers, outcome, node, amounts.
-    pub jobs: BTreeMap<String, JobTrace>,
+    pub jobs: BTreeMap<String, JobHistory>,
     /// Faults applied and injection problems, in order.
     pub notes: Vec<String>,
     pub invariant_violations: Vec<String>,

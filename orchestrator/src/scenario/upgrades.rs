@@ -59,7 +59,7 @@ pub(super) async fn stages_at(
     let stages: Vec<String> = ids
         .iter()
         .map(|(name, id)| {
-            let stage = jobs.get(id).map_or("not on chain", |j| cr_protocol::chain::lifecycle::status_name(&j.status));
+            let stage = jobs.get(id).map_or("not on chain", |j| cr_protocol::lifecycle::status_name(&j.status));
             format!("{name} {stage}")
         })
         .collect();

@@ -2,7 +2,7 @@
 //! failure says which job, what was expected and what the chain did.
 
 use super::model::{Dispute, JobExpectation, Outcome, Scenario};
-use super::trace::{End, JobTrace};
+use cr_protocol::lifecycle::{End, JobHistory};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ fn end_name(end: Option<End>) -> &'static str {
 /// Every per-job expectation, for every copy of the job.
 pub fn job_assertions(
     scenario: &Scenario,
-    traces: &BTreeMap<String, JobTrace>,
+    traces: &BTreeMap<String, JobHistory>,
     group_of_node: &BTreeMap<String, String>,
 ) -> Vec<Assertion> {
     let mut out = Vec::new();
@@ -56,7 +56,7 @@ pub fn job_assertions(
     out
 }
 
-fn one_job(name: &str, e: &JobExpectation, t: &JobTrace, group_of_node: &BTreeMap<String, String>) -> Vec<Assertion> {
+fn one_job(name: &str, e: &JobExpectation, t: &JobHistory, group_of_node: &BTreeMap<String, String>) -> Vec<Assertion> {
     let mut out = vec![Assertion::new(format!("job {name} outcome"), e.outcome().as_str(), end_name(t.end))];
     if let Some(within) = e.within_blocks() {
         let took = t.submitted.zip(t.settled).map(|(s, e)| e - s);

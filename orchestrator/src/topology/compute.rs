@@ -9,9 +9,10 @@ use super::kind::ProblemKind;
 use super::model::{
     Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, Name, Role, Tokens, MAX_NAME_LEN,
 };
-use super::raw::{RawChain, RawComputeGroup, RawGpu, Sp};
-use super::report::{is_known, Report};
+use super::raw::{RawChain, RawComputeGroup, RawGpu};
 use super::validate::{invalid_name, too_many};
+use crate::diagnostics::Sp;
+use crate::diagnostics::{is_known, Collector};
 
 /// Most compute daemons a testnet may have; bounds memory for hostile counts.
 pub const MAX_COMPUTE_NODES: u64 = 10_000;
@@ -30,7 +31,7 @@ pub(crate) struct Fleet {
 pub(crate) fn fleet(
     groups: &Sp<Vec<Sp<RawComputeGroup>>>,
     chain: &RawChain,
-    report: &mut Report<'_, ProblemKind>,
+    report: &mut Collector<'_, ProblemKind>,
 ) -> Option<Fleet> {
     let mut fleet = Fleet {
         nodes: Vec::new(),
@@ -79,7 +80,7 @@ fn check_group(
     raw: &Sp<RawComputeGroup>,
     path: &str,
     chain: &RawChain,
-    report: &mut Report<'_, ProblemKind>,
+    report: &mut Collector<'_, ProblemKind>,
 ) -> Option<Template> {
     let here = raw.at();
     let g = raw.value();
@@ -165,7 +166,7 @@ fn check_group(
     })
 }
 
-fn check_gpu(raw: &Sp<RawGpu>, path: &str, report: &mut Report<'_, ProblemKind>) -> Option<Gpu> {
+fn check_gpu(raw: &Sp<RawGpu>, path: &str, report: &mut Collector<'_, ProblemKind>) -> Option<Gpu> {
     let here = raw.at();
     let g = raw.value();
     let count = NonZeroU32::new(*g.count.value());
@@ -208,7 +209,7 @@ fn expand(template: &Template, fleet: &mut Fleet) {
 }
 
 /// Disputes are decided by the committee: the quorum must be reachable by members that vote.
-pub(crate) fn check_quorum(quorum: &Sp<u32>, fleet: &Fleet, report: &mut Report<'_, ProblemKind>) {
+pub(crate) fn check_quorum(quorum: &Sp<u32>, fleet: &Fleet, report: &mut Collector<'_, ProblemKind>) {
     let members = fleet.nodes.iter().filter(|n| n.committee).count();
     let offline = fleet.nodes.iter().filter(|n| n.committee && n.behaviour == Behaviour::Offline).count();
     let (Ok(members), Ok(offline)) = (u32::try_from(members), u32::try_from(offline)) else {

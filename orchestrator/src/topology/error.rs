@@ -1,43 +1,33 @@
 //! Why a topology was refused: where, which field, what is wrong and what to change. The
-//! machinery is shared with the other input files (see [`super::diagnostic`]); this file names
-//! the topology's instances of it.
+//! machinery is [`crate::diagnostics`]; this file names the topology's instances of it.
 
-use super::diagnostic::{self, Kind};
 pub use super::kind::ProblemKind;
-use super::parse::YamlProblem;
+use crate::diagnostics::{self, Format, Kind};
 
 /// A topology that could not be read ([`TopologyError::Read`]), or one or more problems in
 /// its text ([`TopologyError::Invalid`]).
-pub type TopologyError = diagnostic::FileError<ProblemKind>;
+pub type TopologyError = diagnostics::FileError<ProblemKind>;
 /// All problems found in one topology file (parse errors stop at the first).
-pub type Rejection = diagnostic::Rejection<ProblemKind>;
+pub type Rejection = diagnostics::Rejection<ProblemKind>;
 /// One thing wrong with a topology.
-pub type Problem = diagnostic::Problem<ProblemKind>;
+pub type Problem = diagnostics::Problem<ProblemKind>;
+
+/// The topology format, as fixes name it.
+pub(super) const FORMAT: Format = Format {
+    subject: "topology",
+    least: "`name:` and `validators:`",
+    example: "topologies/local.yaml",
+    shorter: "describe fleets with `count` instead of listing them",
+    schema_command: Some("testnet schema"),
+};
 
 impl Kind for ProblemKind {
-    const SUBJECT: &'static str = "topology";
+    const FORMAT: Format = FORMAT;
 
     fn code(&self) -> &'static str {
         ProblemKind::code(self)
     }
     fn fix(&self, path: &str) -> String {
         ProblemKind::fix(self, path)
-    }
-}
-
-impl From<YamlProblem> for ProblemKind {
-    fn from(problem: YamlProblem) -> Self {
-        match problem {
-            YamlProblem::Syntax { message } => Self::Syntax { message },
-            YamlProblem::Empty => Self::Empty,
-            YamlProblem::NotUtf8 => Self::NotUtf8,
-            YamlProblem::FileTooLarge { max } => Self::FileTooLarge { max },
-            YamlProblem::TooComplex { message } => Self::TooComplex { message },
-            YamlProblem::UnknownField { field, expected } => Self::UnknownField { field, expected },
-            YamlProblem::MissingField { field } => Self::MissingField { field },
-            YamlProblem::DuplicateKey { key } => Self::DuplicateKey { key },
-            YamlProblem::WrongValue { message } => Self::WrongValue { message },
-            YamlProblem::UnknownVariant { value, expected } => Self::UnknownVariant { value, expected },
-        }
     }
 }

@@ -11,34 +11,7 @@ impl ProblemKind {
     pub fn fix(&self, path: &str) -> String {
         let field = if path.is_empty() { "the value" } else { path };
         match self {
-            Self::Syntax { .. } => "fix the YAML here (indentation, quoting, a missing ':' or bracket)".to_owned(),
-            Self::Empty => "write at least `name:` and `validators:` \
-                 (topologies/local.yaml is a commented example)"
-                .to_owned(),
-            Self::NotUtf8 => "save the file as UTF-8 text".to_owned(),
-            Self::FileTooLarge { .. } => {
-                "a topology is a short file: describe fleets with `count` instead of listing them".to_owned()
-            }
-            Self::TooComplex { .. } => "write the topology without anchors and aliases that \
-                 expand into huge documents, and without deep nesting"
-                .to_owned(),
-            Self::UnknownField { field: key, expected } if expected.is_empty() => {
-                format!("remove `{key}`")
-            }
-            Self::UnknownField { field: key, expected } => {
-                format!("remove `{key}` or use one of: {}", expected.join(", "))
-            }
-            Self::MissingField { field: key } => {
-                let place = if path.is_empty() { "at the top level".to_owned() } else { format!("under {path}") };
-                format!("add `{key}:` {place} (run `testnet schema` for the format)")
-            }
-            Self::DuplicateKey { .. } => "keep only one of the two entries".to_owned(),
-            Self::WrongValue { .. } => {
-                format!("write {field} as the kind of value named above")
-            }
-            Self::UnknownVariant { expected, .. } => {
-                format!("use one of: {}", expected.join(", "))
-            }
+            Self::Yaml(problem) => problem.fix(path, &super::error::FORMAT),
             Self::InvalidName { .. } => format!("rename it: {NAME_RULE}"),
             Self::NodeNameTooLong { longest } => {
                 let suffix = longest.rfind('-').map_or(0, |dash| longest.len() - dash);
@@ -115,16 +88,7 @@ impl ProblemKind {
     /// A stable kebab-case identifier, used as the miette diagnostic code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Syntax { .. } => "syntax",
-            Self::Empty => "empty",
-            Self::NotUtf8 => "not-utf8",
-            Self::FileTooLarge { .. } => "file-too-large",
-            Self::TooComplex { .. } => "too-complex",
-            Self::UnknownField { .. } => "unknown-field",
-            Self::MissingField { .. } => "missing-field",
-            Self::DuplicateKey { .. } => "duplicate-key",
-            Self::WrongValue { .. } => "wrong-value",
-            Self::UnknownVariant { .. } => "unknown-variant",
+            Self::Yaml(problem) => problem.code(),
             Self::InvalidName { .. } => "invalid-name",
             Self::NodeNameTooLong { .. } => "node-name-too-long",
             Self::ValidatorsCountAndNames => "validators-count-and-names",

@@ -3,68 +3,15 @@
 //! User-written strings are printed with `{:?}` so control characters in a hostile file
 //! cannot reach the terminal raw.
 
+use crate::diagnostics::YamlProblem;
+
 /// What is wrong; the `Display` text is the message, [`ProblemKind::fix`] the remedy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProblemKind {
-    /// The text is not well-formed YAML, or not the shape of a topology.
-    #[error("{message}")]
-    Syntax {
-        /// The parser's explanation.
-        message: String,
-    },
-    /// The file holds nothing but blanks and comments.
-    #[error("the file has no topology in it")]
-    Empty,
-    /// The file is not UTF-8.
-    #[error("the file is not valid UTF-8 text")]
-    NotUtf8,
-    /// The file is implausibly large for a topology.
-    #[error("the file has more than {max} bytes")]
-    FileTooLarge {
-        /// The limit in bytes.
-        max: u64,
-    },
-    /// The YAML exceeded the parser's budget (alias bombs, deep nesting).
-    #[error("the YAML is too complex to accept ({message})")]
-    TooComplex {
-        /// Which limit was hit.
-        message: String,
-    },
-    /// A key the format does not know.
-    #[error("unknown field `{field}`")]
-    UnknownField {
-        /// The key as written.
-        field: String,
-        /// The keys allowed at this place.
-        expected: Vec<&'static str>,
-    },
-    /// A required key is absent.
-    #[error("required field `{field}` is missing")]
-    MissingField {
-        /// The missing key.
-        field: String,
-    },
-    /// A key appears twice in one mapping.
-    #[error("{} is written twice in the same mapping", key.as_deref().map_or("a key".to_owned(), |k| format!("`{k}`")))]
-    DuplicateKey {
-        /// The repeated key, when it is a plain string.
-        key: Option<String>,
-    },
-    /// A value of the wrong YAML type or out of the type's range.
-    #[error("{message}")]
-    WrongValue {
-        /// The parser's explanation (found vs expected).
-        message: String,
-    },
-    /// An enum value (behaviour, role) that does not exist.
-    #[error("unknown value {value:?}")]
-    UnknownVariant {
-        /// The value as written.
-        value: String,
-        /// The accepted values.
-        expected: Vec<&'static str>,
-    },
+    /// The text is not YAML, or not this format's shape.
+    #[error(transparent)]
+    Yaml(#[from] YamlProblem),
     /// A testnet, validator, group or requester name that breaks the naming rule.
     #[error("{name:?} is not a valid {what}")]
     InvalidName {

@@ -6,16 +6,12 @@
 //! [`TopologyError`]. The format itself is printed by `testnet schema` ([`json_schema`]).
 
 mod compute;
-pub mod diagnostic;
 mod error;
 mod fix;
 mod kind;
-mod locate;
 mod model;
 mod names;
-mod parse;
 mod raw;
-mod report;
 mod validate;
 
 #[cfg(test)]
@@ -27,23 +23,15 @@ use std::sync::Arc;
 use crate::runtime::RuntimeFile;
 
 pub use compute::MAX_COMPUTE_NODES;
-pub use diagnostic::Position;
 pub use error::{Problem, ProblemKind, Rejection, TopologyError};
 pub use model::{
     Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, MarketParams, Name, Percent, Publish, Role,
     TestnetName, Tokens, ValidatorSpec, MAX_DEADLINE_BLOCKS, MAX_NAME_LEN, UNITS_PER_TOKEN,
 };
 pub use names::RESERVED_STORE;
-pub use parse::MAX_FILE_BYTES;
 pub use validate::{MAX_REQUESTERS, MAX_VALIDATORS};
 
-use diagnostic::single;
-use report::Report;
-
-// The parsing and reporting machinery, for the other input formats (scenarios).
-pub(crate) use parse::{parse as parse_yaml, precheck, read_capped, Text, YamlProblem};
-pub(crate) use raw::Sp;
-pub(crate) use report::Report as ProblemReport;
+use crate::diagnostics::{precheck, single, Collector};
 
 /// A validated testnet topology. Only [`Topology::load`] and [`Topology::parse`] make one,
 /// so holding one means every check passed.
@@ -65,16 +53,7 @@ pub struct Topology {
 impl Topology {
     /// Reads and validates the topology file at `path`; errors name the path as given.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, TopologyError> {
-        let path = path.as_ref();
-        let shown = path.display().to_string();
-        match read_capped(path) {
-            Ok(Text::Utf8(text)) => Self::parse(&shown, &text),
-            Ok(Text::NotUtf8 { line }) => {
-                let at = Position { line, column: 0 };
-                Err(single(&shown, Some(at), YamlProblem::NotUtf8.into()))
-            }
-            Err(source) => Err(TopologyError::Read { path: shown, source }),
-        }
+        crate::diagnostics::load(path.as_ref(), Self::parse)
     }
 
     /// Parses and validates `text`; `source_name` is the file name used in errors.
@@ -83,8 +62,9 @@ impl Topology {
             return Err(single(source_name, None, problem.into()));
         }
         let file: Arc<str> = Arc::from(source_name);
-        let mut report = Report::new(file.clone(), text);
-        let topology = parse::parse(text, &mut report).and_then(|raw| validate::validate(&raw, &mut report));
+        let mut report = Collector::new(file.clone(), text);
+        let topology =
+            crate::diagnostics::parse(text, &mut report).and_then(|raw| validate::validate(&raw, &mut report));
         match topology {
             Some(topology) if report.is_clean() => Ok(topology),
             _ => Err(Rejection::new(file, Arc::from(text), report.into_problems()).into()),

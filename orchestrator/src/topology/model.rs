@@ -5,8 +5,9 @@
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroU64};
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use cr_protocol::fleet::{Behaviour, Role};
 
 /// Base units per whole token (12 decimals).
 pub const UNITS_PER_TOKEN: u128 = 1_000_000_000_000;
@@ -111,71 +112,6 @@ impl Percent {
     /// The value, 0..=100.
     pub fn get(self) -> u8 {
         self.0
-    }
-}
-
-/// How a compute daemon behaves; everything but `honest` is a fault injected for tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Behaviour {
-    /// Runs jobs correctly and on time.
-    Honest,
-    /// A worker posts a result hash that does not match the output. A verifier lies the
-    /// other way round: it challenges honest results (and leaves wrong ones alone), which is
-    /// how tests make a challenger lose a dispute.
-    WrongResult,
-    /// Posts results after the execution deadline.
-    Late,
-    /// Accepts a job, then exits without a result.
-    CrashAfterAccept,
-    /// Registers but never takes part.
-    Offline,
-    /// Attack: a worker that posts wrong results and, on the committee, votes its own group's
-    /// disputed results valid (the chain refuses its votes on its own disputes).
-    SelfVoter,
-    /// Attack: a worker that posts wrong results and challenges each from a funded second
-    /// account of its own, to squat the dispute (its slash stays whole).
-    SelfChallenger,
-}
-
-impl Behaviour {
-    /// Misbehaving workers race for jobs; honest ones then yield a block so a scenario's
-    /// faulty node deterministically gets the job it is there to fail.
-    pub fn is_faulty(self) -> bool {
-        !matches!(self, Self::Honest | Self::Offline)
-    }
-
-    /// The spelling used in topology files and on the daemon's command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Honest => "honest",
-            Self::WrongResult => "wrong-result",
-            Self::Late => "late",
-            Self::CrashAfterAccept => "crash-after-accept",
-            Self::Offline => "offline",
-            Self::SelfVoter => "self-voter",
-            Self::SelfChallenger => "self-challenger",
-        }
-    }
-}
-
-/// What a compute daemon does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// Accepts and runs jobs.
-    Worker,
-    /// Re-executes submitted results, challenges wrong ones, votes on disputes.
-    Verifier,
-}
-
-impl Role {
-    /// The spelling used in topology files and on the daemon's command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Worker => "worker",
-            Self::Verifier => "verifier",
-        }
     }
 }
 

@@ -10,7 +10,7 @@ use super::compute::Fleet;
 use super::kind::ProblemKind;
 use super::model::Name;
 use super::raw::RawTopology;
-use super::report::Report;
+use crate::diagnostics::Collector;
 
 /// The artifact store's container name.
 pub const RESERVED_STORE: &str = "store";
@@ -21,7 +21,7 @@ pub(crate) fn check_unique(
     validators: &[Name],
     requesters: &[Name],
     fleet: &Fleet,
-    report: &mut Report<'_, ProblemKind>,
+    report: &mut Collector<'_, ProblemKind>,
 ) {
     let mut owners: HashMap<String, String> = HashMap::new();
     owners.insert(RESERVED_STORE.to_owned(), "the artifact store (reserved)".to_owned());

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::diagnostics::{Position, YamlProblem};
 
 const MINIMAL: &str = "name: local\nvalidators:\n  count: 3\n";
 
@@ -132,10 +133,10 @@ fn unknown_fields_are_rejected_with_their_path_and_the_allowed_keys() {
         "t.yaml:3:1: nodes: unknown field `nodes`; remove `nodes` or use one of: \
          name, validators, chain, compute, store, publish",
     );
-    assert!(matches!(kind, ProblemKind::UnknownField { .. }));
+    assert!(matches!(kind, ProblemKind::Yaml(YamlProblem::UnknownField { .. })));
     let text = with("compute:\n  - group: a\n    gpu:\n      model: A100\n      vram_mb: 1\n      cnt: 2\n");
     let p = &problems(&text)[0];
-    assert!(matches!(p.kind(), ProblemKind::UnknownField { field, .. } if field == "cnt"));
+    assert!(matches!(p.kind(), ProblemKind::Yaml(YamlProblem::UnknownField { field, .. }) if field == "cnt"));
     assert_eq!(p.path(), "compute[0].gpu.cnt");
     assert_eq!(p.position(), Some(Position { line: 9, column: 7 }));
     assert!(p.fix().contains("use one of: count, model, vram_mb"), "{}", p.fix());
@@ -147,14 +148,14 @@ fn missing_required_fields_are_named() {
         "validators: {count: 1}\n",
         "t.yaml:1:1: required field `name` is missing; add `name:` at the top level (run `testnet schema` for the format)",
     );
-    assert_eq!(kind, ProblemKind::MissingField { field: "name".into() });
+    assert_eq!(kind, ProblemKind::Yaml(YamlProblem::MissingField { field: "name".into() }));
     // Serde places a missing field at the mapping's last key; the path is the mapping's.
     let kind = one(
         &with("compute:\n  - count: 1\n    cpu_cores: 2\n"),
         "t.yaml:6:5: compute[0]: required field `group` is missing; add `group:` under \
          compute[0] (run `testnet schema` for the format)",
     );
-    assert_eq!(kind, ProblemKind::MissingField { field: "group".into() });
+    assert_eq!(kind, ProblemKind::Yaml(YamlProblem::MissingField { field: "group".into() }));
 }
 
 #[test]

@@ -10,9 +10,10 @@ use super::kind::ProblemKind;
 use super::model::{
     Behaviour, MarketParams, Name, Percent, Publish, TestnetName, Tokens, ValidatorSpec, MAX_DEADLINE_BLOCKS,
 };
-use super::raw::{RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators, Sp};
-use super::report::Report;
+use super::raw::{RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators};
 use super::{names, Topology};
+use crate::diagnostics::Collector;
+use crate::diagnostics::Sp;
 use crate::runtime::RuntimeFile;
 use cr_protocol::chain::Layout;
 
@@ -22,7 +23,7 @@ pub const MAX_VALIDATORS: u32 = 100;
 pub const MAX_REQUESTERS: usize = 1000;
 
 /// Checks everything; `None` when any problem was reported.
-pub(crate) fn validate(raw: &RawTopology, report: &mut Report<'_, ProblemKind>) -> Option<Topology> {
+pub(crate) fn validate(raw: &RawTopology, report: &mut Collector<'_, ProblemKind>) -> Option<Topology> {
     let name = TestnetName::parse(raw.name.value());
     if name.is_none() {
         let kind = invalid_name("testnet name", raw.name.value());
@@ -66,7 +67,7 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Report<'_, ProblemKind>) 
 }
 
 /// The runtime to start on, read and checked now: `Some(None)` for the node's own.
-fn runtime(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Option<RuntimeFile>> {
+fn runtime(raw: &RawChain, report: &mut Collector<'_, ProblemKind>) -> Option<Option<RuntimeFile>> {
     let Some(written) = &raw.runtime else { return Some(None) };
     let runtime = match RuntimeFile::read(&report.resolve(written.value())) {
         Ok(runtime) => runtime,
@@ -81,7 +82,7 @@ fn runtime(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Optio
         for (field, sp) in
             [("min_execute_window_blocks", &m.min_execute_window_blocks), ("retention_blocks", &m.retention_blocks)]
         {
-            if super::report::is_known(sp.at()) {
+            if crate::diagnostics::is_known(sp.at()) {
                 let kind = ProblemKind::NotInRuntime { field, spec: runtime.spec_version };
                 report.add(sp.at(), Location::UNKNOWN, format!("chain.market.{field}"), kind);
             }
@@ -94,7 +95,7 @@ pub(crate) fn invalid_name(what: &'static str, name: &str) -> ProblemKind {
     ProblemKind::InvalidName { what, name: name.to_owned() }
 }
 
-fn validators(raw: &Sp<RawValidators>, report: &mut Report<'_, ProblemKind>) -> Option<Vec<Name>> {
+fn validators(raw: &Sp<RawValidators>, report: &mut Collector<'_, ProblemKind>) -> Option<Vec<Name>> {
     let here = raw.at();
     match (&raw.value().count, &raw.value().names) {
         (Some(_), Some(_)) => {
@@ -142,7 +143,7 @@ fn parse_names(
     path: &str,
     what: &'static str,
     fallback: Location,
-    report: &mut Report<'_, ProblemKind>,
+    report: &mut Collector<'_, ProblemKind>,
 ) -> Option<Vec<Name>> {
     let mut out = Some(Vec::with_capacity(list.len()));
     for (i, raw) in list.iter().enumerate() {
@@ -162,7 +163,7 @@ fn parse_names(
 /// A `crash-after-accept` daemon exits its process on purpose. In a shared container that
 /// process is `cr-compute fleet`, so every neighbour would go down with it and a scenario
 /// would see more failures than it injected.
-fn crash_alone(groups: &Sp<Vec<Sp<RawComputeGroup>>>, report: &mut Report<'_, ProblemKind>) {
+fn crash_alone(groups: &Sp<Vec<Sp<RawComputeGroup>>>, report: &mut Collector<'_, ProblemKind>) {
     for (i, group) in groups.value().iter().enumerate() {
         let g = group.value();
         // The fullest container holds min(per_container, count) daemons; one alone is fine.
@@ -179,7 +180,7 @@ pub(crate) fn too_many(what: &'static str, value: u64, max: u64) -> ProblemKind 
     ProblemKind::TooMany { what, value, max }
 }
 
-fn block_time(raw: &Sp<u32>, report: &mut Report<'_, ProblemKind>) -> Option<u32> {
+fn block_time(raw: &Sp<u32>, report: &mut Collector<'_, ProblemKind>) -> Option<u32> {
     let value = *raw.value();
     let path = "chain.block_time_ms";
     if !(1000..=6000).contains(&value) {
@@ -194,7 +195,7 @@ fn block_time(raw: &Sp<u32>, report: &mut Report<'_, ProblemKind>) -> Option<u32
     }
 }
 
-fn market(raw: &RawMarket, report: &mut Report<'_, ProblemKind>) -> Option<MarketParams> {
+fn market(raw: &RawMarket, report: &mut Collector<'_, ProblemKind>) -> Option<MarketParams> {
     let mut blocks = |field: &str, value: &Sp<u32>| {
         let path = format!("chain.market.{field}");
         let got = NonZeroU32::new(*value.value());
@@ -279,7 +280,7 @@ fn market(raw: &RawMarket, report: &mut Report<'_, ProblemKind>) -> Option<Marke
     })
 }
 
-fn requesters(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Vec<Name>> {
+fn requesters(raw: &RawChain, report: &mut Collector<'_, ProblemKind>) -> Option<Vec<Name>> {
     let list = &raw.requesters;
     let path = "chain.requesters";
     if list.value().is_empty() {
@@ -294,7 +295,7 @@ fn requesters(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Ve
     parse_names(list.value(), path, "requester name", list.at(), report)
 }
 
-fn endowment(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Tokens> {
+fn endowment(raw: &RawChain, report: &mut Collector<'_, ProblemKind>) -> Option<Tokens> {
     let value = *raw.endowment.value();
     if value == 0 {
         let kind = ProblemKind::ZeroValue { what: "the endowment" };
@@ -313,7 +314,7 @@ fn endowment(raw: &RawChain, report: &mut Report<'_, ProblemKind>) -> Option<Tok
 
 /// Checks the published port ranges and returns them; never fails, since a bad port is
 /// reported and the topology is refused anyway.
-fn publish(raw: &RawPublish, validators: usize, store: bool, report: &mut Report<'_, ProblemKind>) -> Publish {
+fn publish(raw: &RawPublish, validators: usize, store: bool, report: &mut Collector<'_, ProblemKind>) -> Publish {
     let n = validators.max(1) as u64;
     let store_port = if store { raw.store.as_ref() } else { None };
     let fields: [(&'static str, Option<&Sp<u32>>, u64); 3] = [

@@ -8,7 +8,6 @@ mod convert;
 mod error;
 mod follow;
 mod layout;
-pub mod lifecycle;
 mod reads;
 mod refused;
 mod result;

@@ -56,10 +56,10 @@ impl Chain {
         Ok(self.read(Finality::Best, addr, (), "the block time").await?.unwrap_or_default())
     }
 
-    /// The dispute committee.
-    pub async fn committee(&self) -> Result<Vec<AccountId32>, ChainError> {
+    /// The dispute committee at `finality`.
+    pub async fn committee(&self, finality: Finality) -> Result<Vec<AccountId32>, ChainError> {
         let addr = api::storage().compute().committee();
-        Ok(self.read(Finality::Best, addr, (), "the committee").await?.map(|c| c.0).unwrap_or_default())
+        Ok(self.read(finality, addr, (), "the committee").await?.map(|c| c.0).unwrap_or_default())
     }
 
     /// Total issuance of the currency.

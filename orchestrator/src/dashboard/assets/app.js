@@ -46,13 +46,21 @@ function render(s) {
     li.dataset.validator = v.name;
     return li;
   }));
-  fill($("fleet"), s.fleet.map((n) => row([
-    n.name + (n.online ? "" : " (offline)"), n.cpu_cores + " cores", n.memory_mb + " MB", n.gpu || "-",
-    n.stake, n.jobs.length ? n.jobs.map((j) => "#" + j).join(", ") : "idle",
-  ])));
+  fill($("fleet"), s.fleet.map((n) => {
+    const tr = row([
+      n.name + (!n.registered ? " (not registered)" : n.online ? "" : " (offline)"),
+      n.role + (n.committee ? ", committee" : ""),
+      n.cpu_cores + " cores", n.memory_mb + " MB", n.gpu || "-",
+      n.stake || "-", n.jobs.length ? n.jobs.map((j) => "#" + j).join(", ") : "idle",
+    ]);
+    tr.dataset.node = n.name;
+    tr.dataset.role = n.role;
+    tr.dataset.committee = n.committee;
+    return tr;
+  }));
 
-  document.querySelectorAll(".stage").forEach((col) => {
-    const items = s.jobs.filter((j) => j.stage === col.dataset.stage).map((j) => {
+  document.querySelectorAll(".column").forEach((col) => {
+    const items = s.jobs.filter((j) => j.column === col.dataset.column).map((j) => {
       let detail = j.label;
       if (j.blocks_left !== null && j.blocks_left !== undefined) detail += `, ${j.blocks_left} blocks left`;
       if (j.node_payout) detail += `, node ${j.node_payout} / fee ${j.protocol_fee}`;
@@ -69,7 +77,7 @@ function render(s) {
       j.node_payout ? `${j.node_payout} / ${j.protocol_fee}` : "-", j.result_hash || "-",
     ], ["", "", "", "", "", "", "hash"]);
     tr.dataset.job = j.id;
-    tr.dataset.stage = j.stage;
+    tr.dataset.column = j.column;
     return tr;
   }));
 }

@@ -12,17 +12,17 @@ fn topology() -> Topology {
     Topology::parse("t.yaml", TOPOLOGY).expect("valid topology")
 }
 
-fn view(node: &str, kind: &str, running: bool) -> ContainerView {
+fn view(node: &str, kind: NodeKind, running: bool) -> ContainerView {
     let container = format!("crt_t_{node}");
     ContainerView {
         node: node.to_owned(),
-        kind: kind.to_owned(),
+        kind,
         container: container.clone(),
         status: if running { "running" } else { "exited (code 1)" }.to_owned(),
         running,
-        rpc: (kind == "validator").then(|| format!("ws://127.0.0.1:1{}", node.len())),
+        rpc: (kind == NodeKind::Validator).then(|| format!("ws://127.0.0.1:1{}", node.len())),
         metrics: None,
-        store: (kind == "store").then(|| "127.0.0.1:7070".to_owned()),
+        store: (kind == NodeKind::Store).then(|| "127.0.0.1:7070".to_owned()),
         cpu_percent: None,
         memory_bytes: None,
         reference: ContainerRef { id: container.clone(), name: container, testnet: "t".into(), node: node.to_owned() },
@@ -32,9 +32,10 @@ fn view(node: &str, kind: &str, running: bool) -> ContainerView {
 /// What `up` would run: every container of the plan.
 fn views(t: &Topology) -> Vec<ContainerView> {
     let plan = Plan::new(t).expect("keys");
-    let mut all: Vec<_> = plan.validator_specs(b"{}").iter().map(|s| view(&s.node, "validator", true)).collect();
-    all.extend(plan.compute_specs().iter().map(|s| view(&s.node, "compute", true)));
-    all.push(view("store", "store", true));
+    let mut all: Vec<_> =
+        plan.validator_specs(b"{}").iter().map(|s| view(&s.node, NodeKind::Validator, true)).collect();
+    all.extend(plan.compute_specs().iter().map(|s| view(&s.node, NodeKind::Compute, true)));
+    all.push(view("store", NodeKind::Store, true));
     all
 }
 
@@ -84,9 +85,9 @@ fn unknown_nodes_list_the_known_ones() {
 #[test]
 fn endpoints_come_from_running_containers_only() {
     let mut v = vec![
-        view("validator-0", "validator", false),
-        view("validator-1", "validator", true),
-        view("store", "store", true),
+        view("validator-0", NodeKind::Validator, false),
+        view("validator-1", NodeKind::Validator, true),
+        view("store", NodeKind::Store, true),
     ];
     assert_eq!(first_rpc(&v), Some("ws://127.0.0.1:111"));
     assert_eq!(store_authority(&v), Some("127.0.0.1:7070"));

@@ -12,8 +12,9 @@ use super::kind::ProblemKind;
 use super::matching::{group_names, why_group_cannot};
 use super::outcome::{Dispute, Expectations, JobExpectation, Outcome, RefundReason};
 use super::raw::{RawExpect, RawJobExpect};
-use super::Report;
-use crate::topology::{Behaviour, Name, Role, Sp, Topology};
+use super::Collector;
+use crate::diagnostics::Sp;
+use crate::topology::{Behaviour, Name, Role, Topology};
 
 /// Checks the section; `None` when any expectation has a problem.
 pub(crate) fn check(
@@ -21,7 +22,7 @@ pub(crate) fn check(
     topology: Option<&Topology>,
     jobs: &[JobEntry],
     timeout: u32,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<Expectations> {
     let mut out = Some(Vec::new());
     let mut seen: HashMap<&str, String> = HashMap::new();
@@ -61,7 +62,7 @@ fn one(
     topology: Option<&Topology>,
     jobs: &[JobEntry],
     timeout: u32,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<JobExpectation> {
     let e = sp.value();
     let place = Place { path, here: sp.at() };
@@ -124,7 +125,12 @@ fn one(
 }
 
 /// A marketplace error name, checked against the pallet's errors in the metadata.
-pub(crate) fn chain_error(sp: &Sp<String>, place: &Place<'_>, field: &str, report: &mut Report<'_>) -> Option<String> {
+pub(crate) fn chain_error(
+    sp: &Sp<String>,
+    place: &Place<'_>,
+    field: &str,
+    report: &mut Collector<'_>,
+) -> Option<String> {
     let known = cr_protocol::chain::market_error_names();
     if known.iter().any(|k| k == sp.value()) {
         return Some(sp.value().clone());
@@ -140,7 +146,7 @@ fn within(
     entry: &JobEntry,
     timeout: u32,
     place: &Place<'_>,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<NonZeroU32> {
     let w = e.within_blocks.as_ref()?;
     let Some(within) = NonZeroU32::new(*w.value()) else {
@@ -165,7 +171,7 @@ fn check_dispute(
     reason: Option<RefundReason>,
     topology: Option<&Topology>,
     place: &Place<'_>,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) {
     let dispute = *d.value();
     let needed = match dispute {
@@ -194,7 +200,7 @@ fn node_group(
     entry: &JobEntry,
     topology: Option<&Topology>,
     place: &Place<'_>,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<Name> {
     if matches!(outcome, Outcome::Cancelled | Outcome::Expired | Outcome::Refused) {
         let kind = ProblemKind::NodeGroupWithoutNode { outcome };

@@ -8,9 +8,10 @@ use super::fault::{Fault, FaultAction, FaultNode, FaultTarget, Trigger, UpgradeT
 use super::jobs::{beyond, JobEntry};
 use super::kind::ProblemKind;
 use super::raw::RawFault;
-use super::Report;
+use super::Collector;
+use crate::diagnostics::Sp;
 use crate::runtime::RuntimeFile;
-use crate::topology::{Name, Sp, Topology, RESERVED_STORE};
+use crate::topology::{Name, Topology, RESERVED_STORE};
 
 /// Checks every fault; `None` when any has a problem (or the topology is unknown).
 pub(crate) fn check(
@@ -19,7 +20,7 @@ pub(crate) fn check(
     base_dir: &Path,
     jobs: &[JobEntry],
     timeout: u32,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<Vec<Fault>> {
     let mut faults = Some(Vec::with_capacity(raw.len()));
     let mut upgrades = 0;
@@ -54,7 +55,7 @@ fn target(
     path: &str,
     topology: &Topology,
     base_dir: &Path,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<FaultTarget> {
     let f = fault.value();
     let action = *f.action.value();
@@ -99,7 +100,7 @@ fn target(
     Some(FaultTarget::Runtime(to))
 }
 
-fn node(raw: &Sp<String>, path: &str, topology: &Topology, report: &mut Report<'_>) -> Option<FaultNode> {
+fn node(raw: &Sp<String>, path: &str, topology: &Topology, report: &mut Collector<'_>) -> Option<FaultNode> {
     let name = raw.value();
     let validator = topology.validators().iter().find(|v| v.name().as_str() == name);
     if let Some(v) = validator {
@@ -134,7 +135,7 @@ fn trigger(
     path: &str,
     jobs: &[JobEntry],
     timeout: u32,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<Trigger> {
     let f = fault.value();
     match (&f.at_block, &f.after) {

@@ -1,11 +1,10 @@
 //! Faults a scenario injects: what happens to which container, and when.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::runtime::RuntimeFile;
 use crate::topology::Name;
+use cr_protocol::lifecycle::Milestone;
 
 /// What is done to a node's container.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -72,41 +71,6 @@ impl FaultNode {
     }
 }
 
-/// A point in a job's life, for triggering faults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    /// The job is on chain (open).
-    Submitted,
-    /// A node accepted it.
-    Accepted,
-    /// A node posted its result.
-    Result,
-    /// Someone challenged the result.
-    Challenged,
-    /// The job reached a terminal state.
-    Settled,
-}
-
-impl Stage {
-    /// The spelling in scenario files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Submitted => "submitted",
-            Self::Accepted => "accepted",
-            Self::Result => "result",
-            Self::Challenged => "challenged",
-            Self::Settled => "settled",
-        }
-    }
-}
-
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// When a fault happens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,7 +82,7 @@ pub enum Trigger {
         /// The job, by its name in the file.
         job: Name,
         /// The point in its life.
-        stage: Stage,
+        stage: Milestone,
     },
 }
 

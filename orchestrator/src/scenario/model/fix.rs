@@ -22,26 +22,7 @@ impl ProblemKind {
     pub fn fix(&self, path: &str) -> String {
         let field = if path.is_empty() { "the value" } else { path };
         match self {
-            Self::Syntax { .. } => "fix the YAML here (indentation, quoting, a missing ':' or bracket)".to_owned(),
-            Self::Empty => "write at least `name:`, `topology:` and `jobs:` \
-                 (workloads/scenarios/happy-path.yaml is a commented example)"
-                .to_owned(),
-            Self::NotUtf8 => "save the file as UTF-8 text".to_owned(),
-            Self::FileTooLarge { .. } => "a scenario is a short file: use `count` for many copies of a job".to_owned(),
-            Self::TooComplex { .. } => "write the scenario without anchors and aliases that \
-                 expand into huge documents, and without deep nesting"
-                .to_owned(),
-            Self::UnknownField { field: key, expected } if expected.is_empty() => format!("remove `{key}`"),
-            Self::UnknownField { field: key, expected } => {
-                format!("remove `{key}` or use one of: {}", expected.join(", "))
-            }
-            Self::MissingField { field: key } if path.is_empty() => {
-                format!("add `{key}:` at the top level")
-            }
-            Self::MissingField { field: key } => format!("add `{key}:` under {path}"),
-            Self::DuplicateKey { .. } => "keep only one of the two entries".to_owned(),
-            Self::WrongValue { .. } => format!("write {field} as the kind of value named above"),
-            Self::UnknownVariant { expected, .. } => format!("use one of: {}", expected.join(", ")),
+            Self::Yaml(problem) => problem.fix(path, &super::error::FORMAT),
             Self::InvalidName { max, .. } => format!(
                 "rename it: use 1 to {max} characters: a lowercase letter, then lowercase \
                  letters, digits or '-'"
@@ -187,16 +168,7 @@ impl ProblemKind {
     /// A stable kebab-case identifier, used as the miette diagnostic code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Syntax { .. } => "syntax",
-            Self::Empty => "empty",
-            Self::NotUtf8 => "not-utf8",
-            Self::FileTooLarge { .. } => "file-too-large",
-            Self::TooComplex { .. } => "too-complex",
-            Self::UnknownField { .. } => "unknown-field",
-            Self::MissingField { .. } => "missing-field",
-            Self::DuplicateKey { .. } => "duplicate-key",
-            Self::WrongValue { .. } => "wrong-value",
-            Self::UnknownVariant { .. } => "unknown-variant",
+            Self::Yaml(problem) => problem.code(),
             Self::InvalidName { .. } => "invalid-name",
             Self::JobNameTooLong { .. } => "job-name-too-long",
             Self::DuplicateJob { .. } => "duplicate-job",

@@ -9,8 +9,9 @@ use super::jobs::{JobEntry, Place, MAX_JOBS};
 use super::jobs_against::requester;
 use super::kind::ProblemKind;
 use super::raw::RawFlood;
-use super::{check_expect::chain_error, Report};
-use crate::topology::{Name, Sp, Topology, MAX_NAME_LEN};
+use super::{check_expect::chain_error, Collector};
+use crate::diagnostics::Sp;
+use crate::topology::{Name, Topology, MAX_NAME_LEN};
 
 /// One validated flood.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,7 +58,7 @@ pub(crate) fn check(
     jobs: &[JobEntry],
     job_requesters: &[(String, Option<Name>)],
     timeout: u32,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<Vec<FloodPlan>> {
     let before = report.len();
     let mut out = Vec::new();

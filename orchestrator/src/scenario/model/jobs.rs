@@ -10,8 +10,9 @@ use super::jobs_against::{check_funds, check_taker, check_unique, requester, req
 use super::kind::ProblemKind;
 use super::plan::{JobPlan, Requirements};
 use super::raw::RawJob;
-use super::Report;
-use crate::topology::{Name, Sp, Tokens, Topology, MAX_NAME_LEN};
+use super::Collector;
+use crate::diagnostics::Sp;
+use crate::topology::{Name, Tokens, Topology, MAX_NAME_LEN};
 
 /// Most job copies one scenario submits; bounds memory for hostile counts.
 pub const MAX_JOBS: u64 = 10_000;
@@ -34,7 +35,7 @@ pub(crate) fn check(
     raw: &[Sp<RawJob>],
     topology: Option<&Topology>,
     timeout: u32,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Vec<JobEntry> {
     let mut total: u64 = 0;
     let mut entries = Vec::with_capacity(raw.len());
@@ -65,7 +66,7 @@ pub(crate) struct Place<'p> {
 }
 
 impl Place<'_> {
-    pub(crate) fn add(&self, report: &mut Report<'_>, at: Location, field: &str, kind: ProblemKind) {
+    pub(crate) fn add(&self, report: &mut Collector<'_>, at: Location, field: &str, kind: ProblemKind) {
         report.add(at, self.here, format!("{}.{field}", self.path), kind);
     }
 }
@@ -76,7 +77,7 @@ fn check_one(
     topology: Option<&Topology>,
     timeout: u32,
     room: bool,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> JobEntry {
     let j = job.value();
     let place = Place { path, here: job.at() };
@@ -161,7 +162,7 @@ fn timing(
     count: Option<NonZeroU32>,
     timeout: u32,
     place: &Place<'_>,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<u32> {
     let copies = u64::from(count.map_or(1, NonZeroU32::get));
     let (at, spacing) = (*j.at_block.value(), *j.spacing_blocks.value());
@@ -188,7 +189,7 @@ fn timing(
 }
 
 /// An accept or execute window: 1 block up to the runtime's longest.
-fn window(value: &Option<Sp<u32>>, field: &str, place: &Place<'_>, report: &mut Report<'_>) -> Option<NonZeroU32> {
+fn window(value: &Option<Sp<u32>>, field: &str, place: &Place<'_>, report: &mut Collector<'_>) -> Option<NonZeroU32> {
     let sp = value.as_ref()?;
     let got = NonZeroU32::new(*sp.value()).filter(|v| v.get() <= MAX_DEADLINE_BLOCKS);
     if got.is_none() {

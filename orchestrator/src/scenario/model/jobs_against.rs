@@ -11,14 +11,15 @@ use super::kind::ProblemKind;
 use super::matching::find_taker;
 use super::plan::Requirements;
 use super::raw::{RawJob, RawRequirements};
-use super::Report;
-use crate::topology::{GpuModel, Name, Sp, Topology};
+use super::Collector;
+use crate::diagnostics::Sp;
+use crate::topology::{GpuModel, Name, Topology};
 
 pub(crate) fn requester(
     written: &Option<Sp<String>>,
     topology: &Topology,
     place: &Place<'_>,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<Name> {
     let Some(sp) = written else {
         return topology.requesters().first().cloned();
@@ -40,7 +41,7 @@ pub(crate) fn requirements(
     j: &RawJob,
     workload: Option<Workload>,
     place: &Place<'_>,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) -> Option<Requirements> {
     let needs_gpu = workload.is_some_and(Workload::needs_gpu);
     let mut req =
@@ -83,7 +84,7 @@ pub(crate) fn check_taker(
     req: &Requirements,
     topology: &Topology,
     place: &Place<'_>,
-    report: &mut Report<'_>,
+    report: &mut Collector<'_>,
 ) {
     match (find_taker(req, topology), *j.expect_unmatched.value()) {
         (Ok(group), true) => {
@@ -100,7 +101,7 @@ pub(crate) fn check_taker(
 }
 
 /// Job names and copy names share one namespace: expectations, triggers and reports use them.
-pub(crate) fn check_unique(raw: &[Sp<RawJob>], report: &mut Report<'_>) {
+pub(crate) fn check_unique(raw: &[Sp<RawJob>], report: &mut Collector<'_>) {
     let mut owners: HashMap<String, String> = HashMap::new();
     for (i, job) in raw.iter().enumerate() {
         let name = job.value().name.value();
@@ -124,7 +125,7 @@ pub(crate) fn check_unique(raw: &[Sp<RawJob>], report: &mut Report<'_>) {
 }
 
 /// Each requester escrows every budget it submits; the sum must leave something for fees.
-pub(crate) fn check_funds(raw: &[Sp<RawJob>], entries: &[JobEntry], topology: &Topology, report: &mut Report<'_>) {
+pub(crate) fn check_funds(raw: &[Sp<RawJob>], entries: &[JobEntry], topology: &Topology, report: &mut Collector<'_>) {
     let endowment = topology.endowment_tokens().0;
     let mut totals: HashMap<&Name, u64> = HashMap::new();
     for (i, (job, entry)) in raw.iter().zip(entries).enumerate() {

@@ -28,8 +28,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use cr_protocol::lifecycle::Milestone;
 pub use error::{Problem, Rejection, ScenarioError};
-pub use fault::{Fault, FaultAction, FaultNode, FaultTarget, Stage, Trigger, UpgradeTo};
+pub use fault::{Fault, FaultAction, FaultNode, FaultTarget, Trigger, UpgradeTo};
 pub use floods::FloodPlan;
 pub use jobs::MAX_JOBS;
 pub use kind::ProblemKind;
@@ -37,10 +38,10 @@ pub use outcome::{Dispute, Expectations, JobExpectation, Outcome, RefundReason};
 pub use plan::{JobPlan, Requirements, ScenarioName};
 pub use validate::MAX_TIMEOUT_BLOCKS;
 
-use crate::topology::diagnostic::{single, Position};
-use crate::topology::{parse_yaml, precheck, read_capped, Name, Text, Topology, YamlProblem};
+use crate::diagnostics::{precheck, single};
+use crate::topology::{Name, Topology};
 
-type Report<'a> = crate::topology::ProblemReport<'a, ProblemKind>;
+type Collector<'a> = crate::diagnostics::Collector<'a, ProblemKind>;
 
 /// A validated scenario. Only [`Scenario::load`] and [`Scenario::parse`] make one, so
 /// holding one means the scenario and its topology passed every check.
@@ -65,16 +66,8 @@ impl Scenario {
     /// scenario's directory); errors name the path as given.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ScenarioError> {
         let path = path.as_ref();
-        let shown = path.display().to_string();
         let base_dir = path.parent().unwrap_or(Path::new(""));
-        match read_capped(path) {
-            Ok(Text::Utf8(text)) => Self::parse(&shown, &text, base_dir),
-            Ok(Text::NotUtf8 { line }) => {
-                let at = Position { line, column: 0 };
-                Err(single(&shown, Some(at), YamlProblem::NotUtf8.into()))
-            }
-            Err(source) => Err(ScenarioError::Read { path: shown, source }),
-        }
+        crate::diagnostics::load(path, |shown, text| Self::parse(shown, text, base_dir))
     }
 
     /// Parses and validates `text`; `source_name` is the file name used in errors and
@@ -84,8 +77,9 @@ impl Scenario {
             return Err(single(source_name, None, problem.into()));
         }
         let file: Arc<str> = Arc::from(source_name);
-        let mut report = Report::new(file.clone(), text);
-        let scenario = parse_yaml(text, &mut report).and_then(|raw| validate::validate(&raw, base_dir, &mut report));
+        let mut report = Collector::new(file.clone(), text);
+        let scenario = crate::diagnostics::parse(text, &mut report)
+            .and_then(|raw| validate::validate(&raw, base_dir, &mut report));
         match scenario {
             Some(scenario) if report.is_clean() => Ok(scenario),
             _ => Err(Rejection::new(file, Arc::from(text), report.into_problems()).into()),

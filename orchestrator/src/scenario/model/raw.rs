@@ -3,9 +3,10 @@
 
 use serde::Deserialize;
 
-use super::fault::{FaultAction, Stage};
+use super::fault::FaultAction;
 use super::outcome::{Dispute, Outcome, RefundReason};
-use crate::topology::Sp;
+use crate::diagnostics::Sp;
+use cr_protocol::lifecycle::Milestone;
 
 /// Default of `timeout_blocks`.
 pub(crate) const DEFAULT_TIMEOUT_BLOCKS: u32 = 200;
@@ -116,7 +117,7 @@ pub(crate) struct RawFault {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAfter {
     pub job: Sp<String>,
-    pub stage: Sp<Stage>,
+    pub stage: Sp<Milestone>,
 }
 
 #[derive(Debug, Deserialize)]

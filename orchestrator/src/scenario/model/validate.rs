@@ -9,14 +9,15 @@ use serde_saphyr::Location;
 use super::kind::ProblemKind;
 use super::plan::ScenarioName;
 use super::raw::RawScenario;
-use super::{check_expect, check_faults, floods, jobs, Report, Scenario};
-use crate::topology::{Sp, Topology, TopologyError};
+use super::{check_expect, check_faults, floods, jobs, Collector, Scenario};
+use crate::diagnostics::Sp;
+use crate::topology::{Topology, TopologyError};
 
 /// Longest scenario, in blocks (the runtime's longest job window).
 pub const MAX_TIMEOUT_BLOCKS: u32 = 100_000;
 
 /// Checks everything; `None` when any problem was reported.
-pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Report<'_>) -> Option<Scenario> {
+pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Collector<'_>) -> Option<Scenario> {
     let name = ScenarioName::parse(raw.name.value());
     if name.is_none() {
         let kind = ProblemKind::InvalidName {
@@ -64,7 +65,7 @@ pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Report<'
 }
 
 /// `should_fail` names what the run must fail on; an empty text would match any failure.
-fn should_fail(raw: &Option<Sp<String>>, report: &mut Report<'_>) -> Option<Option<String>> {
+fn should_fail(raw: &Option<Sp<String>>, report: &mut Collector<'_>) -> Option<Option<String>> {
     let Some(text) = raw else { return Some(None) };
     if text.value().trim().is_empty() {
         report.add(text.at(), Location::UNKNOWN, "should_fail", ProblemKind::ShouldFailEmpty);
@@ -73,7 +74,7 @@ fn should_fail(raw: &Option<Sp<String>>, report: &mut Report<'_>) -> Option<Opti
     Some(Some(text.value().clone()))
 }
 
-fn timeout(raw: &Sp<u32>, report: &mut Report<'_>) -> Option<NonZeroU32> {
+fn timeout(raw: &Sp<u32>, report: &mut Collector<'_>) -> Option<NonZeroU32> {
     let value = *raw.value();
     let path = "timeout_blocks";
     let Some(blocks) = NonZeroU32::new(value) else {
@@ -90,7 +91,7 @@ fn timeout(raw: &Sp<u32>, report: &mut Report<'_>) -> Option<NonZeroU32> {
 
 /// Loads the topology at `raw`, relative to `base_dir`; its problems become the scenario's,
 /// pointing at the `topology:` line and quoting the topology file's own place.
-fn load_topology(raw: &Sp<String>, base_dir: &Path, report: &mut Report<'_>) -> Option<(Topology, PathBuf)> {
+fn load_topology(raw: &Sp<String>, base_dir: &Path, report: &mut Collector<'_>) -> Option<(Topology, PathBuf)> {
     let path = base_dir.join(raw.value());
     let shown = path.display().to_string();
     let mut unreadable = |reason: String| {

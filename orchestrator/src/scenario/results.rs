@@ -1,4 +1,5 @@
-//! Reports CI can read: JSON with everything, JUnit XML with one test case per assertion.
+//! Scenario results as files CI reads: JSON with everything, JUnit XML with one test case per
+//! assertion.
 
 use crate::scenario::ScenarioReport;
 use std::fmt::Write;

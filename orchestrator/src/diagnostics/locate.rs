@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Location;
 
-use super::raw::Sp;
+use super::Sp;
 
 /// A YAML node with only what a path needs.
 enum Node {

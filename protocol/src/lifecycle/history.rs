@@ -1,7 +1,9 @@
-//! What happened to each job, stage by stage, with block numbers, read from chain events.
+//! The fold of chain events into each job's history: the block of every milestone, how it
+//! ended, its dispute, timeouts, slashes and refused calls. Scenarios, load runs and the
+//! dashboard all read jobs through this one fold.
 
-use cr_protocol::chain::{lifecycle, AccountId32, MarketEvent, RefusedCall};
-use serde::Serialize;
+use crate::chain::{AccountId32, MarketEvent, RefusedCall};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How a job ended.
@@ -16,9 +18,45 @@ pub enum End {
     Refused,
 }
 
+/// A point in a job's life (scenario files trigger faults on these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Milestone {
+    /// The job is on chain (open).
+    Submitted,
+    /// A node accepted it.
+    Accepted,
+    /// A node posted its result.
+    Result,
+    /// Someone challenged the result.
+    Challenged,
+    /// The job reached a terminal state.
+    Settled,
+}
+
+impl Milestone {
+    /// The spelling in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "submitted",
+            Self::Accepted => "accepted",
+            Self::Result => "result",
+            Self::Challenged => "challenged",
+            Self::Settled => "settled",
+        }
+    }
+}
+
+impl std::fmt::Display for Milestone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One job's history.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct JobTrace {
+pub struct JobHistory {
     pub job_id: u64,
     pub budget: u128,
     #[serde(skip)]
@@ -56,13 +94,26 @@ pub struct JobTrace {
     pub refusal_errors: Vec<String>,
 }
 
-/// Every job of a run, by chain id.
+/// Every job seen, by chain id.
 #[derive(Debug, Default, Clone, Serialize)]
-pub struct Traces {
-    pub jobs: BTreeMap<u64, JobTrace>,
+pub struct Histories {
+    pub jobs: BTreeMap<u64, JobHistory>,
 }
 
-impl Traces {
+impl JobHistory {
+    /// The block in which the job first reached `milestone`, if it has.
+    pub fn reached(&self, milestone: Milestone) -> Option<u64> {
+        match milestone {
+            Milestone::Submitted => self.submitted,
+            Milestone::Accepted => self.accepted,
+            Milestone::Result => self.result,
+            Milestone::Challenged => self.challenged,
+            Milestone::Settled => self.settled,
+        }
+    }
+}
+
+impl Histories {
     /// Record one block's events.
     pub fn apply(&mut self, block: u64, events: &[MarketEvent]) {
         for event in events {
@@ -70,8 +121,8 @@ impl Traces {
         }
     }
 
-    fn job(&mut self, job_id: u64) -> &mut JobTrace {
-        self.jobs.entry(job_id).or_insert_with(|| JobTrace { job_id, ..JobTrace::default() })
+    fn job(&mut self, job_id: u64) -> &mut JobHistory {
+        self.jobs.entry(job_id).or_insert_with(|| JobHistory { job_id, ..JobHistory::default() })
     }
 
     fn apply_one(&mut self, block: u64, event: &MarketEvent) {
@@ -96,7 +147,7 @@ impl Traces {
             }
             E::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } => {
                 let t = self.job(*job_id);
-                t.dispute = Some(lifecycle::verdict_name(outcome).to_owned());
+                t.dispute = Some(super::verdict_name(outcome).to_owned());
                 (t.votes_valid, t.votes_invalid) = (*votes_valid, *votes_invalid);
             }
             E::JobTimedOut { job_id, .. } => self.job(*job_id).timeouts += 1,
@@ -112,7 +163,7 @@ impl Traces {
                 let t = self.job(*job_id);
                 t.end = Some(End::Refunded);
                 t.settled = Some(block);
-                t.refund_reason = Some(lifecycle::refund_reason_name(reason).to_owned());
+                t.refund_reason = Some(super::refund_reason_name(reason).to_owned());
             }
             E::JobCancelled { job_id, .. } => {
                 let t = self.job(*job_id);
@@ -138,7 +189,7 @@ impl Traces {
         }
     }
 
-    /// Whether every traced job has ended.
+    /// Whether every job seen has ended.
     pub fn all_ended(&self) -> bool {
         self.jobs.values().all(|t| t.end.is_some())
     }

@@ -1,9 +1,14 @@
-//! A job's lifecycle as the light side reads it, stated once: which states are final, and the
-//! names of verdicts and refund reasons as reports, scenario files and the dashboard spell them.
+//! A job's lifecycle as the light side reads it, stated once: which states are final, who
+//! holds a job, the names of states, verdicts and refund reasons as reports, scenario files and
+//! the dashboard spell them, and ([`history`]) the fold of chain events into a job's history.
 //! The chain's own statement is `pallet-compute`; a new state or variant is added here and
 //! nowhere else on the light side.
 
-use super::{market, JobStatus};
+mod history;
+
+pub use history::{End, Histories, JobHistory, Milestone};
+
+use crate::chain::{market, AccountId32, JobStatus};
 
 /// The account protocol fees, forfeited bonds and slashes go to: the runtime's
 /// `PalletId(*b"cr/fees!")` as an account id.
@@ -23,6 +28,10 @@ pub fn is_terminal(status: &JobStatus) -> bool {
     )
 }
 
+/// Every state's name, in lifecycle order (what [`status_name`] returns).
+pub const STATUS_NAMES: [&str; 8] =
+    ["open", "assigned", "submitted", "disputed", "completed", "refunded", "cancelled", "expired"];
+
 /// A job's state by name, as reports spell it (`open`, `assigned`, `submitted`, ...).
 pub fn status_name(status: &JobStatus) -> &'static str {
     match status {
@@ -38,11 +47,21 @@ pub fn status_name(status: &JobStatus) -> &'static str {
 }
 
 /// The node holding a job that is not settled yet (assigned, in its challenge window, disputed).
-pub fn holder(status: &JobStatus) -> Option<&super::AccountId32> {
+pub fn holder(status: &JobStatus) -> Option<&AccountId32> {
     match status {
         JobStatus::Assigned { node, .. } | JobStatus::Submitted { node, .. } | JobStatus::Disputed { node, .. } => {
             Some(node)
         }
+        _ => None,
+    }
+}
+
+/// The result a node posted, once there is one (in its challenge window, disputed or paid).
+pub fn posted_result(status: &JobStatus) -> Option<&market::JobResult> {
+    match status {
+        JobStatus::Submitted { result, .. }
+        | JobStatus::Disputed { result, .. }
+        | JobStatus::Completed { result, .. } => Some(result),
         _ => None,
     }
 }

@@ -6,16 +6,16 @@ use std::sync::Arc;
 use miette::SourceSpan;
 use serde_saphyr::Location;
 
-use super::diagnostic::{Kind, Position, Problem};
+use super::problem::{Kind, Position, Problem};
 
 /// The problems found so far in one file.
-pub(crate) struct Report<'a, K: Kind> {
+pub(crate) struct Collector<'a, K: Kind> {
     file: Arc<str>,
     text: &'a str,
     problems: Vec<Problem<K>>,
 }
 
-impl<'a, K: Kind> Report<'a, K> {
+impl<'a, K: Kind> Collector<'a, K> {
     pub(crate) fn new(file: Arc<str>, text: &'a str) -> Self {
         Self { file, text, problems: Vec::new() }
     }

@@ -8,9 +8,9 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde_saphyr::{Error, Location, MessageFormatter, Options, UserMessageFormatter};
 
-use super::diagnostic::Kind;
+use super::collect::Collector;
 use super::locate::{find, Found};
-use super::report::Report;
+use super::problem::{FileError, Kind, Position};
 
 /// Largest input file (topology, scenario) accepted. Real ones are a few KiB; the cap keeps a
 /// stray binary or generated monster from being read into memory.
@@ -50,24 +50,137 @@ fn options(max_replayed_events: usize) -> Options {
     }
 }
 
+/// What a file format tells the YAML problems' fixes.
+#[derive(Debug, Clone, Copy)]
+pub struct Format {
+    /// What the file holds: `topology`, `scenario`.
+    pub subject: &'static str,
+    /// The keys every file of the format has, as a fix names them: "`name:` and `validators:`".
+    pub least: &'static str,
+    /// A commented example file in the repository.
+    pub example: &'static str,
+    /// How to say a lot in a short file: "describe fleets with `count` instead of listing them".
+    pub shorter: &'static str,
+    /// A command that prints the format, if there is one: "testnet schema".
+    pub schema_command: Option<&'static str>,
+}
+
 /// What can be wrong with an input file before its content is checked: the text itself, or
-/// a shape that does not fit the format. Each format maps these onto its own problem kinds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum YamlProblem {
-    Syntax { message: String },
+/// a shape that does not fit the format. Every format's problem kinds hold these as one
+/// variant, so each is written once: message here, code and fix below.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum YamlProblem {
+    /// The text is not well-formed YAML, or not the shape of the format.
+    #[error("{message}")]
+    Syntax {
+        /// The parser's explanation.
+        message: String,
+    },
+    /// The file holds nothing but blanks and comments.
+    #[error("the file holds only blanks and comments")]
     Empty,
+    /// The file is not UTF-8.
+    #[error("the file is not valid UTF-8 text")]
     NotUtf8,
-    FileTooLarge { max: u64 },
-    TooComplex { message: String },
-    UnknownField { field: String, expected: Vec<&'static str> },
-    MissingField { field: String },
-    DuplicateKey { key: Option<String> },
-    WrongValue { message: String },
-    UnknownVariant { value: String, expected: Vec<&'static str> },
+    /// The file is implausibly large for a hand-written one.
+    #[error("the file has more than {max} bytes")]
+    FileTooLarge {
+        /// The limit in bytes.
+        max: u64,
+    },
+    /// The YAML exceeded the parser's budget (alias bombs, deep nesting).
+    #[error("the YAML is too complex to accept ({message})")]
+    TooComplex {
+        /// Which limit was hit.
+        message: String,
+    },
+    /// A key the format does not know.
+    #[error("unknown field `{field}`")]
+    UnknownField {
+        /// The key as written.
+        field: String,
+        /// The keys allowed at this place.
+        expected: Vec<&'static str>,
+    },
+    /// A required key is absent.
+    #[error("required field `{field}` is missing")]
+    MissingField {
+        /// The missing key.
+        field: String,
+    },
+    /// A key appears twice in one mapping.
+    #[error("{} is written twice in the same mapping", key.as_deref().map_or("a key".to_owned(), |k| format!("`{k}`")))]
+    DuplicateKey {
+        /// The repeated key, when it is a plain string.
+        key: Option<String>,
+    },
+    /// A value of the wrong YAML type or out of the type's range.
+    #[error("{message}")]
+    WrongValue {
+        /// The parser's explanation (found vs expected).
+        message: String,
+    },
+    /// An enum value (a behaviour, a role, an outcome) that does not exist.
+    #[error("unknown value {value:?}")]
+    UnknownVariant {
+        /// The value as written.
+        value: String,
+        /// The accepted values.
+        expected: Vec<&'static str>,
+    },
+}
+
+impl YamlProblem {
+    /// What to change, as a sentence; `path` is the field the problem is at.
+    pub fn fix(&self, path: &str, format: &Format) -> String {
+        let subject = format.subject;
+        match self {
+            Self::Syntax { .. } => "fix the YAML here (indentation, quoting, a missing ':' or bracket)".to_owned(),
+            Self::Empty => format!("write at least {} ({} is a commented example)", format.least, format.example),
+            Self::NotUtf8 => "save the file as UTF-8 text".to_owned(),
+            Self::FileTooLarge { .. } => format!("a {subject} is a short file: {}", format.shorter),
+            Self::TooComplex { .. } => format!(
+                "write the {subject} without anchors and aliases that expand into huge documents, and without \
+                 deep nesting"
+            ),
+            Self::UnknownField { field, expected } if expected.is_empty() => format!("remove `{field}`"),
+            Self::UnknownField { field, expected } => {
+                format!("remove `{field}` or use one of: {}", expected.join(", "))
+            }
+            Self::MissingField { field } => {
+                let place = if path.is_empty() { "at the top level".to_owned() } else { format!("under {path}") };
+                match format.schema_command {
+                    Some(command) => format!("add `{field}:` {place} (run `{command}` for the format)"),
+                    None => format!("add `{field}:` {place}"),
+                }
+            }
+            Self::DuplicateKey { .. } => "keep only one of the two entries".to_owned(),
+            Self::WrongValue { .. } => {
+                format!("write {} as the kind of value named above", if path.is_empty() { "the value" } else { path })
+            }
+            Self::UnknownVariant { expected, .. } => format!("use one of: {}", expected.join(", ")),
+        }
+    }
+
+    /// A stable kebab-case identifier, used in the diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Syntax { .. } => "syntax",
+            Self::Empty => "empty",
+            Self::NotUtf8 => "not-utf8",
+            Self::FileTooLarge { .. } => "file-too-large",
+            Self::TooComplex { .. } => "too-complex",
+            Self::UnknownField { .. } => "unknown-field",
+            Self::MissingField { .. } => "missing-field",
+            Self::DuplicateKey { .. } => "duplicate-key",
+            Self::WrongValue { .. } => "wrong-value",
+            Self::UnknownVariant { .. } => "unknown-variant",
+        }
+    }
 }
 
 /// The contents of an input file.
-pub(crate) enum Text {
+enum Text {
     Utf8(String),
     /// Not UTF-8; `line` is where the first bad byte is.
     NotUtf8 {
@@ -77,7 +190,7 @@ pub(crate) enum Text {
 
 /// Reads at most [`MAX_FILE_BYTES`] and one byte more, which tells "too large" apart from
 /// "exactly at the cap" (`precheck` then refuses it).
-pub(crate) fn read_capped(path: &Path) -> std::io::Result<Text> {
+fn read_capped(path: &Path) -> std::io::Result<Text> {
     let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
@@ -91,6 +204,25 @@ pub(crate) fn read_capped(path: &Path) -> std::io::Result<Text> {
     })
 }
 
+/// Reads an input file of any format for `parse_text`, which gets the path as shown and the
+/// text; a file that cannot be read or is not UTF-8 is refused here, naming the path as given.
+pub(crate) fn load<T, K>(
+    path: &Path,
+    parse_text: impl FnOnce(&str, &str) -> Result<T, FileError<K>>,
+) -> Result<T, FileError<K>>
+where
+    K: Kind + From<YamlProblem>,
+{
+    let shown = path.display().to_string();
+    match read_capped(path) {
+        Ok(Text::Utf8(text)) => parse_text(&shown, &text),
+        Ok(Text::NotUtf8 { line }) => {
+            Err(super::problem::single(&shown, Some(Position { line, column: 0 }), YamlProblem::NotUtf8.into()))
+        }
+        Err(source) => Err(FileError::Read { path: shown, source }),
+    }
+}
+
 /// Refuses a file as a whole: too large to be hand-written, or nothing but comments.
 pub(crate) fn precheck(text: &str) -> Option<YamlProblem> {
     if text.len() as u64 > MAX_FILE_BYTES {
@@ -101,7 +233,7 @@ pub(crate) fn precheck(text: &str) -> Option<YamlProblem> {
 }
 
 /// Parses `text`; on failure records one problem and returns `None`.
-pub(crate) fn parse<T, K>(text: &str, report: &mut Report<'_, K>) -> Option<T>
+pub(crate) fn parse<T, K>(text: &str, report: &mut Collector<'_, K>) -> Option<T>
 where
     T: DeserializeOwned,
     K: Kind + From<YamlProblem>,

@@ -1,18 +1,18 @@
-//! Problems in an input file (a topology, a scenario): where, which field, what is wrong and
-//! what to change, as one line of text or as a miette diagnostic with a snippet.
-//!
-//! Each file format brings its own list of problem kinds ([`Kind`]); everything else (places,
-//! ordering, rendering) is shared so every file the tool reads reports errors the same way.
+//! A problem in an input file: where, which field, what is wrong and what to change, as one
+//! line of text or as a miette diagnostic with a snippet. Each format brings its own problem
+//! kinds ([`Kind`]); places, ordering and rendering are the same for every file.
 
 use std::fmt;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
 
+use super::yaml::Format;
+
 /// A file format's list of problems: each kind has a message (`Display`), a fix and a code.
 pub trait Kind: fmt::Display + fmt::Debug + Clone + Send + Sync + 'static {
-    /// What the file holds, as messages name it: `topology`, `scenario`.
-    const SUBJECT: &'static str;
+    /// The file format, as messages and fixes name it.
+    const FORMAT: Format;
     /// A stable kebab-case identifier; the diagnostic code is `testnet::<subject>::<code>`.
     fn code(&self) -> &'static str;
     /// What to change, as a sentence; `path` is the field the problem is at.
@@ -53,7 +53,11 @@ impl<K: Kind> fmt::Display for FileError<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Read { path, source } => {
-                write!(f, "{path}: cannot read the {} file: {source}; check the path and its permissions", K::SUBJECT)
+                write!(
+                    f,
+                    "{path}: cannot read the {} file: {source}; check the path and its permissions",
+                    K::FORMAT.subject
+                )
             }
             Self::Invalid(rejection) => rejection.fmt(f),
         }
@@ -72,7 +76,7 @@ impl<K: Kind> std::error::Error for FileError<K> {
 impl<K: Kind> Diagnostic for FileError<K> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         match self {
-            Self::Read { .. } => Some(Box::new(format!("testnet::{}::read", K::SUBJECT))),
+            Self::Read { .. } => Some(Box::new(format!("testnet::{}::read", K::FORMAT.subject))),
             Self::Invalid(rejection) => rejection.code(),
         }
     }
@@ -134,7 +138,7 @@ impl<K: Kind> fmt::Display for Rejection<K> {
             [one] => write!(f, "{one}"),
             many => {
                 let n = many.len();
-                write!(f, "{}: {n} problems in the {}:", self.file, K::SUBJECT)?;
+                write!(f, "{}: {n} problems in the {}:", self.file, K::FORMAT.subject)?;
                 for problem in many {
                     write!(f, "\n  {problem}")?;
                 }
@@ -245,7 +249,7 @@ impl<K: Kind> std::error::Error for Problem<K> {}
 
 impl<K: Kind> Diagnostic for Problem<K> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        let code = format!("testnet::{}::{}", K::SUBJECT, self.kind.code());
+        let code = format!("testnet::{}::{}", K::FORMAT.subject, self.kind.code());
         Some(Box::new(code))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
