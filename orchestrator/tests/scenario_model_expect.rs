@@ -8,6 +8,7 @@ mod support;
 
 // Wrapped in a module so `cargo test scenario` selects these tests by name.
 mod scenario_model_expect {
+    use testnet::diagnostics::Kind;
     use testnet::scenario::model::{Dispute, Outcome, ProblemKind, Scenario};
 
     use super::support::{expecting, fixtures, messages, one, problems, HEAD, JOB};

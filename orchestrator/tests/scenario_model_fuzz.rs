@@ -4,14 +4,16 @@
 //! file and renders.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "yaml_fuzz_support.rs"]
+mod yaml_support;
+
 // Wrapped in a module so `cargo test scenario` selects these tests by name.
 mod scenario_model_fuzz {
     use std::collections::HashSet;
     use std::path::PathBuf;
     use std::time::{Duration, Instant};
 
-    use miette::{GraphicalReportHandler, GraphicalTheme};
-    use proptest::prelude::*;
+    use super::yaml_support as support;
     use testnet::diagnostics::YamlProblem;
     use testnet::scenario::model::{ProblemKind, Scenario, ScenarioError, Trigger};
 
@@ -33,7 +35,7 @@ mod scenario_model_fuzz {
     fn check(text: &str) {
         match Scenario::parse("f.yaml", text, &base_dir()) {
             Ok(s) => invariants(&s),
-            Err(err) => well_formed(&err, text),
+            Err(err) => support::well_formed(&err, text),
         }
     }
 
@@ -72,143 +74,54 @@ mod scenario_model_fuzz {
         assert!(s.expectations().finality_advances() <= timeout);
     }
 
-    fn well_formed(err: &ScenarioError, text: &str) {
-        assert!(!err.problems().is_empty(), "{err}");
-        // YAML breaks lines at CR, LF and CRLF alike.
-        let lines = text.replace("\r\n", "\n").matches(['\r', '\n']).count() as u64 + 1;
-        for p in err.problems() {
-            assert_eq!(p.file(), "f.yaml");
-            assert!(p.to_string().starts_with("f.yaml"));
-            assert!(!p.fix().is_empty());
-            if let Some(at) = p.position() {
-                assert!((1..=lines).contains(&at.line), "{p} is past the end");
-            }
-        }
-        let mut out = String::new();
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-            .render_report(&mut out, err)
-            .expect("every span lies within the source");
-    }
+    /// The scenario format's own words.
+    const KEYS: &[&str] = &[
+        "name: ",
+        "topology: ",
+        "../../topologies/ci.yaml",
+        "../../topologies/",
+        "jobs:",
+        "- name: ",
+        "workload: ",
+        "hash-chain",
+        "fine-tune",
+        "size: ",
+        "budget: ",
+        "count: ",
+        "seed: ",
+        "at_block: ",
+        "spacing_blocks: ",
+        "requester: ",
+        "requirements:",
+        "gpu:",
+        "model: ",
+        "cpu_cores: ",
+        "expect_unmatched: ",
+        "cancel_after_blocks: ",
+        "accept_within: ",
+        "faults:",
+        "- action: ",
+        "kill",
+        "node: ",
+        "validator-0",
+        "store",
+        "after:",
+        "job: ",
+        "stage: ",
+        "expect:",
+        "- job: ",
+        "outcome: ",
+        "refunded",
+        "dispute: ",
+        "node-wrong",
+        "node_group: ",
+        "timeouts: ",
+        "within_blocks: ",
+        "finality_advances: ",
+        "timeout_blocks: ",
+    ];
 
-    /// Pieces of scenario-shaped YAML, valid and broken.
-    fn token() -> impl Strategy<Value = &'static str> {
-        prop::sample::select(vec![
-            "name: ",
-            "topology: ",
-            "../../topologies/ci.yaml",
-            "../../topologies/",
-            "jobs:",
-            "- name: ",
-            "workload: ",
-            "hash-chain",
-            "fine-tune",
-            "size: ",
-            "budget: ",
-            "count: ",
-            "seed: ",
-            "at_block: ",
-            "spacing_blocks: ",
-            "requester: ",
-            "requirements:",
-            "gpu:",
-            "model: ",
-            "cpu_cores: ",
-            "expect_unmatched: ",
-            "cancel_after_blocks: ",
-            "accept_within: ",
-            "faults:",
-            "- action: ",
-            "kill",
-            "node: ",
-            "validator-0",
-            "store",
-            "after:",
-            "job: ",
-            "stage: ",
-            "expect:",
-            "- job: ",
-            "outcome: ",
-            "refunded",
-            "dispute: ",
-            "node-wrong",
-            "node_group: ",
-            "timeouts: ",
-            "within_blocks: ",
-            "finality_advances: ",
-            "timeout_blocks: ",
-            "a",
-            "0",
-            "1",
-            "7",
-            "-1",
-            "4294967295",
-            "99999999999999999999",
-            "1e9",
-            ".nan",
-            "true",
-            "~",
-            "\"",
-            "'",
-            "[",
-            "]",
-            "{",
-            "}",
-            ",",
-            ":",
-            "- ",
-            "&a ",
-            "*a",
-            "<<: *a",
-            "!!str ",
-            "---",
-            "|",
-            "#",
-            "\n",
-            "\n  ",
-            "\n    ",
-            "\t",
-            " ",
-            "\u{feff}",
-            "é",
-        ])
-    }
-
-    fn mutate(text: &str, edits: &[(usize, usize, &'static str)]) -> String {
-        let mut chars: Vec<char> = text.chars().collect();
-        for &(at, len, insert) in edits {
-            let at = at % (chars.len() + 1);
-            let end = (at + len % 8).min(chars.len());
-            chars.splice(at..end, insert.chars());
-        }
-        chars.into_iter().collect()
-    }
-
-    proptest! {
-        // No regression files: a failure prints its minimal input, which becomes a unit test.
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
-
-        #[test]
-        fn random_text_never_panics(text in ".{0,400}") {
-            check(&text);
-        }
-
-        #[test]
-        fn token_soups_never_panic(tokens in prop::collection::vec(token(), 0..80)) {
-            check(&tokens.concat());
-        }
-
-        #[test]
-        fn mutated_shipped_files_never_panic(
-            file in 0..SHIPPED.len(),
-            edits in prop::collection::vec((any::<usize>(), any::<usize>(), token()), 1..6),
-        ) {
-            check(&mutate(SHIPPED[file], &edits));
-        }
-    }
+    crate::never_panics!(check, KEYS, SHIPPED);
 
     fn refused_quickly(text: &str) -> ScenarioError {
         let start = Instant::now();

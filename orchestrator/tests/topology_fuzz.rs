@@ -3,13 +3,15 @@
 //! topology that keeps the model's invariants or an error that names the file and renders.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "yaml_fuzz_support.rs"]
+mod yaml_support;
+
 // Wrapped in a module so `cargo test topology` selects these tests by name.
 mod topology_fuzz {
     use std::collections::HashSet;
     use std::time::{Duration, Instant};
 
-    use miette::{GraphicalReportHandler, GraphicalTheme};
-    use proptest::prelude::*;
+    use super::yaml_support as support;
     use testnet::diagnostics::YamlProblem;
     use testnet::topology::{ProblemKind, Topology, TopologyError};
 
@@ -24,7 +26,7 @@ mod topology_fuzz {
     fn check(text: &str) {
         match Topology::parse("f.yaml", text) {
             Ok(t) => invariants(&t),
-            Err(err) => well_formed(&err, text),
+            Err(err) => support::well_formed(&err, text),
         }
     }
 
@@ -49,131 +51,39 @@ mod topology_fuzz {
         }
     }
 
-    fn well_formed(err: &TopologyError, text: &str) {
-        assert!(!err.problems().is_empty());
-        // YAML breaks lines at CR, LF and CRLF alike.
-        let lines = text.replace("\r\n", "\n").matches(['\r', '\n']).count() as u64 + 1;
-        for p in err.problems() {
-            assert_eq!(p.file(), "f.yaml");
-            assert!(p.to_string().starts_with("f.yaml"));
-            assert!(!p.fix().is_empty());
-            if let Some(at) = p.position() {
-                assert!((1..=lines).contains(&at.line), "{p} is past the end");
-            }
-        }
-        let mut out = String::new();
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-            .render_report(&mut out, err)
-            .expect("every span lies within the source");
-    }
+    /// The topology format's own words.
+    const KEYS: &[&str] = &[
+        "name: ",
+        "validators:",
+        "count: ",
+        "names: ",
+        "chain:",
+        "market:",
+        "quorum: ",
+        "compute:",
+        "- group: ",
+        "gpu:",
+        "model: ",
+        "vram_mb: ",
+        "stake: ",
+        "role: ",
+        "behaviour: ",
+        "committee: ",
+        "per_container: ",
+        "publish:",
+        "rpc_base: ",
+        "store:",
+        "enabled: ",
+        "block_time_ms: ",
+        "requesters: ",
+        "endowment: ",
+        "x",
+        "cpu",
+        "verifier",
+        "offline",
+    ];
 
-    /// Pieces of topology-shaped YAML, valid and broken.
-    fn token() -> impl Strategy<Value = &'static str> {
-        prop::sample::select(vec![
-            "name: ",
-            "validators:",
-            "count: ",
-            "names: ",
-            "chain:",
-            "market:",
-            "quorum: ",
-            "compute:",
-            "- group: ",
-            "gpu:",
-            "model: ",
-            "vram_mb: ",
-            "stake: ",
-            "role: ",
-            "behaviour: ",
-            "committee: ",
-            "per_container: ",
-            "publish:",
-            "rpc_base: ",
-            "store:",
-            "enabled: ",
-            "block_time_ms: ",
-            "requesters: ",
-            "endowment: ",
-            "x",
-            "cpu",
-            "verifier",
-            "offline",
-            "0",
-            "1",
-            "2",
-            "-1",
-            "65535",
-            "99999999999999999999",
-            "1e9",
-            ".nan",
-            "true",
-            "~",
-            "null",
-            "\"",
-            "'",
-            "[",
-            "]",
-            "{",
-            "}",
-            ",",
-            ":",
-            "- ",
-            "&a ",
-            "*a",
-            "<<: *a",
-            "!!str ",
-            "!custom ",
-            "---",
-            "...",
-            "|",
-            ">",
-            "#",
-            "\n",
-            "\n  ",
-            "\n    ",
-            "\t",
-            " ",
-            "\u{feff}",
-            "é",
-        ])
-    }
-
-    fn mutate(text: &str, edits: &[(usize, usize, &'static str)]) -> String {
-        let mut chars: Vec<char> = text.chars().collect();
-        for &(at, len, insert) in edits {
-            let at = at % (chars.len() + 1);
-            let end = (at + len % 8).min(chars.len());
-            chars.splice(at..end, insert.chars());
-        }
-        chars.into_iter().collect()
-    }
-
-    proptest! {
-        // No regression files: a failure prints its minimal input, which becomes a unit test.
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
-
-        #[test]
-        fn random_text_never_panics(text in ".{0,400}") {
-            check(&text);
-        }
-
-        #[test]
-        fn token_soups_never_panic(tokens in prop::collection::vec(token(), 0..80)) {
-            check(&tokens.concat());
-        }
-
-        #[test]
-        fn mutated_shipped_files_never_panic(
-            file in 0..SHIPPED.len(),
-            edits in prop::collection::vec((any::<usize>(), any::<usize>(), token()), 1..6),
-        ) {
-            check(&mutate(SHIPPED[file], &edits));
-        }
-    }
+    crate::never_panics!(check, KEYS, SHIPPED);
 
     fn assert_refused_quickly(text: &str) -> TopologyError {
         let start = Instant::now();

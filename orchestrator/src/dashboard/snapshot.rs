@@ -137,9 +137,9 @@ pub fn job_row(
     };
     if let Some(h) = history {
         row.node = h.node.as_ref().map(name);
-        if let Some(outcome) = &h.dispute {
+        if let Some(verdict) = h.dispute {
             (row.votes_valid, row.votes_invalid, row.dispute_outcome) =
-                (Some(h.votes_valid), Some(h.votes_invalid), Some(outcome.clone()));
+                (Some(h.votes_valid), Some(h.votes_invalid), Some(verdict.as_str().to_owned()));
         }
     }
     match &job.status {
@@ -167,7 +167,7 @@ pub fn job_row(
             (row.node_payout, row.protocol_fee) = (Some(tokens(*node_payout)), Some(tokens(*protocol_fee)));
         }
         JobStatus::Refunded { reason } => {
-            let why = cr_protocol::lifecycle::refund_reason_name(reason).replace('-', " ");
+            let why = cr_protocol::lifecycle::RefundReason::of(reason).as_str().replace('-', " ");
             (row.column, row.label) = (Column::Closed, format!("refunded ({why})"));
         }
         JobStatus::Cancelled => (row.column, row.label) = (Column::Closed, "cancelled".into()),
@@ -260,7 +260,7 @@ mod tests {
     fn resolved_disputes_keep_their_votes_and_node() {
         let history = JobHistory {
             job_id: 7,
-            dispute: Some("node-wrong".to_owned()),
+            dispute: Some(cr_protocol::lifecycle::Verdict::NodeWrong),
             votes_invalid: 1,
             node: Some(AccountId32([2; 32])),
             ..JobHistory::default()

@@ -8,10 +8,12 @@
 
 mod collect;
 mod locate;
+mod name;
 mod problem;
 mod spanned;
 mod yaml;
 
+pub use name::InvalidName;
 pub use problem::{FileError, Kind, Position, Problem, Rejection};
 pub use yaml::{Format, YamlProblem, MAX_FILE_BYTES};
 

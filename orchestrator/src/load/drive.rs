@@ -4,7 +4,7 @@
 use crate::scenario::inject::{submit, JobRequest};
 use cr_protocol::chain::{Chain, Finality};
 use cr_protocol::keys::Sr25519Key;
-use cr_protocol::lifecycle::{End, Histories};
+use cr_protocol::lifecycle::{Histories, Outcome};
 use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,7 +29,7 @@ pub struct JobRecord {
     pub accepted: Option<f64>,
     pub result: Option<f64>,
     pub settled: Option<f64>,
-    pub end: Option<End>,
+    pub end: Option<Outcome>,
     /// Why the submission failed, when it did.
     pub error: Option<String>,
 }

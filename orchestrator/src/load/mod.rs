@@ -24,7 +24,7 @@ use crate::provider::Provider;
 use crate::scenario::inject::{upload_spec, JobRequest};
 use crate::topology::{Tokens, Topology};
 use cr_protocol::chain::{AccountId32, Chain, Finality};
-use cr_protocol::lifecycle::End;
+use cr_protocol::lifecycle::Outcome;
 use cr_protocol::store_client::StoreClient;
 use cr_protocol::workload::{Workload, WorkloadSpec};
 use drive::JobOrder;
@@ -295,10 +295,10 @@ async fn upload(
 
 /// `(completed, refunded, lost, refused)`.
 fn count(records: &[JobRecord]) -> (usize, usize, usize, usize) {
-    let ended = |e: End| records.iter().filter(|r| r.end == Some(e)).count();
+    let ended = |e: Outcome| records.iter().filter(|r| r.end == Some(e)).count();
     let lost = records.iter().filter(|r| r.job_id.is_some() && r.end.is_none()).count();
     let refused = records.iter().filter(|r| r.error.is_some()).count();
-    (ended(End::Completed), ended(End::Refunded), lost, refused)
+    (ended(Outcome::Completed), ended(Outcome::Refunded), lost, refused)
 }
 
 fn latencies(records: &[JobRecord]) -> Vec<(String, Percentiles)> {

@@ -6,7 +6,7 @@ use super::model::{Fault, FaultTarget, FloodPlan, JobPlan, Scenario, Trigger};
 use super::upgrades::{upgrade_assertions, upgrade_note};
 use super::verdict::{fee_of, job_assertions, Assertion};
 use cr_protocol::chain::{AccountId32, BlockEvents, MarketEvent, RuntimeUpgrade};
-use cr_protocol::lifecycle::{End, Histories, JobHistory};
+use cr_protocol::lifecycle::{Histories, JobHistory, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a task the runner started came back with.
@@ -290,7 +290,7 @@ impl<'s> Machine<'s> {
         }
         for (name, error) in &self.refused_jobs {
             let refused =
-                JobHistory { end: Some(End::Refused), refused_with: Some(error.clone()), ..Default::default() };
+                JobHistory { end: Some(Outcome::Refused), refused_with: Some(error.clone()), ..Default::default() };
             jobs.insert(name.clone(), refused);
         }
         assertions.extend(job_assertions(self.scenario, &jobs, group_of_node));

@@ -90,7 +90,7 @@ fn the_run_is_over_when_every_job_ended_and_finality_moved() {
     assert!(m.is_over(true));
     let done = m.finish(&BTreeMap::from([([7; 32], "cpu-1".to_owned())]), &BTreeMap::new());
     assert_eq!(done.jobs["early"].node_name.as_deref(), Some("cpu-1"));
-    assert_eq!(done.jobs["late"].end, Some(End::Refused));
+    assert_eq!(done.jobs["late"].end, Some(Outcome::Refused));
     assert!(done.notes.iter().any(|n| n.contains("submitting late refused by the chain: InsufficientBalance")));
 }
 

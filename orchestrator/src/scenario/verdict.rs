@@ -1,8 +1,8 @@
 //! Expectations against what happened: one named assertion each, with expected and actual, so a
 //! failure says which job, what was expected and what the chain did.
 
-use super::model::{Dispute, JobExpectation, Outcome, Scenario};
-use cr_protocol::lifecycle::{End, JobHistory};
+use super::model::{Dispute, JobExpectation, Scenario};
+use cr_protocol::lifecycle::{JobHistory, Outcome, RefundReason};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -26,17 +26,6 @@ impl Assertion {
     }
 }
 
-fn end_name(end: Option<End>) -> &'static str {
-    match end {
-        Some(End::Completed) => Outcome::Completed.as_str(),
-        Some(End::Refunded) => Outcome::Refunded.as_str(),
-        Some(End::Cancelled) => Outcome::Cancelled.as_str(),
-        Some(End::Expired) => Outcome::Expired.as_str(),
-        Some(End::Refused) => Outcome::Refused.as_str(),
-        None => "not terminal",
-    }
-}
-
 /// Every per-job expectation, for every copy of the job.
 pub fn job_assertions(
     scenario: &Scenario,
@@ -57,7 +46,11 @@ pub fn job_assertions(
 }
 
 fn one_job(name: &str, e: &JobExpectation, t: &JobHistory, group_of_node: &BTreeMap<String, String>) -> Vec<Assertion> {
-    let mut out = vec![Assertion::new(format!("job {name} outcome"), e.outcome().as_str(), end_name(t.end))];
+    let mut out = vec![Assertion::new(
+        format!("job {name} outcome"),
+        e.outcome().as_str(),
+        t.end.map_or("not terminal", Outcome::as_str),
+    )];
     if let Some(within) = e.within_blocks() {
         let took = t.submitted.zip(t.settled).map(|(s, e)| e - s);
         out.push(Assertion::holds(
@@ -71,7 +64,7 @@ fn one_job(name: &str, e: &JobExpectation, t: &JobHistory, group_of_node: &BTree
         out.push(Assertion::new(
             format!("job {name} refund reason"),
             reason.as_str(),
-            t.refund_reason.as_deref().unwrap_or("no refund"),
+            t.refund_reason.map_or("no refund", RefundReason::as_str),
         ));
     }
     if let Some(error) = e.error() {
@@ -91,7 +84,7 @@ fn one_job(name: &str, e: &JobExpectation, t: &JobHistory, group_of_node: &BTree
         ));
     }
     if let Some(dispute) = e.dispute() {
-        let actual = t.dispute.as_deref().unwrap_or(Dispute::None.as_str());
+        let actual = Dispute::from(t.dispute).as_str();
         out.push(Assertion::new(format!("job {name} dispute"), dispute.as_str(), actual));
     }
     if let Some(group) = e.node_group() {
@@ -102,7 +95,7 @@ fn one_job(name: &str, e: &JobExpectation, t: &JobHistory, group_of_node: &BTree
     if let Some(timeouts) = e.timeouts() {
         out.push(Assertion::new(format!("job {name} timed-out attempts"), timeouts, t.timeouts));
     }
-    if t.end == Some(End::Completed) {
+    if t.end == Some(Outcome::Completed) {
         // 90/10 as the chain computed it: fee = budget * fee% rounded down, node gets the rest.
         let sum = t.node_payout.unwrap_or(0) + t.protocol_fee.unwrap_or(0);
         out.push(Assertion::new(format!("job {name} payout + fee = budget"), t.budget, sum));

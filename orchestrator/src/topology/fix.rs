@@ -2,17 +2,23 @@
 
 use super::kind::ProblemKind;
 use super::model::MAX_NAME_LEN;
+use crate::diagnostics::{Format, Kind};
 
-/// The names rule, said once so every name error reads the same.
-const NAME_RULE: &str = "use 1 to 31 characters: a lowercase letter, then lowercase letters, digits or '-'";
+impl Kind for ProblemKind {
+    /// The topology format, as fixes name it.
+    const FORMAT: Format = Format {
+        subject: "topology",
+        least: "`name:` and `validators:`",
+        example: "topologies/local.yaml",
+        shorter: "describe fleets with `count` instead of listing them",
+        schema_command: Some("testnet schema"),
+    };
 
-impl ProblemKind {
-    /// What to change, as a sentence; `path` is the field the problem is at.
-    pub fn fix(&self, path: &str) -> String {
+    fn fix(&self, path: &str) -> String {
         let field = if path.is_empty() { "the value" } else { path };
         match self {
-            Self::Yaml(problem) => problem.fix(path, &super::error::FORMAT),
-            Self::InvalidName { .. } => format!("rename it: {NAME_RULE}"),
+            Self::Yaml(problem) => problem.fix(path, &Self::FORMAT),
+            Self::InvalidName(name) => name.fix(),
             Self::NodeNameTooLong { longest } => {
                 let suffix = longest.rfind('-').map_or(0, |dash| longest.len() - dash);
                 format!("shorten the group name to at most {} characters", MAX_NAME_LEN.saturating_sub(suffix))
@@ -85,11 +91,10 @@ impl ProblemKind {
         }
     }
 
-    /// A stable kebab-case identifier, used as the miette diagnostic code.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             Self::Yaml(problem) => problem.code(),
-            Self::InvalidName { .. } => "invalid-name",
+            Self::InvalidName(_) => "invalid-name",
             Self::NodeNameTooLong { .. } => "node-name-too-long",
             Self::ValidatorsCountAndNames => "validators-count-and-names",
             Self::ValidatorsUnspecified => "validators-unspecified",

@@ -3,7 +3,7 @@
 //! User-written strings are printed with `{:?}` so control characters in a hostile file
 //! cannot reach the terminal raw.
 
-use crate::diagnostics::YamlProblem;
+use crate::diagnostics::{InvalidName, YamlProblem};
 
 /// What is wrong; the `Display` text is the message, [`ProblemKind::fix`] the remedy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -12,14 +12,9 @@ pub enum ProblemKind {
     /// The text is not YAML, or not this format's shape.
     #[error(transparent)]
     Yaml(#[from] YamlProblem),
-    /// A testnet, validator, group or requester name that breaks the naming rule.
-    #[error("{name:?} is not a valid {what}")]
-    InvalidName {
-        /// Which kind of name.
-        what: &'static str,
-        /// The name as written.
-        name: String,
-    },
+    /// A name that breaks the naming rule.
+    #[error(transparent)]
+    InvalidName(#[from] InvalidName),
     /// A group name so long that `<group>-<index>` exceeds the 31 characters of a name.
     #[error("node names such as {longest:?} would exceed 31 characters")]
     NodeNameTooLong {

@@ -6,7 +6,6 @@
 //! [`TopologyError`]. The format itself is printed by `testnet schema` ([`json_schema`]).
 
 mod compute;
-mod error;
 mod fix;
 mod kind;
 mod model;
@@ -23,7 +22,7 @@ use std::sync::Arc;
 use crate::runtime::RuntimeFile;
 
 pub use compute::MAX_COMPUTE_NODES;
-pub use error::{Problem, ProblemKind, Rejection, TopologyError};
+pub use kind::ProblemKind;
 pub use model::{
     Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, MarketParams, Name, Percent, Publish, Role,
     TestnetName, Tokens, ValidatorSpec, MAX_DEADLINE_BLOCKS, MAX_NAME_LEN, UNITS_PER_TOKEN,
@@ -32,6 +31,13 @@ pub use names::RESERVED_STORE;
 pub use validate::{MAX_REQUESTERS, MAX_VALIDATORS};
 
 use crate::diagnostics::{precheck, single, Collector};
+
+/// A topology that could not be read ([`TopologyError::Read`]), or one or more problems in
+/// its text ([`TopologyError::Invalid`]).
+pub type TopologyError = crate::diagnostics::FileError<ProblemKind>;
+type Rejection = crate::diagnostics::Rejection<ProblemKind>;
+/// One thing wrong with a topology.
+pub type Problem = crate::diagnostics::Problem<ProblemKind>;
 
 /// A validated testnet topology. Only [`Topology::load`] and [`Topology::parse`] make one,
 /// so holding one means every check passed.

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::diagnostics::{Position, YamlProblem};
+use crate::diagnostics::{InvalidName, Position, YamlProblem};
 
 const MINIMAL: &str = "name: local\nvalidators:\n  count: 3\n";
 
@@ -231,10 +231,10 @@ fn invalid_names_are_rejected_with_the_naming_rule() {
         "t.yaml:1:7: name: \"Local\" is not a valid testnet name; rename it: use 1 to 31 \
          characters: a lowercase letter, then lowercase letters, digits or '-'",
     );
-    assert_eq!(kind, ProblemKind::InvalidName { what: "testnet name", name: "Local".into() });
+    assert_eq!(kind, ProblemKind::InvalidName(InvalidName { what: "testnet name", name: "Local".into(), max: 31 }));
     let long = "a".repeat(32);
     let p = &problems(&format!("name: {long}\nvalidators: {{count: 1}}\n"))[0];
-    assert!(matches!(p.kind(), ProblemKind::InvalidName { .. }));
+    assert!(matches!(p.kind(), ProblemKind::InvalidName(_)));
     let all = problems(
         "name: x\nvalidators:\n  names: [9lives, \"bad\\u001b[31m\"]\nchain:\n  requesters: [Req]\ncompute:\n  - group: c_pu\n",
     );

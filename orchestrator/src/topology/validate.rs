@@ -12,8 +12,7 @@ use super::model::{
 };
 use super::raw::{RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators};
 use super::{names, Topology};
-use crate::diagnostics::Collector;
-use crate::diagnostics::Sp;
+use crate::diagnostics::{Collector, InvalidName, Sp};
 use crate::runtime::RuntimeFile;
 use cr_protocol::chain::Layout;
 
@@ -92,7 +91,7 @@ fn runtime(raw: &RawChain, report: &mut Collector<'_, ProblemKind>) -> Option<Op
 }
 
 pub(crate) fn invalid_name(what: &'static str, name: &str) -> ProblemKind {
-    ProblemKind::InvalidName { what, name: name.to_owned() }
+    InvalidName { what, name: name.to_owned(), max: super::model::MAX_NAME_LEN }.into()
 }
 
 fn validators(raw: &Sp<RawValidators>, report: &mut Collector<'_, ProblemKind>) -> Option<Vec<Name>> {

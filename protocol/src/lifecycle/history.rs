@@ -2,21 +2,10 @@
 //! ended, its dispute, timeouts, slashes and refused calls. Scenarios, load runs and the
 //! dashboard all read jobs through this one fold.
 
+use super::{Outcome, RefundReason, Verdict};
 use crate::chain::{AccountId32, MarketEvent, RefusedCall};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// How a job ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum End {
-    Completed,
-    Refunded,
-    Cancelled,
-    Expired,
-    /// The chain refused the submission; no job was created.
-    Refused,
-}
 
 /// A point in a job's life (scenario files trigger faults on these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -66,11 +55,11 @@ pub struct JobHistory {
     pub result: Option<u64>,
     pub challenged: Option<u64>,
     pub settled: Option<u64>,
-    pub end: Option<End>,
+    pub end: Option<Outcome>,
     /// Refund reason, for refunded jobs.
-    pub refund_reason: Option<String>,
+    pub refund_reason: Option<RefundReason>,
     /// Dispute outcome, when disputed.
-    pub dispute: Option<String>,
+    pub dispute: Option<Verdict>,
     pub votes_valid: u32,
     pub votes_invalid: u32,
     /// Timed-out attempts.
@@ -147,31 +136,31 @@ impl Histories {
             }
             E::DisputeResolved { job_id, outcome, votes_valid, votes_invalid } => {
                 let t = self.job(*job_id);
-                t.dispute = Some(super::verdict_name(outcome).to_owned());
+                t.dispute = Some(Verdict::of(outcome));
                 (t.votes_valid, t.votes_invalid) = (*votes_valid, *votes_invalid);
             }
             E::JobTimedOut { job_id, .. } => self.job(*job_id).timeouts += 1,
             E::NodeSlashed { node, job_id, amount, .. } => self.job(*job_id).slashed.push((*node, *amount)),
             E::JobCompleted { job_id, node, node_payout, protocol_fee } => {
                 let t = self.job(*job_id);
-                t.end = Some(End::Completed);
+                t.end = Some(Outcome::Completed);
                 t.settled = Some(block);
                 t.node = Some(*node);
                 (t.node_payout, t.protocol_fee) = (Some(*node_payout), Some(*protocol_fee));
             }
             E::JobRefunded { job_id, reason, .. } => {
                 let t = self.job(*job_id);
-                t.end = Some(End::Refunded);
+                t.end = Some(Outcome::Refunded);
                 t.settled = Some(block);
-                t.refund_reason = Some(super::refund_reason_name(reason).to_owned());
+                t.refund_reason = Some(RefundReason::of(reason));
             }
             E::JobCancelled { job_id, .. } => {
                 let t = self.job(*job_id);
-                (t.end, t.settled) = (Some(End::Cancelled), Some(block));
+                (t.end, t.settled) = (Some(Outcome::Cancelled), Some(block));
             }
             E::JobExpired { job_id, .. } => {
                 let t = self.job(*job_id);
-                (t.end, t.settled) = (Some(End::Expired), Some(block));
+                (t.end, t.settled) = (Some(Outcome::Expired), Some(block));
             }
             _ => {}
         }

@@ -6,9 +6,10 @@
 
 mod history;
 
-pub use history::{End, Histories, JobHistory, Milestone};
+pub use history::{Histories, JobHistory, Milestone};
 
 use crate::chain::{market, AccountId32, JobStatus};
+use serde::{Deserialize, Serialize};
 
 /// The account protocol fees, forfeited bonds and slashes go to: the runtime's
 /// `PalletId(*b"cr/fees!")` as an account id.
@@ -66,21 +67,114 @@ pub fn posted_result(status: &JobStatus) -> Option<&market::JobResult> {
     }
 }
 
-/// A dispute's verdict as scenario files spell it (`node-wrong`, ...).
-pub fn verdict_name(outcome: &market::DisputeOutcome) -> &'static str {
-    match outcome {
-        market::DisputeOutcome::NodeWrong => "node-wrong",
-        market::DisputeOutcome::ChallengerWrong => "challenger-wrong",
-        market::DisputeOutcome::NoQuorum => "no-quorum",
-        market::DisputeOutcome::Tie => "tie",
+/// How a job ended, as scenario files and reports spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The node was paid (the protocol took its fee).
+    Completed,
+    /// The requester got the budget back after a node was at fault or a dispute was undecided.
+    Refunded,
+    /// The requester withdrew the job while it was open.
+    Cancelled,
+    /// Nobody accepted the job in time.
+    Expired,
+    /// The chain refused the submission itself: no job was created.
+    Refused,
+}
+
+/// Why a job was refunded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum RefundReason {
+    /// The committee found the node's result wrong.
+    ResultRejected,
+    /// Every attempt timed out.
+    AttemptsExhausted,
+    /// The dispute ended without a verdict (no quorum, or a tie).
+    Undecided,
+}
+
+/// How the committee decided a dispute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The challenge was upheld: node slashed, requester refunded.
+    NodeWrong,
+    /// The challenge was rejected: bond forfeited, node paid.
+    ChallengerWrong,
+    /// Too few votes: no verdict; requester refunded, bond forfeited, node not slashed.
+    NoQuorum,
+    /// As many votes each way: handled like `no-quorum`.
+    Tie,
+}
+
+impl Outcome {
+    /// The spelling in scenario files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Refunded => "refunded",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+            Self::Refused => "refused",
+        }
     }
 }
 
-/// A refund's reason as scenario files spell it (`result-rejected`, ...).
-pub fn refund_reason_name(reason: &market::RefundReason) -> &'static str {
-    match reason {
-        market::RefundReason::ResultRejected => "result-rejected",
-        market::RefundReason::AttemptsExhausted => "attempts-exhausted",
-        market::RefundReason::Undecided => "undecided",
+impl RefundReason {
+    /// The chain's reason.
+    pub fn of(reason: &market::RefundReason) -> Self {
+        match reason {
+            market::RefundReason::ResultRejected => Self::ResultRejected,
+            market::RefundReason::AttemptsExhausted => Self::AttemptsExhausted,
+            market::RefundReason::Undecided => Self::Undecided,
+        }
+    }
+
+    /// The spelling in scenario files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ResultRejected => "result-rejected",
+            Self::AttemptsExhausted => "attempts-exhausted",
+            Self::Undecided => "undecided",
+        }
     }
 }
+
+impl Verdict {
+    /// The chain's verdict.
+    pub fn of(outcome: &market::DisputeOutcome) -> Self {
+        match outcome {
+            market::DisputeOutcome::NodeWrong => Self::NodeWrong,
+            market::DisputeOutcome::ChallengerWrong => Self::ChallengerWrong,
+            market::DisputeOutcome::NoQuorum => Self::NoQuorum,
+            market::DisputeOutcome::Tie => Self::Tie,
+        }
+    }
+
+    /// The spelling in scenario files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NodeWrong => "node-wrong",
+            Self::ChallengerWrong => "challenger-wrong",
+            Self::NoQuorum => "no-quorum",
+            Self::Tie => "tie",
+        }
+    }
+}
+
+macro_rules! display_as_str {
+    ($($ty:ty),*) => {$(
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+display_as_str!(Outcome, RefundReason, Verdict);

@@ -4,6 +4,7 @@ use cr_protocol::workload::SpecError;
 
 use super::kind::ProblemKind;
 use super::outcome::{Dispute, RefundReason};
+use crate::diagnostics::{Format, Kind};
 use crate::topology::MAX_NAME_LEN;
 
 /// Names shown in a fix; a load topology has thousands of nodes.
@@ -17,16 +18,21 @@ fn listed(names: &[String]) -> String {
     out
 }
 
-impl ProblemKind {
-    /// What to change, as a sentence; `path` is the field the problem is at.
-    pub fn fix(&self, path: &str) -> String {
+impl Kind for ProblemKind {
+    /// The scenario format, as fixes name it.
+    const FORMAT: Format = Format {
+        subject: "scenario",
+        least: "`name:`, `topology:` and `jobs:`",
+        example: "workloads/scenarios/happy-path.yaml",
+        shorter: "use `count` for many copies of a job",
+        schema_command: None,
+    };
+
+    fn fix(&self, path: &str) -> String {
         let field = if path.is_empty() { "the value" } else { path };
         match self {
-            Self::Yaml(problem) => problem.fix(path, &super::error::FORMAT),
-            Self::InvalidName { max, .. } => format!(
-                "rename it: use 1 to {max} characters: a lowercase letter, then lowercase \
-                 letters, digits or '-'"
-            ),
+            Self::Yaml(problem) => problem.fix(path, &Self::FORMAT),
+            Self::InvalidName(name) => name.fix(),
             Self::JobNameTooLong { longest } => {
                 let suffix = longest.rfind('-').map_or(0, |dash| longest.len() - dash);
                 let max = MAX_NAME_LEN.saturating_sub(suffix);
@@ -165,11 +171,10 @@ impl ProblemKind {
         }
     }
 
-    /// A stable kebab-case identifier, used as the miette diagnostic code.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             Self::Yaml(problem) => problem.code(),
-            Self::InvalidName { .. } => "invalid-name",
+            Self::InvalidName(_) => "invalid-name",
             Self::JobNameTooLong { .. } => "job-name-too-long",
             Self::DuplicateJob { .. } => "duplicate-job",
             Self::TopologyUnreadable { .. } => "topology-unreadable",

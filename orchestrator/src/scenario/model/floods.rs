@@ -10,7 +10,7 @@ use super::jobs_against::requester;
 use super::kind::ProblemKind;
 use super::raw::RawFlood;
 use super::{check_expect::chain_error, Collector};
-use crate::diagnostics::Sp;
+use crate::diagnostics::{InvalidName, Sp};
 use crate::topology::{Name, Topology, MAX_NAME_LEN};
 
 /// One validated flood.
@@ -69,7 +69,7 @@ pub(crate) fn check(
         let name = Name::parse(f.name.value());
         if name.is_none() {
             let (what, name, max) = ("flood name", f.name.value().clone(), MAX_NAME_LEN);
-            place.add(report, f.name.at(), "name", ProblemKind::InvalidName { what, name, max });
+            place.add(report, f.name.at(), "name", ProblemKind::from(InvalidName { what, name, max }));
         }
         if jobs.iter().any(|j| j.written == *f.name.value()) {
             let kind = ProblemKind::DuplicateJob { name: f.name.value().clone(), first: "jobs".to_owned() };

@@ -11,7 +11,7 @@ use super::kind::ProblemKind;
 use super::plan::{JobPlan, Requirements};
 use super::raw::RawJob;
 use super::Collector;
-use crate::diagnostics::Sp;
+use crate::diagnostics::{InvalidName, Sp};
 use crate::topology::{Name, Tokens, Topology, MAX_NAME_LEN};
 
 /// Most job copies one scenario submits; bounds memory for hostile counts.
@@ -85,7 +85,7 @@ fn check_one(
     let name = Name::parse(j.name.value());
     if name.is_none() {
         let (what, name, max) = ("job name", j.name.value().clone(), MAX_NAME_LEN);
-        let kind = ProblemKind::InvalidName { what, name, max };
+        let kind = ProblemKind::from(InvalidName { what, name, max });
         place.add(report, j.name.at(), "name", kind);
     }
     let workload = j.workload.value().parse::<Workload>().ok();

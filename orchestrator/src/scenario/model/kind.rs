@@ -7,7 +7,7 @@ use cr_protocol::workload::SpecError;
 use super::outcome::{Dispute, Outcome, RefundReason};
 use crate::topology::Problem as TopologyProblem;
 
-use crate::diagnostics::YamlProblem;
+use crate::diagnostics::{InvalidName, YamlProblem};
 
 /// What is wrong; the `Display` text is the message, [`ProblemKind::fix`] the remedy.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,16 +16,9 @@ pub enum ProblemKind {
     /// The text is not YAML, or not this format's shape.
     #[error(transparent)]
     Yaml(#[from] YamlProblem),
-    /// A scenario or job name that breaks its naming rule.
-    #[error("{name:?} is not a valid {what}")]
-    InvalidName {
-        /// Which kind of name.
-        what: &'static str,
-        /// The name as written.
-        name: String,
-        /// Its longest allowed length.
-        max: usize,
-    },
+    /// A name that breaks the naming rule.
+    #[error(transparent)]
+    InvalidName(#[from] InvalidName),
     /// Copies of a job would get names longer than 31 characters.
     #[error("its copies would be named up to {longest:?}, longer than 31 characters")]
     JobNameTooLong {

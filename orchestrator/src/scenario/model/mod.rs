@@ -9,7 +9,6 @@
 
 mod check_expect;
 mod check_faults;
-mod error;
 mod fault;
 mod fix;
 mod floods;
@@ -29,7 +28,6 @@ use std::sync::Arc;
 use serde::Serialize;
 
 pub use cr_protocol::lifecycle::Milestone;
-pub use error::{Problem, Rejection, ScenarioError};
 pub use fault::{Fault, FaultAction, FaultNode, FaultTarget, Trigger, UpgradeTo};
 pub use floods::FloodPlan;
 pub use jobs::MAX_JOBS;
@@ -42,6 +40,13 @@ use crate::diagnostics::{precheck, single};
 use crate::topology::{Name, Topology};
 
 type Collector<'a> = crate::diagnostics::Collector<'a, ProblemKind>;
+
+/// A scenario that could not be read ([`ScenarioError::Read`]), or one or more problems in
+/// its text or in the topology it names ([`ScenarioError::Invalid`]).
+pub type ScenarioError = crate::diagnostics::FileError<ProblemKind>;
+type Rejection = crate::diagnostics::Rejection<ProblemKind>;
+/// One thing wrong with a scenario.
+pub type Problem = crate::diagnostics::Problem<ProblemKind>;
 
 /// A validated scenario. Only [`Scenario::load`] and [`Scenario::parse`] make one, so
 /// holding one means the scenario and its topology passed every check.

@@ -7,36 +7,10 @@ use std::num::NonZeroU32;
 use serde::{Deserialize, Serialize};
 
 use crate::topology::Name;
+use cr_protocol::lifecycle::Verdict;
+pub use cr_protocol::lifecycle::{Outcome, RefundReason};
 
-/// A job's terminal state on chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// The node was paid (the protocol took its fee).
-    Completed,
-    /// The requester got the budget back after a node was at fault.
-    Refunded,
-    /// The requester withdrew the job while it was open.
-    Cancelled,
-    /// Nobody accepted the job in time.
-    Expired,
-    /// The chain refused the submission itself (see `error`): no job was created.
-    Refused,
-}
-
-/// Why a job was refunded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RefundReason {
-    /// The committee found the node's result wrong.
-    ResultRejected,
-    /// Every attempt timed out.
-    AttemptsExhausted,
-    /// The dispute ended without a verdict (no quorum, or a tie).
-    Undecided,
-}
-
-/// How a job's dispute ended, or that it had none.
+/// How a job's dispute ended (a [`Verdict`]), or that it had none: what scenario files expect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Dispute {
@@ -52,43 +26,36 @@ pub enum Dispute {
     Tie,
 }
 
-macro_rules! spelled {
-    ($ty:ty { $($variant:ident => $text:literal),* $(,)? }) => {
-        impl $ty {
-            /// The spelling in scenario files.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)*
-                }
-            }
+impl Dispute {
+    /// The spelling in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::NodeWrong => Verdict::NodeWrong.as_str(),
+            Self::ChallengerWrong => Verdict::ChallengerWrong.as_str(),
+            Self::NoQuorum => Verdict::NoQuorum.as_str(),
+            Self::Tie => Verdict::Tie.as_str(),
         }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
+    }
 }
 
-spelled!(Outcome {
-    Completed => "completed",
-    Refunded => "refunded",
-    Cancelled => "cancelled",
-    Expired => "expired",
-    Refused => "refused",
-});
-spelled!(RefundReason {
-    ResultRejected => "result-rejected",
-    AttemptsExhausted => "attempts-exhausted",
-    Undecided => "undecided",
-});
-spelled!(Dispute {
-    None => "none",
-    NodeWrong => "node-wrong",
-    ChallengerWrong => "challenger-wrong",
-    NoQuorum => "no-quorum",
-    Tie => "tie",
-});
+impl From<Option<Verdict>> for Dispute {
+    fn from(verdict: Option<Verdict>) -> Self {
+        match verdict {
+            None => Self::None,
+            Some(Verdict::NodeWrong) => Self::NodeWrong,
+            Some(Verdict::ChallengerWrong) => Self::ChallengerWrong,
+            Some(Verdict::NoQuorum) => Self::NoQuorum,
+            Some(Verdict::Tie) => Self::Tie,
+        }
+    }
+}
+
+impl fmt::Display for Dispute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// What must happen to every copy of one job. Only combinations that can happen on chain
 /// get through validation (e.g. a refund reason only with `Refunded`).

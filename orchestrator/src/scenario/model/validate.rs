@@ -10,7 +10,7 @@ use super::kind::ProblemKind;
 use super::plan::ScenarioName;
 use super::raw::RawScenario;
 use super::{check_expect, check_faults, floods, jobs, Collector, Scenario};
-use crate::diagnostics::Sp;
+use crate::diagnostics::{InvalidName, Sp};
 use crate::topology::{Topology, TopologyError};
 
 /// Longest scenario, in blocks (the runtime's longest job window).
@@ -20,11 +20,11 @@ pub const MAX_TIMEOUT_BLOCKS: u32 = 100_000;
 pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Collector<'_>) -> Option<Scenario> {
     let name = ScenarioName::parse(raw.name.value());
     if name.is_none() {
-        let kind = ProblemKind::InvalidName {
+        let kind = ProblemKind::from(InvalidName {
             what: "scenario name",
             name: raw.name.value().clone(),
             max: ScenarioName::MAX_LEN,
-        };
+        });
         report.add(raw.name.at(), Location::UNKNOWN, "name", kind);
     }
     let timeout = timeout(&raw.timeout_blocks, report);
