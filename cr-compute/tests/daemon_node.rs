@@ -161,6 +161,10 @@ async fn job_is_paid_90_10_and_the_chain_hash_is_the_store_bytes_hash() {
     assert_eq!(served, honest, "an honest node serves the deterministic output");
     let verdict = cr_protocol::provenance::verify_job(&w.chain, job_id, None).await.expect("verify");
     assert!(verdict.matches, "{verdict:?}");
+    // The state shown is the best block's, with the finalized one beside it when they differ.
+    assert_eq!(verdict.best.status, "completed", "{verdict:?}");
+    let states = verdict.states();
+    assert!(states.starts_with(&format!("job {job_id}: completed at best block #")), "{states}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

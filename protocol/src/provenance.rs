@@ -106,3 +106,37 @@ pub async fn verify_job(chain: &Chain, job_id: u64, store_authority: Option<&str
         matches: downloaded == result.output_hash.0,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(best: &str, finalized: Option<&str>) -> Verdict {
+        Verdict {
+            job_id: 3,
+            best: JobState { block: 40, status: best.into() },
+            finalized: finalized.map(|s| JobState { block: 38, status: s.into() }),
+            uri: String::new(),
+            onchain_hash: String::new(),
+            downloaded_hash: String::new(),
+            bytes: 0,
+            matches: true,
+        }
+    }
+
+    #[test]
+    fn a_job_ahead_of_finality_shows_both_states() {
+        assert_eq!(
+            verdict("completed", Some("submitted")).states(),
+            "job 3: completed at best block #40, submitted at finalized block #38"
+        );
+        assert_eq!(
+            verdict("completed", Some("completed")).states(),
+            "job 3: completed at best block #40 (finalized at #38)"
+        );
+        assert_eq!(
+            verdict("submitted", None).states(),
+            "job 3: submitted at best block #40, not in a finalized block yet"
+        );
+    }
+}

@@ -145,7 +145,8 @@ fn render(report: &TestnetStatus) {
                 .iter()
                 .map(|s| format!("{} {s}", c.jobs.get(*s).copied().unwrap_or(0)))
                 .collect();
-            println!("  jobs: {} ({} in all)", counts.join(", "), c.jobs.values().sum::<usize>());
+            // The best block's state, as the dashboard shows it; `verify` shows the finalized one too.
+            println!("  jobs at best #{}: {} ({} in all)", c.best, counts.join(", "), c.jobs.values().sum::<usize>());
         }
         (None, why) => {
             println!("chain: not shown: {}", why.as_deref().unwrap_or("unknown reason"));

@@ -67,7 +67,8 @@ pub struct ChainView {
     pub registered_daemons: usize,
     /// Workers the topology declares (verifiers do not register); `None` when unknown.
     pub expected_workers: Option<usize>,
-    /// Jobs per lifecycle state, keys `open`, `assigned`, ... `expired` (all eight present).
+    /// Jobs per lifecycle state at the best block, keys `open`, `assigned`, ... `expired` (all eight
+    /// present).
     pub jobs: BTreeMap<String, usize>,
 }
 

@@ -48,7 +48,8 @@ function render(s) {
   }));
   fill($("fleet"), s.fleet.map((n) => {
     const tr = row([
-      n.name + (!n.registered ? " (not registered)" : n.online ? "" : " (offline)"),
+      // Verifiers never register; a worker that has not (yet) is worth saying.
+      n.name + (n.role === "worker" && !n.registered ? " (not registered)" : n.registered && !n.online ? " (offline)" : ""),
       n.role + (n.committee ? ", committee" : ""),
       n.cpu_cores + " cores", n.memory_mb + " MB", n.gpu || "-",
       n.stake || "-", n.jobs.length ? n.jobs.map((j) => "#" + j).join(", ") : "idle",
