@@ -23,9 +23,13 @@ CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p cr-compute
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --workspace --locked -- --ignored --test-threads 1
 
 step "tier 4: end to end in Docker (scenarios, attacks, upgrades and a small load run)"
+# A short chaos run from a fixed seed (random jobs and fault windows, every check at every
+# block), drawn as a scenario file so it shares the lanes with the others.
+CHAOS=$(CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run -q --locked -p testnet -- chaos topologies/ci-faults.yaml \
+  --seed 1 --blocks 30 --jobs 10 --faults 6 --draw-only --reports target/testnet-reports/chaos)
 # Two testnets side by side (scenarios of one topology still run one after the other).
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test --no-build --parallel 2 \
-  workloads/scenarios/*.yaml workloads/attacks/*.yaml
+  workloads/scenarios/*.yaml workloads/attacks/*.yaml "$CHAOS"
 # 20 daemons (5 per container), 200 jobs at 5/s: exits 1 if a job is lost or escrow stays held.
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- load --no-build \
   --fleet 20 --per-container 5 --jobs 200 --rate 5 --arrival poisson

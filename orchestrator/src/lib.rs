@@ -1,5 +1,6 @@
 //! `testnet`: YAML topology -> validated model -> plan -> running network -> scenario -> report.
 pub mod artifacts;
+pub mod chaos;
 pub mod dashboard;
 pub mod diagnostics;
 pub mod load;

@@ -1,5 +1,6 @@
 //! Subcommands of `testnet`.
 
+mod chaos;
 mod dashboard;
 mod lifecycle;
 mod load;
@@ -72,6 +73,10 @@ pub enum Command {
     /// rate (constant, Poisson, bursts), report latency per stage, throughput, bring-up and
     /// per-daemon cost (table, load.json, load.html); exits 1 if a job is lost or escrow stuck.
     Load(load::LoadArgs),
+    /// Chaos from a seed: random jobs and fault windows on a fresh testnet, every scenario check
+    /// at every block and at the end; a failing run is reduced to a scenario file that still
+    /// fails; exits 1 on a failure. The same seed draws the same run.
+    Chaos(chaos::ChaosArgs),
     /// Run scenarios: a fresh testnet each, jobs and faults injected, expectations checked;
     /// writes JUnit XML and JSON, saves container logs on failure, exits non-zero on any failure.
     Test {
@@ -110,6 +115,7 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Verify(args) => observe::verify(args, cli.json).await,
         Command::Dashboard(args) => dashboard::dashboard(args).await,
         Command::Load(args) => load::load(args, cli.json).await,
+        Command::Chaos(args) => chaos::chaos(args, cli.json).await,
         Command::Test { scenarios, reports, no_build, parallel } => {
             scenario::test(&scenarios, &reports, !no_build, cli.json, usize::from(parallel)).await
         }

@@ -5,6 +5,7 @@ pub mod inject;
 pub mod ledger;
 mod machine;
 pub mod model;
+mod panics;
 pub mod results;
 mod runner;
 mod upgrades;
@@ -90,6 +91,11 @@ pub async fn run_one(
             r
         }
     };
+    // Only a run that got going has logs worth reading; an aborted one already failed.
+    if report.end_block > 0 {
+        report.assertions.push(panics::no_panics(provider, &testnet).await);
+        report.passed = report.assertions.iter().all(|a| a.passed);
+    }
     if !report.passed {
         let dir = reports_dir.join(format!("{name}-logs"));
         if std::fs::create_dir_all(&dir).is_ok() {

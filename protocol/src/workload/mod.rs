@@ -20,6 +20,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::AtomicBool;
 
+pub use rng::SplitMix64;
 pub use spec::{SpecError, WorkloadSpec, INCLUSION_BLOCKS, MAX_SPEC_BYTES, PLANNING_OPS_PER_SECOND};
 
 /// The programs a job can name.

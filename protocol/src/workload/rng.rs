@@ -1,4 +1,5 @@
-//! The workloads' random numbers: a SplitMix64 stream keyed by Blake2-256.
+//! The workloads' random numbers, and every other seeded choice the tools make (chaos runs):
+//! a SplitMix64 stream keyed by Blake2-256.
 //!
 //! Portable by construction: only wrapping 64-bit integer arithmetic, so the same key yields
 //! the same stream on every machine and in every build profile.
@@ -8,7 +9,7 @@ use crate::hash::blake2_256;
 /// A SplitMix64 generator (Steele, Lea and Flood, 2014): one 64-bit state word advanced by an
 /// odd constant, with a bijective mixing function applied to each output.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix64 {
+pub struct SplitMix64 {
     state: u64,
 }
 
@@ -16,7 +17,7 @@ impl SplitMix64 {
     /// A stream for one workload and seed. The domain string separates the streams of different
     /// workloads (and versions of a workload) that share a seed; hashing it with the seed
     /// means nearby seeds (7, 8) start from unrelated states.
-    pub(crate) fn keyed(domain: &[u8], seed: u64) -> Self {
+    pub fn keyed(domain: &[u8], seed: u64) -> Self {
         let mut input = Vec::with_capacity(domain.len() + 8);
         input.extend_from_slice(domain);
         input.extend_from_slice(&seed.to_le_bytes());
@@ -26,8 +27,15 @@ impl SplitMix64 {
         Self { state: u64::from_le_bytes(word) }
     }
 
+    /// A value in `lo..=hi` (`lo` when `hi < lo`), from the high bits by multiplication, so
+    /// every value is as likely as the next to within 2^-64.
+    pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
+        let span = u128::from(hi.saturating_sub(lo)) + 1;
+        lo + ((u128::from(self.next_u64()) * span) >> 64) as u64
+    }
+
     /// The next 64 random bits.
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
