@@ -55,7 +55,7 @@ pub async fn run(
 ) -> Result<ChaosRun, ChaosError> {
     let (file, scenario) = write_scenario(draw, topology, reports, stem)?;
     let up = UpOptions { build: false, ready_within: std::time::Duration::from_secs(300), ..UpOptions::default() };
-    let report = run_one(provider, workspace, &scenario, &up, reports, progress).await;
+    let report = run_one(provider, workspace, &scenario, &up, reports, 1, progress).await;
     Ok(ChaosRun { file, report })
 }
 

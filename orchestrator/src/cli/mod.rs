@@ -93,6 +93,10 @@ pub enum Command {
         /// one after the other.
         #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=8))]
         parallel: u16,
+        /// Run each scenario N times; prints the pass rate per scenario and marks flaky checks
+        /// (also in repeat.json); exits non-zero if any run failed.
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+        repeat: u32,
     },
 }
 
@@ -116,8 +120,8 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Dashboard(args) => dashboard::dashboard(args).await,
         Command::Load(args) => load::load(args, cli.json).await,
         Command::Chaos(args) => chaos::chaos(args, cli.json).await,
-        Command::Test { scenarios, reports, no_build, parallel } => {
-            scenario::test(&scenarios, &reports, !no_build, cli.json, usize::from(parallel)).await
+        Command::Test { scenarios, reports, no_build, parallel, repeat } => {
+            scenario::test(&scenarios, &reports, !no_build, cli.json, usize::from(parallel), repeat).await
         }
     }
 }

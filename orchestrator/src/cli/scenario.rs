@@ -17,6 +17,7 @@ pub async fn test(
     build: bool,
     json: bool,
     parallel: usize,
+    repeat: u32,
 ) -> miette::Result<ExitCode> {
     // Every file is validated before anything starts.
     let scenarios =
@@ -41,10 +42,12 @@ pub async fn test(
         workspace.build_binaries().await.into_diagnostic()?;
     }
     let up = UpOptions { build: false, ready_within: Duration::from_secs(300), ..UpOptions::default() };
+    // Every run of a scenario, one after the other: repeats of one testnet share its lane.
+    let runs: Vec<(&Scenario, u32)> = scenarios.iter().flat_map(|s| (1..=repeat).map(move |k| (s, k))).collect();
     let results = if parallel <= 1 {
         let mut results = Vec::new();
-        for s in &scenarios {
-            let report = scenario::run_one(&provider, &workspace, s, &up, reports, &mut progress).await;
+        for (s, run) in &runs {
+            let report = scenario::run_one(&provider, &workspace, s, &up, reports, *run, &mut progress).await;
             if json {
                 // Progress is quiet in JSON mode; failures still reach stderr.
                 if !report.passed {
@@ -60,16 +63,16 @@ pub async fn test(
         // Side by side, every lane needs the images: built once here, not raced by each `up`.
         progress.step("building images from the local binaries (no registry)", 0);
         workspace.build_images(&provider).await.into_diagnostic()?;
-        progress.done(&format!("running {} scenarios, {parallel} testnets at a time", scenarios.len()));
-        let lanes = lanes(&scenarios);
+        progress.done(&format!("running {} scenario runs, {parallel} testnets at a time", runs.len()));
+        let lanes = lanes(&runs, |(s, _)| s.topology().name().as_str());
         let runs = lanes.into_iter().map(|lane| {
             let (provider, workspace, up) = (&provider, &workspace, &up);
             async move {
                 let mut out = Vec::new();
-                for (i, s) in lane {
+                for (i, (s, run)) in lane {
                     // Two runs' progress would interleave; each reports only its result.
                     let mut quiet = Progress::new(Mode::Quiet);
-                    let report = scenario::run_one(provider, workspace, s, up, reports, &mut quiet).await;
+                    let report = scenario::run_one(provider, workspace, s, up, reports, *run, &mut quiet).await;
                     if !json || !report.passed {
                         eprintln!("{}", result_lines(&report));
                     }
@@ -87,12 +90,20 @@ pub async fn test(
         results.into_iter().map(|(_, r)| r).collect()
     };
     testnet::scenario::results::write(reports, &results).into_diagnostic()?;
+    if repeat > 1 {
+        let tallies = scenario::repeat::tally(&results);
+        let path = reports.join("repeat.json");
+        std::fs::write(&path, serde_json::to_vec_pretty(&tallies).into_diagnostic()?).into_diagnostic()?;
+        if !json {
+            print!("{}", scenario::repeat::render(&tallies));
+        }
+    }
     let failed = results.iter().filter(|r| !r.passed).count();
     if json {
         println!("{}", serde_json::to_string_pretty(&results).into_diagnostic()?);
     } else {
         println!(
-            "{} scenarios, {} passed, {failed} failed; reports in {}",
+            "{} scenario runs, {} passed, {failed} failed; reports in {}",
             results.len(),
             results.len() - failed,
             reports.display()
@@ -118,15 +129,15 @@ fn result_lines(report: &scenario::ScenarioReport) -> String {
     out
 }
 
-/// Scenarios grouped by the testnet they start (one testnet name can run once at a time), in
-/// file order within a lane, each with its index in `scenarios`.
-fn lanes(scenarios: &[Scenario]) -> Vec<Vec<(usize, &Scenario)>> {
-    let mut lanes: Vec<(String, Vec<(usize, &Scenario)>)> = Vec::new();
-    for (i, s) in scenarios.iter().enumerate() {
-        let testnet = s.topology().name().as_str();
-        match lanes.iter_mut().find(|(name, _)| name == testnet) {
-            Some((_, lane)) => lane.push((i, s)),
-            None => lanes.push((testnet.to_owned(), vec![(i, s)])),
+/// Runs grouped by the testnet they start (one testnet name can run once at a time), in
+/// order within a lane, each with its index in `items`.
+fn lanes<T>(items: &[T], testnet: impl Fn(&T) -> &str) -> Vec<Vec<(usize, &T)>> {
+    let mut lanes: Vec<(String, Vec<(usize, &T)>)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let name = testnet(item);
+        match lanes.iter_mut().find(|(n, _)| n == name) {
+            Some((_, lane)) => lane.push((i, item)),
+            None => lanes.push((name.to_owned(), vec![(i, item)])),
         }
     }
     // Longest lanes first, so the last lane to start is a short one.
@@ -147,7 +158,10 @@ mod tests {
     fn scenarios_of_one_testnet_share_a_lane_in_file_order() {
         let scenarios =
             [shipped("happy-path.yaml"), shipped("dispute-wrong-result.yaml"), shipped("store-outage.yaml")];
-        let lanes: Vec<Vec<usize>> = lanes(&scenarios).iter().map(|l| l.iter().map(|(i, _)| *i).collect()).collect();
+        let lanes: Vec<Vec<usize>> = lanes(&scenarios, |s| s.topology().name().as_str())
+            .iter()
+            .map(|l| l.iter().map(|(i, _)| *i).collect())
+            .collect();
         // happy-path and store-outage both run on ci.yaml (testnet `ci`): one lane, longest first.
         assert_eq!(lanes, vec![vec![0, 2], vec![1]]);
     }

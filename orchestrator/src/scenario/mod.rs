@@ -6,6 +6,7 @@ pub mod ledger;
 mod machine;
 pub mod model;
 mod panics;
+pub mod repeat;
 pub mod results;
 mod runner;
 mod upgrades;
@@ -25,6 +26,8 @@ use verdict::Assertion;
 #[derive(Debug, Clone, Serialize)]
 pub struct ScenarioReport {
     pub scenario: String,
+    /// Which run of the scenario this is (1 unless `--repeat`).
+    pub run: u32,
     pub topology: String,
     pub testnet: String,
     pub passed: bool,
@@ -52,6 +55,7 @@ impl ScenarioReport {
     pub fn aborted(scenario: &str, topology: &Path, error: &str) -> Self {
         Self {
             scenario: scenario.to_owned(),
+            run: 1,
             topology: topology.display().to_string(),
             testnet: String::new(),
             passed: false,
@@ -77,6 +81,7 @@ pub async fn run_one(
     scenario: &model::Scenario,
     up: &UpOptions,
     reports_dir: &Path,
+    run: u32,
     progress: &mut Progress,
 ) -> ScenarioReport {
     let name = scenario.name().as_str();
@@ -96,8 +101,12 @@ pub async fn run_one(
         report.assertions.push(panics::no_panics(provider, &testnet).await);
         report.passed = report.assertions.iter().all(|a| a.passed);
     }
+    report.run = run;
     if !report.passed {
-        let dir = reports_dir.join(format!("{name}-logs"));
+        let dir = match run {
+            1 => reports_dir.join(format!("{name}-logs")),
+            n => reports_dir.join(format!("{name}-run{n}-logs")),
+        };
         if std::fs::create_dir_all(&dir).is_ok() {
             if let Ok(containers) = provider.list(&testnet).await {
                 for c in containers {

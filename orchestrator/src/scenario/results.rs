@@ -32,17 +32,20 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
         x,
         "<testsuites name=\"testnet scenarios\" tests=\"{tests}\" failures=\"{failures}\" time=\"{time:.1}\">"
     );
+    // With `--repeat`, each run is its own suite: `name (run 2)`.
+    let repeated = reports.iter().any(|r| r.run > 1);
     for r in reports {
         let failed = r.assertions.iter().filter(|a| !a.passed).count();
+        let suite = if repeated { format!("{} (run {})", r.scenario, r.run) } else { r.scenario.clone() };
         let _ = writeln!(
             x,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" time=\"{:.1}\">",
-            escape(&r.scenario),
+            escape(&suite),
             r.assertions.len(),
             r.wall_seconds
         );
         for a in &r.assertions {
-            let _ = write!(x, "    <testcase classname=\"{}\" name=\"{}\"", escape(&r.scenario), escape(&a.name));
+            let _ = write!(x, "    <testcase classname=\"{}\" name=\"{}\"", escape(&suite), escape(&a.name));
             if a.passed {
                 x.push_str("/>\n");
             } else {

@@ -279,6 +279,7 @@ pub async fn run(
     let passed = assertions.iter().all(|a| a.passed);
     Ok(ScenarioReport {
         scenario: scenario.name().as_str().to_owned(),
+        run: 1,
         topology: scenario.topology_path().display().to_string(),
         testnet: topology.name().as_str().to_owned(),
         passed,
