@@ -5,6 +5,7 @@ mod dashboard;
 mod lifecycle;
 mod load;
 mod observe;
+mod replay;
 mod scenario;
 
 use clap::{Parser, Subcommand};
@@ -77,6 +78,10 @@ pub enum Command {
     /// at every block and at the end; a failing run is reduced to a scenario file that still
     /// fails; exits 1 on a failure. The same seed draws the same run.
     Chaos(chaos::ChaosArgs),
+    /// Run the scenarios of a report again (`testnet test`'s report.json, or a chaos run's
+    /// JSON) and compare job by job: node, outcome, dispute verdict, timeouts; prints the first
+    /// divergence and exits 1 on any.
+    Replay(replay::ReplayArgs),
     /// Run scenarios: a fresh testnet each, jobs and faults injected, expectations checked;
     /// writes JUnit XML and JSON, saves container logs on failure, exits non-zero on any failure.
     Test {
@@ -120,6 +125,7 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Dashboard(args) => dashboard::dashboard(args).await,
         Command::Load(args) => load::load(args, cli.json).await,
         Command::Chaos(args) => chaos::chaos(args, cli.json).await,
+        Command::Replay(args) => replay::replay(args, cli.json).await,
         Command::Test { scenarios, reports, no_build, parallel, repeat } => {
             scenario::test(&scenarios, &reports, !no_build, cli.json, usize::from(parallel), repeat).await
         }

@@ -43,11 +43,13 @@ pub async fn test(
     }
     let up = UpOptions { build: false, ready_within: Duration::from_secs(300), ..UpOptions::default() };
     // Every run of a scenario, one after the other: repeats of one testnet share its lane.
-    let runs: Vec<(&Scenario, u32)> = scenarios.iter().flat_map(|s| (1..=repeat).map(move |k| (s, k))).collect();
+    let runs: Vec<(&Scenario, &Path, u32)> =
+        scenarios.iter().zip(files).flat_map(|(s, f)| (1..=repeat).map(move |k| (s, f.as_path(), k))).collect();
     let results = if parallel <= 1 {
         let mut results = Vec::new();
-        for (s, run) in &runs {
-            let report = scenario::run_one(&provider, &workspace, s, &up, reports, *run, &mut progress).await;
+        for (s, file, run) in &runs {
+            let mut report = scenario::run_one(&provider, &workspace, s, &up, reports, *run, &mut progress).await;
+            report.file = Some(file.to_path_buf());
             if json {
                 // Progress is quiet in JSON mode; failures still reach stderr.
                 if !report.passed {
@@ -64,15 +66,16 @@ pub async fn test(
         progress.step("building images from the local binaries (no registry)", 0);
         workspace.build_images(&provider).await.into_diagnostic()?;
         progress.done(&format!("running {} scenario runs, {parallel} testnets at a time", runs.len()));
-        let lanes = lanes(&runs, |(s, _)| s.topology().name().as_str());
+        let lanes = lanes(&runs, |(s, _, _)| s.topology().name().as_str());
         let runs = lanes.into_iter().map(|lane| {
             let (provider, workspace, up) = (&provider, &workspace, &up);
             async move {
                 let mut out = Vec::new();
-                for (i, (s, run)) in lane {
+                for (i, (s, file, run)) in lane {
                     // Two runs' progress would interleave; each reports only its result.
                     let mut quiet = Progress::new(Mode::Quiet);
-                    let report = scenario::run_one(provider, workspace, s, up, reports, *run, &mut quiet).await;
+                    let mut report = scenario::run_one(provider, workspace, s, up, reports, *run, &mut quiet).await;
+                    report.file = Some(file.to_path_buf());
                     if !json || !report.passed {
                         eprintln!("{}", result_lines(&report));
                     }

@@ -7,6 +7,7 @@ mod machine;
 pub mod model;
 mod panics;
 pub mod repeat;
+pub mod replay;
 pub mod results;
 mod runner;
 mod upgrades;
@@ -23,11 +24,15 @@ use std::path::{Path, PathBuf};
 use verdict::Assertion;
 
 /// What one scenario did and whether it met its expectations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ScenarioReport {
     pub scenario: String,
     /// Which run of the scenario this is (1 unless `--repeat`).
+    #[serde(default = "first_run")]
     pub run: u32,
+    /// The scenario file, for `testnet replay`.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
     pub topology: String,
     pub testnet: String,
     pub passed: bool,
@@ -50,12 +55,17 @@ pub struct ScenarioReport {
     pub logs_dir: Option<PathBuf>,
 }
 
+fn first_run() -> u32 {
+    1
+}
+
 impl ScenarioReport {
     /// A report for a scenario that could not run at all.
     pub fn aborted(scenario: &str, topology: &Path, error: &str) -> Self {
         Self {
             scenario: scenario.to_owned(),
             run: 1,
+            file: None,
             topology: topology.display().to_string(),
             testnet: String::new(),
             passed: false,

@@ -280,6 +280,7 @@ pub async fn run(
     Ok(ScenarioReport {
         scenario: scenario.name().as_str().to_owned(),
         run: 1,
+        file: None,
         topology: scenario.topology_path().display().to_string(),
         testnet: topology.name().as_str().to_owned(),
         passed,

@@ -44,7 +44,7 @@ impl std::fmt::Display for Milestone {
 }
 
 /// One job's history.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct JobHistory {
     pub job_id: u64,
     pub budget: u128,
@@ -84,7 +84,7 @@ pub struct JobHistory {
 }
 
 /// Every job seen, by chain id.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Histories {
     pub jobs: BTreeMap<u64, JobHistory>,
 }
