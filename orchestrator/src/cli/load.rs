@@ -33,6 +33,10 @@ pub struct LoadArgs {
     /// constant | poisson[:SEED] | burst:SIZE
     #[arg(long, default_value = "poisson")]
     pub arrival: Arrival,
+    /// Seed of the Poisson arrivals (the same as `--arrival poisson:SEED`); the report
+    /// records it either way.
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Hash-chain iterations per job.
     #[arg(long, default_value_t = 20_000)]
     pub size: u64,
@@ -94,6 +98,14 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         miette::bail!("--rate {} is not a positive number of jobs per second; try --rate 5", args.rate);
     }
+    let arrival = match (args.arrival, args.seed) {
+        (Arrival::Poisson { .. }, Some(seed)) => Arrival::Poisson { seed },
+        (arrival, None) => arrival,
+        (arrival, Some(_)) => miette::bail!(
+            help = "drop --seed, or use --arrival poisson",
+            "--seed sets the seed of Poisson arrivals; --arrival {arrival} draws nothing"
+        ),
+    };
     let (topology, path) = topology(&args)?;
     let provider = connect().await?;
     let workspace = Workspace::from_env();
@@ -102,7 +114,7 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
     let options = LoadOptions {
         jobs: args.jobs,
         rate: args.rate,
-        arrival: args.arrival,
+        arrival,
         size: args.size,
         budget: Tokens(args.budget),
         ceiling_extrinsics: args.ceiling,

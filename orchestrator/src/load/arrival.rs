@@ -1,5 +1,6 @@
 //! When each job of a load run is submitted: evenly spaced, as a Poisson process, or in bursts.
 
+use cr_protocol::workload::SplitMix64;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -56,7 +57,7 @@ impl Arrival {
         let offsets: Vec<f64> = match self {
             Self::Constant => (0..jobs).map(|i| f64::from(i) * gap).collect(),
             Self::Poisson { seed } => {
-                let mut rng = SplitMix64(seed);
+                let mut rng = SplitMix64::keyed(b"cr-testnet load arrivals", seed);
                 let mut t = 0.0;
                 (0..jobs)
                     .map(|_| {
@@ -70,24 +71,6 @@ impl Arrival {
             Self::Burst { size } => (0..jobs).map(|i| f64::from(i / size) * f64::from(size) * gap).collect(),
         };
         offsets.into_iter().map(Duration::from_secs_f64).collect()
-    }
-}
-
-/// A small, well-known generator: enough for arrival gaps, and reproducible without a crate.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
