@@ -91,6 +91,9 @@ struct RunArgs {
     /// Blocks an honest worker waits before its first accept attempt.
     #[arg(long, env = "CR_ACCEPT_DELAY_BLOCKS", default_value_t = 0)]
     accept_delay_blocks: u32,
+    /// Salt of the ranking of eligible nodes per job; every daemon of a testnet needs the same.
+    #[arg(long, env = "CR_TIE_BREAK_SEED", default_value_t = 0)]
+    tie_break_seed: u64,
     /// Journal and output cache (keep it across restarts).
     #[arg(long, env = "CR_STATE_DIR", default_value = "/tmp/cr-compute")]
     state_dir: PathBuf,
@@ -175,6 +178,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         state_dir: args.state_dir,
         allies: Vec::new(),
         alt_account_seed: None,
+        tie_break_seed: args.tie_break_seed,
     };
     let endpoints = daemon::ServiceUrls { rpc: args.rpc, store: args.store };
     daemon::run(endpoints, vec![config], args.metrics, shutdown_signal()).await

@@ -34,6 +34,7 @@ fn config(name: &str, behaviour: Behaviour, role: Role, dir: &std::path::Path) -
         state_dir: dir.join(name),
         allies: Vec::new(),
         alt_account_seed: None,
+        tie_break_seed: 0,
     }
 }
 

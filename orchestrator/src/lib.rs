@@ -11,4 +11,5 @@ pub mod progress;
 pub mod provider;
 pub mod runtime;
 pub mod scenario;
+pub mod seed;
 pub mod topology;

@@ -36,6 +36,8 @@ pub struct Plan {
     pub sudo: Account,
     /// Compute nodes and their keys, in topology order.
     pub compute: Vec<(ComputeNode, NodeKeys)>,
+    /// The run's seed: salts the daemons' ranking of who tries a job first (0 unless set).
+    pub seed: u64,
     topology: Topology,
 }
 
@@ -63,7 +65,7 @@ impl Plan {
             .map(|n| Ok((n.clone(), NodeKeys::for_node(&testnet, n.name().as_str())?)))
             .collect::<Result<Vec<_>, KeyError>>()?;
         let genesis = genesis(topology, &validators, &requesters, &sudo, &compute)?;
-        Ok(Self { testnet, genesis, validators, requesters, sudo, compute, topology: topology.clone() })
+        Ok(Self { testnet, genesis, validators, requesters, sudo, compute, seed: 0, topology: topology.clone() })
     }
 
     /// The topology the plan came from.
@@ -236,6 +238,7 @@ impl Plan {
             state_dir: format!("/data/state/{}", node.name().as_str()).into(),
             allies,
             alt_account_seed: (node.behaviour() == Behaviour::SelfChallenger).then(|| alt_seed(&self.testnet, node)),
+            tie_break_seed: self.seed,
         }
     }
 }

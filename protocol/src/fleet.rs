@@ -187,6 +187,10 @@ pub struct DaemonConfig {
     /// `self-challenger`: seed of the funded second account it challenges its own results from.
     #[serde(default)]
     pub alt_account_seed: Option<Seed>,
+    /// Salts the ranking of eligible nodes for each job (who tries first). Every daemon of a
+    /// testnet gets the same value, from the run's `--seed`, so they still agree.
+    #[serde(default)]
+    pub tie_break_seed: u64,
 }
 
 /// Where a fleet finds the testnet's services, as seen from inside the testnet's network.
@@ -253,6 +257,7 @@ mod tests {
                 state_dir: "/data/state/gpu-0".into(),
                 allies: vec!["00".repeat(32)],
                 alt_account_seed: None,
+                tie_break_seed: 7,
             }],
         };
         let text = serde_json::to_string(&file).unwrap_or_default();

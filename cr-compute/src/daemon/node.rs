@@ -83,6 +83,7 @@ impl Node {
             Some(seed) => Some(Arc::new(Sr25519Key::from_seed(seed).context("second account key")?)),
             None => None,
         };
+        let salt = cfg.tie_break_seed;
         Ok(Self {
             me: AccountId32(account.account_id()),
             account: Arc::new(account),
@@ -91,7 +92,7 @@ impl Node {
             metrics,
             cfg,
             shared,
-            view: NodeView::default(),
+            view: NodeView::salted(salt),
             candidates: BTreeMap::new(),
             refused: BTreeSet::new(),
             busy: BTreeSet::new(),
@@ -111,7 +112,8 @@ impl Node {
         patiently(&name, "registering", || self.register()).await?;
         self.on_committee =
             patiently(&name, "reading the committee", || chain.committee(Finality::Best)).await?.contains(&self.me);
-        self.view = NodeView::from_nodes(&patiently(&name, "reading the nodes", || chain.nodes(Finality::Best)).await?);
+        let nodes = patiently(&name, "reading the nodes", || chain.nodes(Finality::Best)).await?;
+        self.view = NodeView::from_nodes(&nodes, self.cfg.tie_break_seed);
         let (tx, mut reports) = mpsc::unbounded_channel();
         if self.cfg.role == Role::Worker && self.cfg.behaviour != Behaviour::Offline {
             self.scan_patiently(&tx).await?;

@@ -2,8 +2,9 @@
 //!
 //! Every daemon sees every new job at about the same time; if all eligible nodes sent an accept
 //! at once, all but one would fail and pay for it, and a large fleet would flood the chain. So
-//! each daemon ranks the eligible nodes by a hash of (job id, account) — a ranking every node
-//! computes identically from the same chain view — and nodes try in pairs, one pair per block.
+//! each daemon ranks the eligible nodes by a hash of (salt, job id, account) — a ranking every
+//! node computes identically from the same chain view and the testnet's salt (its run seed) —
+//! and nodes try in pairs, one pair per block.
 //! The view of who is registered, online and what they declared is kept from chain events.
 
 use cr_protocol::chain::{market, AccountId32, MarketEvent, NodeInfo};
@@ -19,6 +20,8 @@ const MAX_CACHED_SLOTS: usize = 10_000;
 /// The registered nodes as far as job ordering cares.
 #[derive(Debug, Default, Clone)]
 pub struct NodeView {
+    /// The testnet's tie-break seed: another seed, another ranking.
+    salt: u64,
     nodes: BTreeMap<[u8; 32], (market::Capabilities, bool)>,
     /// Slot per (job, asking node), valid until the node set changes (a job's requirements
     /// never change): ranking hashes every node, and a daemon asks at every block for every
@@ -27,10 +30,15 @@ pub struct NodeView {
 }
 
 impl NodeView {
+    /// An empty view ranking with `salt`.
+    pub fn salted(salt: u64) -> Self {
+        Self { salt, ..Self::default() }
+    }
+
     /// From a full listing of the `Nodes` map.
-    pub fn from_nodes(nodes: &[(AccountId32, NodeInfo)]) -> Self {
+    pub fn from_nodes(nodes: &[(AccountId32, NodeInfo)], salt: u64) -> Self {
         let nodes = nodes.iter().map(|(a, n)| (a.0, (n.capabilities.clone(), n.online))).collect();
-        Self { nodes, slots: BTreeMap::new() }
+        Self { salt, nodes, slots: BTreeMap::new() }
     }
 
     /// Follow registrations, updates and status changes.
@@ -70,7 +78,7 @@ impl NodeView {
         if let Some(slot) = self.slots.get(&(job_id, me.0)) {
             return *slot;
         }
-        let mine = score(job_id, &me.0);
+        let mine = score(self.salt, job_id, &me.0);
         // My rank is the number of eligible nodes ranked before me; no sort needed.
         let eligible = self.nodes.iter().filter(|(_, (caps, online))| *online && satisfies(caps, requirements));
         let (mut ahead, mut total, mut listed) = (0, 0, false);
@@ -78,7 +86,7 @@ impl NodeView {
             total += 1;
             if *account == me.0 {
                 listed = true;
-            } else if score(job_id, account) < mine {
+            } else if score(self.salt, job_id, account) < mine {
                 ahead += 1;
             }
         }
@@ -93,8 +101,9 @@ impl NodeView {
     }
 }
 
-fn score(job_id: u64, account: &[u8; 32]) -> [u8; 8] {
-    let mut input = job_id.to_le_bytes().to_vec();
+fn score(salt: u64, job_id: u64, account: &[u8; 32]) -> [u8; 8] {
+    let mut input = salt.to_le_bytes().to_vec();
+    input.extend_from_slice(&job_id.to_le_bytes());
     input.extend_from_slice(account);
     let h = blake2_256(&input);
     let mut s = [0u8; 8];
@@ -165,7 +174,7 @@ mod tests {
                 )
             })
             .collect();
-        let mut view = NodeView::from_nodes(&nodes);
+        let mut view = NodeView::from_nodes(&nodes, 0);
         let req = requirements(1, 1, 0, 0, None).expect("req");
         let mut slots: Vec<u64> = (0..6u8).map(|n| view.slot(42, &req, &account(n))).collect();
         slots.sort();
@@ -173,6 +182,22 @@ mod tests {
         // An ineligible node (a GPU job) is ranked behind everyone.
         let gpu_req = requirements(1, 1, 1, 0, None).expect("req");
         assert_eq!(view.slot(43, &gpu_req, &account(0)), 0);
+    }
+
+    #[test]
+    fn the_testnet_seed_reorders_who_tries_first_and_every_node_agrees() {
+        let caps = capabilities(4, 8192, None).expect("caps");
+        let req = requirements(1, 1, 0, 0, None).expect("req");
+        let first = |salt: u64, job: u64| -> Vec<u8> {
+            let mut view = NodeView::salted(salt);
+            for n in 0..6u8 {
+                view.apply(&MarketEvent::NodeRegistered { node: account(n), stake: 1, capabilities: caps.clone() });
+            }
+            (0..6u8).filter(|n| view.slot(job, &req, &account(*n)) == 0).collect()
+        };
+        assert_eq!(first(9, 5), first(9, 5), "one seed, one ranking");
+        assert!((0..20).any(|job| first(0, job) != first(1, job)), "another seed, another ranking");
+        assert!((0..20).all(|job| first(3, job).len() == PER_BLOCK));
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub struct ChaosArgs {
 
 pub async fn chaos(args: ChaosArgs, json: bool) -> miette::Result<ExitCode> {
     let topology = Topology::load(&args.topology).map_err(miette::Report::new)?;
-    let seed = args.seed.unwrap_or_else(drawn_seed);
+    let seed = args.seed.unwrap_or_else(testnet::seed::drawn);
     let options = ChaosOptions {
         seed,
         blocks: args.blocks,
@@ -108,13 +108,6 @@ pub async fn chaos(args: ChaosArgs, json: bool) -> miette::Result<ExitCode> {
         println!("report: {}", json_path.display());
     }
     Ok(if run.report.passed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-/// A seed from the clock, for a run that names none (printed, and in every report).
-fn drawn_seed() -> u64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    // Small enough to type back.
-    now.as_nanos() as u64 % 1_000_000_000
 }
 
 fn run_failed_lines(run: &ChaosRun) -> String {

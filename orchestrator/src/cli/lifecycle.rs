@@ -18,13 +18,22 @@ pub async fn connect() -> miette::Result<DockerProvider> {
     DockerProvider::connect().await.into_diagnostic()
 }
 
-pub async fn up(path: &Path, build: bool, timeout: u64, keep_on_failure: bool, json: bool) -> miette::Result<ExitCode> {
+pub async fn up(
+    path: &Path,
+    build: bool,
+    timeout: u64,
+    keep_on_failure: bool,
+    seed: Option<u64>,
+    json: bool,
+) -> miette::Result<ExitCode> {
     let topology = Topology::load(path).map_err(miette::Report::new)?;
+    let seed = seed.unwrap_or_else(testnet::seed::drawn);
     let provider = connect().await?;
     let workspace = Workspace::from_env();
     let options =
-        UpOptions { build, ready_within: Duration::from_secs(timeout), keep_on_failure, ..UpOptions::default() };
+        UpOptions { build, ready_within: Duration::from_secs(timeout), keep_on_failure, seed, ..UpOptions::default() };
     let mut progress = Progress::new(Mode::detect(json));
+    progress.done(&format!("seed {seed} (the same run again: --seed {seed})"));
     let testnet = topology.name().as_str().to_owned();
     let result = tokio::select! {
         r = network::up(&provider, &workspace, &topology, path, &options, &mut progress) => r,

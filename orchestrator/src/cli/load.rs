@@ -33,8 +33,8 @@ pub struct LoadArgs {
     /// constant | poisson[:SEED] | burst:SIZE
     #[arg(long, default_value = "poisson")]
     pub arrival: Arrival,
-    /// Seed of the Poisson arrivals (the same as `--arrival poisson:SEED`); the report
-    /// records it either way.
+    /// Seed of the Poisson arrivals (the same as `--arrival poisson:SEED`, default 1, so load
+    /// runs stay comparable) and of the daemons' tie-breaks; the report records it.
     #[arg(long)]
     pub seed: Option<u64>,
     /// Hash-chain iterations per job.
@@ -110,7 +110,12 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
     let provider = connect().await?;
     let workspace = Workspace::from_env();
     let mut progress = Progress::new(Mode::detect(json));
-    let up = UpOptions { build: !args.no_build, ready_within: Duration::from_secs(600), ..UpOptions::default() };
+    // The arrivals' seed salts the daemons' tie-breaks too: one number for the whole run.
+    let seed = match arrival {
+        Arrival::Poisson { seed } => seed,
+        _ => 0,
+    };
+    let up = UpOptions { build: !args.no_build, ready_within: Duration::from_secs(600), seed, ..UpOptions::default() };
     let options = LoadOptions {
         jobs: args.jobs,
         rate: args.rate,

@@ -41,6 +41,10 @@ pub enum Command {
         /// Leave a testnet that failed to come up running, for inspection.
         #[arg(long)]
         keep_on_failure: bool,
+        /// The run's seed (orders which eligible daemon tries a job first); drawn and printed
+        /// when not given.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Remove every container, network and volume of a testnet (works after a crash too).
     Down {
@@ -102,14 +106,18 @@ pub enum Command {
         /// (also in repeat.json); exits non-zero if any run failed.
         #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
         repeat: u32,
+        /// Base seed: run 1 of every scenario uses it, further runs derive theirs from it;
+        /// drawn and printed when not given. Every report records its run's seed.
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
 /// Run a command; `Err` is rendered with its causes and fixes.
 pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
-        Command::Up { topology, no_build, timeout, keep_on_failure } => {
-            lifecycle::up(&topology, !no_build, timeout, keep_on_failure, cli.json).await
+        Command::Up { topology, no_build, timeout, keep_on_failure, seed } => {
+            lifecycle::up(&topology, !no_build, timeout, keep_on_failure, seed, cli.json).await
         }
         Command::Down { name, all } => lifecycle::down(name, all, cli.json).await,
         Command::Check { files } => lifecycle::check(&files, cli.json),
@@ -126,8 +134,9 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Load(args) => load::load(args, cli.json).await,
         Command::Chaos(args) => chaos::chaos(args, cli.json).await,
         Command::Replay(args) => replay::replay(args, cli.json).await,
-        Command::Test { scenarios, reports, no_build, parallel, repeat } => {
-            scenario::test(&scenarios, &reports, !no_build, cli.json, usize::from(parallel), repeat).await
+        Command::Test { scenarios, reports, no_build, parallel, repeat, seed } => {
+            let seed = seed.unwrap_or_else(testnet::seed::drawn);
+            scenario::test(&scenarios, &reports, !no_build, cli.json, usize::from(parallel), repeat, seed).await
         }
     }
 }

@@ -71,10 +71,12 @@ pub async fn replay(args: ReplayArgs, json: bool) -> miette::Result<ExitCode> {
         progress.step("building cr-node and cr-compute", 0);
         workspace.build_binaries().await.into_diagnostic()?;
     }
-    let up = UpOptions { build: false, ready_within: Duration::from_secs(300), ..UpOptions::default() };
     let mut diverged = 0;
     let mut out = Vec::new();
     for (old, scenario) in before.iter().zip(&loaded) {
+        // The same seed: the daemons rank who tries each job first as they did then.
+        let up =
+            UpOptions { build: false, ready_within: Duration::from_secs(300), seed: old.seed, ..UpOptions::default() };
         let mut new = scenario::run_one(&provider, &workspace, scenario, &up, &args.reports, 1, &mut progress).await;
         new.file = old.file.clone();
         let divergences = replay::compare(old, &new);

@@ -18,6 +18,7 @@ pub async fn test(
     json: bool,
     parallel: usize,
     repeat: u32,
+    seed: u64,
 ) -> miette::Result<ExitCode> {
     // Every file is validated before anything starts.
     let scenarios =
@@ -42,12 +43,16 @@ pub async fn test(
         workspace.build_binaries().await.into_diagnostic()?;
     }
     let up = UpOptions { build: false, ready_within: Duration::from_secs(300), ..UpOptions::default() };
+    progress.done(&format!("seed {seed} (run 1 of each scenario again: --seed {seed})"));
+    let up_for =
+        |s: &Scenario, run: u32| UpOptions { seed: testnet::seed::of_run(seed, s.name().as_str(), run), ..up.clone() };
     // Every run of a scenario, one after the other: repeats of one testnet share its lane.
     let runs: Vec<(&Scenario, &Path, u32)> =
         scenarios.iter().zip(files).flat_map(|(s, f)| (1..=repeat).map(move |k| (s, f.as_path(), k))).collect();
     let results = if parallel <= 1 {
         let mut results = Vec::new();
         for (s, file, run) in &runs {
+            let up = up_for(s, *run);
             let mut report = scenario::run_one(&provider, &workspace, s, &up, reports, *run, &mut progress).await;
             report.file = Some(file.to_path_buf());
             if json {
@@ -68,13 +73,14 @@ pub async fn test(
         progress.done(&format!("running {} scenario runs, {parallel} testnets at a time", runs.len()));
         let lanes = lanes(&runs, |(s, _, _)| s.topology().name().as_str());
         let runs = lanes.into_iter().map(|lane| {
-            let (provider, workspace, up) = (&provider, &workspace, &up);
+            let (provider, workspace, up_for) = (&provider, &workspace, &up_for);
             async move {
                 let mut out = Vec::new();
                 for (i, (s, file, run)) in lane {
                     // Two runs' progress would interleave; each reports only its result.
                     let mut quiet = Progress::new(Mode::Quiet);
-                    let mut report = scenario::run_one(provider, workspace, s, up, reports, *run, &mut quiet).await;
+                    let up = up_for(s, *run);
+                    let mut report = scenario::run_one(provider, workspace, s, &up, reports, *run, &mut quiet).await;
                     report.file = Some(file.to_path_buf());
                     if !json || !report.passed {
                         eprintln!("{}", result_lines(&report));

@@ -42,6 +42,9 @@ pub struct TestnetState {
     pub ready_after_seconds: f64,
     /// Block time of the chain.
     pub block_time_ms: u32,
+    /// The seed `up` ran with.
+    #[serde(default)]
+    pub seed: u64,
 }
 
 impl TestnetState {

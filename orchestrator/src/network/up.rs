@@ -28,6 +28,8 @@ pub struct UpOptions {
     pub parallelism: usize,
     /// Leave a failed testnet running for inspection (`testnet logs`), instead of removing it.
     pub keep_on_failure: bool,
+    /// The run's seed, handed to every daemon (it orders who tries a job first).
+    pub seed: u64,
 }
 
 impl Default for UpOptions {
@@ -37,6 +39,7 @@ impl Default for UpOptions {
             ready_within: Duration::from_secs(300),
             parallelism: DEFAULT_PARALLELISM,
             keep_on_failure: false,
+            seed: 0,
         }
     }
 }
@@ -93,7 +96,8 @@ pub async fn up(
             images.iter().map(|i| format!("{} {:?}", i.tag, i.outcome)).collect::<Vec<_>>().join(", ")
         ),
     );
-    let plan = Plan::new(topology)?;
+    let mut plan = Plan::new(topology)?;
+    plan.seed = options.seed;
     let chain_spec = chain_spec(workspace, &plan).await?;
 
     match start(provider, &plan, &chain_spec, options, progress).await {
@@ -104,6 +108,7 @@ pub async fn up(
                 endpoints,
                 ready_after_seconds: progress.elapsed(),
                 block_time_ms: topology.block_time_ms(),
+                seed: options.seed,
             };
             // Losing the state file only costs convenience: every command can rediscover the
             // testnet from its container labels.

@@ -33,6 +33,9 @@ pub struct ScenarioReport {
     /// The scenario file, for `testnet replay`.
     #[serde(default)]
     pub file: Option<PathBuf>,
+    /// The run's seed (the daemons' tie-break salt; the draw of a chaos run).
+    #[serde(default)]
+    pub seed: u64,
     pub topology: String,
     pub testnet: String,
     pub passed: bool,
@@ -66,6 +69,7 @@ impl ScenarioReport {
             scenario: scenario.to_owned(),
             run: 1,
             file: None,
+            seed: 0,
             topology: topology.display().to_string(),
             testnet: String::new(),
             passed: false,
@@ -112,6 +116,7 @@ pub async fn run_one(
         report.passed = report.assertions.iter().all(|a| a.passed);
     }
     report.run = run;
+    report.seed = up.seed;
     if !report.passed {
         let dir = match run {
             1 => reports_dir.join(format!("{name}-logs")),

@@ -44,6 +44,8 @@ pub fn junit(reports: &[ScenarioReport]) -> String {
             r.assertions.len(),
             r.wall_seconds
         );
+        // The seed that runs it again: `testnet test --seed N` (run 1) or `testnet replay`.
+        let _ = writeln!(x, "    <properties><property name=\"seed\" value=\"{}\"/></properties>", r.seed);
         for a in &r.assertions {
             let _ = write!(x, "    <testcase classname=\"{}\" name=\"{}\"", escape(&suite), escape(&a.name));
             if a.passed {

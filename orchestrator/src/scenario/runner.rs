@@ -281,6 +281,7 @@ pub async fn run(
         scenario: scenario.name().as_str().to_owned(),
         run: 1,
         file: None,
+        seed: up.seed,
         topology: scenario.topology_path().display().to_string(),
         testnet: topology.name().as_str().to_owned(),
         passed,
