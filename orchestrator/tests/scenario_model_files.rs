@@ -75,6 +75,15 @@ mod scenario_model_files {
     }
 
     #[test]
+    fn a_loaded_scenario_names_its_file_for_reports_and_replay() {
+        let path = scenarios_dir().join("happy-path.yaml");
+        assert_eq!(Scenario::load(&path).unwrap_or_else(|e| panic!("{e}")).file(), Some(path.as_path()));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = Scenario::parse("s.yaml", &text, &scenarios_dir()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.file(), None, "parsed text has no file");
+    }
+
+    #[test]
     fn happy_path_runs_cpu_jobs_on_ci() {
         let s = shipped("happy-path.yaml");
         assert_eq!(s.topology().name().as_str(), "ci");

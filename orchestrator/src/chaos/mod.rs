@@ -54,14 +54,8 @@ pub async fn run(
     progress: &mut Progress,
 ) -> Result<ChaosRun, ChaosError> {
     let (file, scenario) = write_scenario(draw, topology, reports, stem)?;
-    let up = UpOptions {
-        build: false,
-        ready_within: std::time::Duration::from_secs(300),
-        seed: draw.seed,
-        ..UpOptions::default()
-    };
-    let mut report = run_one(provider, workspace, &scenario, &up, reports, 1, progress).await;
-    report.file = Some(file.clone());
+    let up = UpOptions::for_scenario(draw.seed);
+    let report = run_one(provider, workspace, &scenario, &up, reports, 1, progress).await;
     Ok(ChaosRun { file, report })
 }
 

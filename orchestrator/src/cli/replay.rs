@@ -5,7 +5,6 @@ use clap::Args;
 use miette::{IntoDiagnostic, WrapErr};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 use testnet::artifacts::Workspace;
 use testnet::network::UpOptions;
 use testnet::progress::{Mode, Progress};
@@ -75,10 +74,8 @@ pub async fn replay(args: ReplayArgs, json: bool) -> miette::Result<ExitCode> {
     let mut out = Vec::new();
     for (old, scenario) in before.iter().zip(&loaded) {
         // The same seed: the daemons rank who tries each job first as they did then.
-        let up =
-            UpOptions { build: false, ready_within: Duration::from_secs(300), seed: old.seed, ..UpOptions::default() };
-        let mut new = scenario::run_one(&provider, &workspace, scenario, &up, &args.reports, 1, &mut progress).await;
-        new.file = old.file.clone();
+        let up = UpOptions::for_scenario(old.seed);
+        let new = scenario::run_one(&provider, &workspace, scenario, &up, &args.reports, 1, &mut progress).await;
         let divergences = replay::compare(old, &new);
         diverged += usize::from(!divergences.is_empty());
         if !json {

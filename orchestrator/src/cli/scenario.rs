@@ -5,7 +5,6 @@ use futures::StreamExt;
 use miette::IntoDiagnostic;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 use testnet::artifacts::Workspace;
 use testnet::network::UpOptions;
 use testnet::progress::{Mode, Progress};
@@ -42,19 +41,15 @@ pub async fn test(
         progress.step("building cr-node and cr-compute", 0);
         workspace.build_binaries().await.into_diagnostic()?;
     }
-    let up = UpOptions { build: false, ready_within: Duration::from_secs(300), ..UpOptions::default() };
     progress.done(&format!("seed {seed} (run 1 of each scenario again: --seed {seed})"));
-    let up_for =
-        |s: &Scenario, run: u32| UpOptions { seed: testnet::seed::of_run(seed, s.name().as_str(), run), ..up.clone() };
+    let up_for = |s: &Scenario, run: u32| UpOptions::for_scenario(testnet::seed::of_run(seed, s.name().as_str(), run));
     // Every run of a scenario, one after the other: repeats of one testnet share its lane.
-    let runs: Vec<(&Scenario, &Path, u32)> =
-        scenarios.iter().zip(files).flat_map(|(s, f)| (1..=repeat).map(move |k| (s, f.as_path(), k))).collect();
+    let runs: Vec<(&Scenario, u32)> = scenarios.iter().flat_map(|s| (1..=repeat).map(move |k| (s, k))).collect();
     let results = if parallel <= 1 {
         let mut results = Vec::new();
-        for (s, file, run) in &runs {
+        for (s, run) in &runs {
             let up = up_for(s, *run);
-            let mut report = scenario::run_one(&provider, &workspace, s, &up, reports, *run, &mut progress).await;
-            report.file = Some(file.to_path_buf());
+            let report = scenario::run_one(&provider, &workspace, s, &up, reports, *run, &mut progress).await;
             if json {
                 // Progress is quiet in JSON mode; failures still reach stderr.
                 if !report.passed {
@@ -71,17 +66,16 @@ pub async fn test(
         progress.step("building images from the local binaries (no registry)", 0);
         workspace.build_images(&provider).await.into_diagnostic()?;
         progress.done(&format!("running {} scenario runs, {parallel} testnets at a time", runs.len()));
-        let lanes = lanes(&runs, |(s, _, _)| s.topology().name().as_str());
+        let lanes = lanes(&runs, |(s, _)| s.topology().name().as_str());
         let runs = lanes.into_iter().map(|lane| {
             let (provider, workspace, up_for) = (&provider, &workspace, &up_for);
             async move {
                 let mut out = Vec::new();
-                for (i, (s, file, run)) in lane {
+                for (i, (s, run)) in lane {
                     // Two runs' progress would interleave; each reports only its result.
                     let mut quiet = Progress::new(Mode::Quiet);
                     let up = up_for(s, *run);
-                    let mut report = scenario::run_one(provider, workspace, s, &up, reports, *run, &mut quiet).await;
-                    report.file = Some(file.to_path_buf());
+                    let report = scenario::run_one(provider, workspace, s, &up, reports, *run, &mut quiet).await;
                     if !json || !report.passed {
                         eprintln!("{}", result_lines(&report));
                     }

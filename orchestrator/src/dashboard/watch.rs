@@ -98,6 +98,8 @@ async fn follow(
     publish: &mut impl FnMut(Snapshot),
 ) -> String {
     let runtime = chain.runtime_version().await.ok();
+    // The roster is fixed for the connection; a block only needs its names looked up.
+    let names = roster.names();
     let block_ms = status::saved_topology(&w.root, &w.testnet).map_or(2000, |t| u64::from(t.block_time_ms()));
     let mut blocks = match chain.follow(Finality::Best).await {
         Ok(b) => b,
@@ -153,7 +155,6 @@ async fn follow(
             }
             _ => None,
         };
-        let names = roster.names();
         let mut jobs: Vec<_> =
             jobs.iter().map(|(id, job)| job_row(*id, job, block.number, &names, histories.jobs.get(id))).collect();
         jobs.sort_by_key(|j| std::cmp::Reverse(j.id));

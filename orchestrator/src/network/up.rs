@@ -32,6 +32,14 @@ pub struct UpOptions {
     pub seed: u64,
 }
 
+impl UpOptions {
+    /// How scenario runs (`test`, `chaos`, `replay`) bring their testnets up: images already
+    /// built, five minutes to readiness, the run's seed.
+    pub fn for_scenario(seed: u64) -> Self {
+        Self { build: false, ready_within: Duration::from_secs(300), seed, ..Self::default() }
+    }
+}
+
 impl Default for UpOptions {
     fn default() -> Self {
         Self {

@@ -116,6 +116,7 @@ pub async fn run_one(
         report.passed = report.assertions.iter().all(|a| a.passed);
     }
     report.run = run;
+    report.file = scenario.file().map(Path::to_owned);
     report.seed = up.seed;
     if !report.passed {
         let dir = match run {

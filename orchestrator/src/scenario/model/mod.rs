@@ -58,6 +58,9 @@ pub struct Scenario {
     #[serde(skip)]
     topology: Topology,
     topology_path: PathBuf,
+    /// The file it was loaded from; `None` when parsed from text.
+    #[serde(skip)]
+    file: Option<PathBuf>,
     timeout_blocks: NonZeroU32,
     jobs: Vec<JobPlan>,
     faults: Vec<Fault>,
@@ -72,7 +75,9 @@ impl Scenario {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ScenarioError> {
         let path = path.as_ref();
         let base_dir = path.parent().unwrap_or(Path::new(""));
-        crate::diagnostics::load(path, |shown, text| Self::parse(shown, text, base_dir))
+        let mut scenario = crate::diagnostics::load(path, |shown, text| Self::parse(shown, text, base_dir))?;
+        scenario.file = Some(path.to_owned());
+        Ok(scenario)
     }
 
     /// Parses and validates `text`; `source_name` is the file name used in errors and
@@ -89,6 +94,11 @@ impl Scenario {
             Some(scenario) if report.is_clean() => Ok(scenario),
             _ => Err(Rejection::new(file, Arc::from(text), report.into_problems()).into()),
         }
+    }
+
+    /// The file the scenario was loaded from (`None` when parsed from text).
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 
     /// The scenario's name; it names the test case in reports.

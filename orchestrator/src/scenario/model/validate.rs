@@ -55,6 +55,7 @@ pub(crate) fn validate(raw: &RawScenario, base_dir: &Path, report: &mut Collecto
         description: raw.description.value().clone(),
         topology,
         topology_path,
+        file: None,
         timeout_blocks: timeout?,
         jobs: plans,
         faults: faults?,
