@@ -9,6 +9,8 @@ command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 [ -x /bin/busybox ] || need_apt+=(busybox-static)
 # The dashboard's browser test drives Debian's headless Chromium.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# The swarm lab (ci/swarm-lab.sh) builds its engine-node image from Debian's packages.
+command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

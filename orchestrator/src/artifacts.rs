@@ -1,7 +1,8 @@
 //! What a testnet runs: the `cr-node` and `cr-compute` binaries, compiled here, and the two
 //! images built from them. There is no registry, so both are always local products.
 
-use crate::provider::{context, ImageRecipe, ImageRef, Provider, ProviderError};
+use crate::image::{context, ImageBuilder, ImageRecipe, ImageRef};
+use crate::provider::ProviderError;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -107,12 +108,12 @@ impl Workspace {
     }
 
     /// Build (or reuse, when the binaries did not change) the validator and compute images.
-    pub async fn build_images(&self, provider: &dyn Provider) -> Result<[ImageRef; 2], ArtifactError> {
+    pub async fn build_images(&self, builder: &dyn ImageBuilder) -> Result<[ImageRef; 2], ArtifactError> {
         let images = self.root.join("images");
         let node = context::scratch_rootfs(&self.node_binary(), "cr-node", true).await?;
         let validator = ImageRecipe::from_images_dir(&images, "validator", VALIDATOR_IMAGE, node)?;
         let daemon = context::scratch_rootfs(&self.compute_binary(), "cr-compute", false).await?;
         let compute = ImageRecipe::from_images_dir(&images, "cr-compute", COMPUTE_IMAGE, daemon)?;
-        Ok([provider.build_image(&validator).await?, provider.build_image(&compute).await?])
+        Ok([builder.build_image(&validator).await?, builder.build_image(&compute).await?])
     }
 }

@@ -3,6 +3,7 @@ pub mod artifacts;
 pub mod chaos;
 pub mod dashboard;
 pub mod diagnostics;
+pub mod image;
 pub mod load;
 pub mod network;
 pub mod node_kind;

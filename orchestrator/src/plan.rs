@@ -133,6 +133,7 @@ impl Plan {
                     PortPublish { container_port: RPC_PORT, host_port: publish.rpc_port(i).unwrap_or(0) },
                     PortPublish { container_port: PROMETHEUS_PORT, host_port: publish.metrics_port(i).unwrap_or(0) },
                 ];
+                spec.placement = self.topology.validator_placement().clone();
                 spec.files.push(FileEntry::bytes("/data/spec.json", chain_spec.to_vec()));
                 for (file, content) in keys.keystore_entries() {
                     spec.files.push(FileEntry::bytes(format!("/data/keystore/{file}"), content).with_mode(0o600));
@@ -154,6 +155,7 @@ impl Plan {
             .collect();
         let host_port = self.topology.publish().store_port().unwrap_or(0);
         spec.publish = vec![PortPublish { container_port: STORE_PORT, host_port }];
+        spec.placement = self.topology.store_placement().clone();
         Some(spec)
     }
 
@@ -191,6 +193,7 @@ impl Plan {
                 spec.files.push(FileEntry::bytes("/etc/cr/fleet.json", fleet_json(&fleet)));
                 spec.files.push(FileEntry::dir("/data/state"));
                 spec.publish = vec![PortPublish { container_port: DAEMON_METRICS_PORT, host_port: 0 }];
+                spec.placement = self.topology.group_placement(&container.group).clone();
                 spec
             })
             .collect()

@@ -3,10 +3,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use testnet::provider::context::{
-    build_context, normalize_path, parse_ldd, scratch_rootfs, shared_libraries, upload_tar,
-};
-use testnet::provider::{container_name, network_name, FileEntry, ImageRecipe, ProviderError};
+use testnet::image::context::{build_context, normalize_path, parse_ldd, scratch_rootfs, shared_libraries, upload_tar};
+use testnet::image::ImageRecipe;
+use testnet::provider::{container_name, network_name, FileEntry, ProviderError};
 
 /// (path, mode, contents) of every entry of a tar.
 fn entries(tar: &[u8]) -> Vec<(String, u32, Vec<u8>)> {

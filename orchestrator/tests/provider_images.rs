@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
 use support::*;
-use testnet::provider::context::scratch_rootfs;
-use testnet::provider::{BuildOutcome, ContainerSpec, FileEntry, ImageRecipe, Provider};
+use testnet::image::context::scratch_rootfs;
+use testnet::image::{BuildOutcome, ImageBuilder, ImageRecipe};
+use testnet::provider::{ContainerSpec, FileEntry, Provider};
 
 fn images_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../images")
@@ -97,8 +98,7 @@ async fn provider_validator_recipe_runs_a_dynamic_binary_from_scratch() {
     let p = docker().await;
     // `ls` links libc and the loader like cr-node links libstdc++, libc, ...: if the
     // libraries or the loader were misplaced, it could not even start.
-    let libs =
-        testnet::provider::context::shared_libraries(Path::new("/bin/ls")).await.unwrap_or_else(|e| panic!("{e}"));
+    let libs = testnet::image::context::shared_libraries(Path::new("/bin/ls")).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(!libs.is_empty(), "/bin/ls is expected to be dynamically linked");
     // Sorted, as `ls` prints them.
     let args = ["-d", "/data", "/etc/ssl/certs/ca-certificates.crt", "/tmp", "/usr/local/bin/cr-node"];

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use testnet::image::{ImageBuilder, ImageRecipe};
 use testnet::provider::{
-    ContainerRef, ContainerState, ContainerStatus, DockerProvider, FileEntry, ImageRecipe, LogStream, Provider,
-    LABEL_TESTNET,
+    ContainerRef, ContainerState, ContainerStatus, DockerProvider, FileEntry, LogStream, Provider, LABEL_TESTNET,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -11,7 +11,7 @@ pub use schedule::{draw, ChaosJob, ChaosOptions, Draw, Window};
 use crate::artifacts::Workspace;
 use crate::network::UpOptions;
 use crate::progress::Progress;
-use crate::provider::Provider;
+use crate::provider::Engine;
 use crate::scenario::model::{Scenario, ScenarioError};
 use crate::scenario::{run_one, ScenarioReport};
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ pub struct ChaosRun {
 
 /// Run `draw` once: a fresh testnet, checked at every block, torn down after.
 pub async fn run(
-    provider: &dyn Provider,
+    engine: &Engine,
     workspace: &Workspace,
     draw: &Draw,
     topology: &Path,
@@ -55,7 +55,7 @@ pub async fn run(
 ) -> Result<ChaosRun, ChaosError> {
     let (file, scenario) = write_scenario(draw, topology, reports, stem)?;
     let up = UpOptions::for_scenario(draw.seed);
-    let report = run_one(provider, workspace, &scenario, &up, reports, 1, progress).await;
+    let report = run_one(engine, workspace, &scenario, &up, reports, 1, progress).await;
     Ok(ChaosRun { file, report })
 }
 
@@ -64,7 +64,7 @@ pub async fn run(
 /// original run when nothing could be dropped).
 #[allow(clippy::too_many_arguments)]
 pub async fn reduce(
-    provider: &dyn Provider,
+    engine: &Engine,
     workspace: &Workspace,
     failing: Draw,
     failed: ChaosRun,
@@ -78,7 +78,7 @@ pub async fn reduce(
     let mut smallest_run = failed;
     while let Some((candidate, step)) = search.next_candidate() {
         progress.step(&format!("reducing: {step}"), 0);
-        let run = run(provider, workspace, &candidate, topology, reports, &stem, progress).await?;
+        let run = run(engine, workspace, &candidate, topology, reports, &stem, progress).await?;
         let fails = !run.report.passed;
         if fails {
             smallest_run = run;

@@ -70,13 +70,14 @@ pub async fn chaos(args: ChaosArgs, json: bool) -> miette::Result<ExitCode> {
         println!("{}", file.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let provider = connect().await?;
+    let topology = testnet::topology::Topology::load(&args.topology).map_err(miette::Report::new)?;
+    let engine = connect(topology.engine()).await?;
     let workspace = Workspace::from_env();
     if !args.no_build {
         progress.step("building cr-node and cr-compute", 0);
         workspace.build_binaries().await.into_diagnostic()?;
     }
-    let run = chaos::run(&provider, &workspace, &draw, &args.topology, &args.reports, &stem, &mut progress)
+    let run = chaos::run(&engine, &workspace, &draw, &args.topology, &args.reports, &stem, &mut progress)
         .await
         .map_err(miette::Report::msg)?;
     let mut summary = Summary::of(&draw, &run);
@@ -84,7 +85,7 @@ pub async fn chaos(args: ChaosArgs, json: bool) -> miette::Result<ExitCode> {
         let failing = run_failed_lines(&run);
         progress.done(&format!("chaos seed {seed} failed:\n{failing}\nreducing it (at most {} runs)", args.reduce));
         let (smallest, reduced) = chaos::reduce(
-            &provider,
+            &engine,
             &workspace,
             draw.clone(),
             ChaosRun { file: run.file.clone(), report: run.report.clone() },

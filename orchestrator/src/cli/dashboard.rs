@@ -1,6 +1,6 @@
 //! `testnet dashboard`: the live page of a running testnet.
 
-use super::lifecycle::connect;
+use super::lifecycle::connect_to;
 use miette::IntoDiagnostic;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,8 +18,9 @@ pub struct DashboardArgs {
 }
 
 pub async fn dashboard(args: DashboardArgs) -> miette::Result<ExitCode> {
-    let provider = connect().await?;
-    let testnet = match status::pick_testnet(&provider, args.name.as_deref()).await.into_diagnostic()? {
+    let engine = connect_to(args.name.as_deref()).await?;
+    let provider = engine.provider.as_ref();
+    let testnet = match status::pick_testnet(provider, args.name.as_deref()).await.into_diagnostic()? {
         Pick::One(name) => name,
         Pick::None => miette::bail!("no testnet is running; start one with `testnet up`, or name the one to wait for"),
         Pick::Several(all) => {
@@ -28,7 +29,7 @@ pub async fn dashboard(args: DashboardArgs) -> miette::Result<ExitCode> {
     };
     let root = Workspace::from_env().root;
     let served = testnet::dashboard::serve(
-        Arc::new(provider),
+        Arc::from(engine.provider),
         root,
         testnet.clone(),
         args.port,

@@ -7,28 +7,52 @@ use std::time::Duration;
 use testnet::artifacts::Workspace;
 use testnet::network::{self, TestnetState, UpOptions};
 use testnet::progress::{Mode, Progress};
-use testnet::provider::{DockerProvider, Provider};
+use testnet::provider::{Engine, EngineChoice};
 use testnet::scenario::model::Scenario;
 use testnet::topology::Topology;
 
 /// Exit code after Ctrl-C, as shells expect.
 pub(super) const INTERRUPTED: u8 = 130;
 
-pub async fn connect() -> miette::Result<DockerProvider> {
-    DockerProvider::connect().await.into_diagnostic()
+/// The engine a topology chose.
+pub async fn connect(choice: &EngineChoice) -> miette::Result<Engine> {
+    Engine::connect(choice).await.into_diagnostic()
 }
 
-pub async fn up(
-    path: &Path,
-    build: bool,
-    timeout: u64,
-    keep_on_failure: bool,
-    seed: Option<u64>,
-    json: bool,
-) -> miette::Result<ExitCode> {
-    let topology = Topology::load(path).map_err(miette::Report::new)?;
+/// The engine a running testnet was brought up on, as its state file remembers; without a
+/// name, that of the only testnet with a state file; else the local engine.
+pub async fn connect_to(testnet: Option<&str>) -> miette::Result<Engine> {
+    let root = Workspace::from_env().root;
+    let state = match testnet {
+        Some(name) => TestnetState::load(&root, name).ok(),
+        None => match TestnetState::all(&root).as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        },
+    };
+    connect(&state.map(|s| s.engine).unwrap_or_default()).await
+}
+
+/// `testnet up`'s options.
+pub struct UpArgs {
+    pub build: bool,
+    pub timeout: u64,
+    pub keep_on_failure: bool,
+    pub seed: Option<u64>,
+    /// `local` or `swarm`, overriding the topology's engine.
+    pub engine: Option<String>,
+}
+
+pub async fn up(path: &Path, args: UpArgs, json: bool) -> miette::Result<ExitCode> {
+    let UpArgs { build, timeout, keep_on_failure, seed, engine } = args;
+    let mut topology = Topology::load(path).map_err(miette::Report::new)?;
+    if let Some(kind) = engine {
+        let choice = if kind == "swarm" { EngineChoice::Swarm { manager: None } } else { EngineChoice::Local };
+        topology = topology.on_engine(choice).map_err(|e| miette::miette!("--engine {kind}: {e}"))?;
+    }
     let seed = seed.unwrap_or_else(testnet::seed::drawn);
-    let provider = connect().await?;
+    let engine = connect(topology.engine()).await?;
+    let provider = engine.provider.as_ref();
     let workspace = Workspace::from_env();
     let options =
         UpOptions { build, ready_within: Duration::from_secs(timeout), keep_on_failure, seed, ..UpOptions::default() };
@@ -36,7 +60,7 @@ pub async fn up(
     progress.done(&format!("seed {seed} (the same run again: --seed {seed})"));
     let testnet = topology.name().as_str().to_owned();
     let result = tokio::select! {
-        r = network::up(&provider, &workspace, &topology, path, &options, &mut progress) => r,
+        r = network::up(&engine, &workspace, &topology, path, &options, &mut progress) => r,
         _ = tokio::signal::ctrl_c() => {
             eprintln!("\ninterrupted: removing testnet {testnet}");
             let report = provider.teardown(&testnet).await.into_diagnostic()?;
@@ -74,7 +98,8 @@ fn print_endpoints(state: &TestnetState, json: bool) {
 }
 
 pub async fn down(name: Option<String>, all: bool, json: bool) -> miette::Result<ExitCode> {
-    let provider = connect().await?;
+    let engine = connect_to(name.as_deref()).await?;
+    let provider = engine.provider.as_ref();
     let names = match (name, all) {
         (Some(name), _) => vec![name],
         (None, true) => provider.list_testnets().await.into_diagnostic()?,
@@ -169,13 +194,13 @@ pub fn check(files: &[PathBuf], json: bool) -> miette::Result<ExitCode> {
 }
 
 pub async fn build(json: bool) -> miette::Result<ExitCode> {
-    let provider = connect().await?;
+    let engine = connect(&EngineChoice::Local).await?;
     let workspace = Workspace::from_env();
     let mut progress = Progress::new(Mode::detect(json));
     progress.step("building cr-node and cr-compute", 0);
     workspace.build_binaries().await.into_diagnostic()?;
     progress.step("building images", 2);
-    let images = workspace.build_images(&provider).await.into_diagnostic()?;
+    let images = workspace.build_images(engine.builder.as_ref()).await.into_diagnostic()?;
     progress.done("images ready");
     for image in images {
         println!("{} {} ({:?})", image.tag, image.id, image.outcome);

@@ -9,7 +9,7 @@ use testnet::artifacts::Workspace;
 use testnet::load::{self, Arrival, LoadOptions};
 use testnet::network::UpOptions;
 use testnet::progress::{Mode, Progress};
-use testnet::provider::Provider;
+
 use testnet::topology::{Tokens, Topology};
 
 /// Drive jobs into a fleet of compute daemons and measure the marketplace.
@@ -107,7 +107,7 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
         ),
     };
     let (topology, path) = topology(&args)?;
-    let provider = connect().await?;
+    let engine = connect(topology.engine()).await?;
     let workspace = Workspace::from_env();
     let mut progress = Progress::new(Mode::detect(json));
     // The arrivals' seed salts the daemons' tie-breaks too: one number for the whole run.
@@ -128,10 +128,10 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
     };
     let testnet = topology.name().as_str().to_owned();
     let result = tokio::select! {
-        r = load::run_one(&provider, &workspace, &topology, &path, &options, &up, &mut progress) => r,
+        r = load::run_one(&engine, &workspace, &topology, &path, &options, &up, &mut progress) => r,
         _ = tokio::signal::ctrl_c() => {
             eprintln!("\ninterrupted: removing testnet {testnet}");
-            let _ = provider.teardown(&testnet).await;
+            let _ = engine.provider.teardown(&testnet).await;
             return Ok(ExitCode::from(INTERRUPTED));
         },
     };

@@ -45,6 +45,10 @@ pub enum Command {
         /// when not given.
         #[arg(long)]
         seed: Option<u64>,
+        /// Run on this engine instead of the topology's: `local`, or `swarm` (the manager in
+        /// $CR_SWARM_MANAGER; `ci/swarm-lab.sh up` forms a lab swarm on this machine).
+        #[arg(long, value_parser = ["local", "swarm"])]
+        engine: Option<String>,
     },
     /// Remove every container, network and volume of a testnet (works after a crash too).
     Down {
@@ -116,8 +120,9 @@ pub enum Command {
 /// Run a command; `Err` is rendered with its causes and fixes.
 pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
     match cli.command {
-        Command::Up { topology, no_build, timeout, keep_on_failure, seed } => {
-            lifecycle::up(&topology, !no_build, timeout, keep_on_failure, seed, cli.json).await
+        Command::Up { topology, no_build, timeout, keep_on_failure, seed, engine } => {
+            let options = lifecycle::UpArgs { build: !no_build, timeout, keep_on_failure, seed, engine };
+            lifecycle::up(&topology, options, cli.json).await
         }
         Command::Down { name, all } => lifecycle::down(name, all, cli.json).await,
         Command::Check { files } => lifecycle::check(&files, cli.json),

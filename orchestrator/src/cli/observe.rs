@@ -5,7 +5,7 @@ mod logs;
 
 pub use logs::{logs, LogsArgs};
 
-use super::lifecycle::connect;
+use super::lifecycle::connect_to;
 use miette::{IntoDiagnostic, WrapErr};
 use std::process::ExitCode;
 use testnet::artifacts::Workspace;
@@ -64,8 +64,9 @@ async fn choose(provider: &dyn Provider, name: Option<&str>) -> miette::Result<S
 
 /// `testnet status`.
 pub async fn status(args: StatusArgs, json: bool) -> miette::Result<ExitCode> {
-    let provider = connect().await?;
-    let testnet = match status::pick_testnet(&provider, args.name.as_deref()).await.into_diagnostic()? {
+    let engine = connect_to(args.name.as_deref()).await?;
+    let provider = engine.provider.as_ref();
+    let testnet = match status::pick_testnet(provider, args.name.as_deref()).await.into_diagnostic()? {
         Pick::One(name) => name,
         Pick::None if json => return print_json(&serde_json::json!({"testnet": null, "running": []}), 0),
         Pick::None => {
@@ -84,7 +85,7 @@ pub async fn status(args: StatusArgs, json: bool) -> miette::Result<ExitCode> {
         }
     };
     let root = Workspace::from_env().root;
-    let report = status::gather(&provider, &root, &testnet).await.into_diagnostic()?;
+    let report = status::gather(provider, &root, &testnet).await.into_diagnostic()?;
     let code = u8::from(report.chain.is_none());
     if json {
         return print_json(&report, code);
@@ -117,19 +118,31 @@ fn render(report: &TestnetStatus) {
     let running = rows.iter().filter(|v| v.running).count();
     println!("testnet {}: {} containers, {running} running", report.testnet, rows.len());
     let width = rows.iter().map(|v| v.node.len()).max().unwrap_or(4).max(4);
+    let hosts: Vec<String> = rows.iter().map(|v| v.host.clone().unwrap_or_default()).collect();
+    // One engine has one host: the column only appears when there are several.
+    let host_width = hosts.iter().map(String::len).max().unwrap_or(0);
+    let host_cell = |h: &str| if host_width == 0 { String::new() } else { format!("  {h:<host_width$}") };
     println!(
-        "  {:<9}  {:<width$}  {:<15}  {:<28}  {:<36}  {:>6}  {:>10}",
-        "KIND", "NODE", "STATUS", "ENDPOINT", "METRICS", "CPU", "MEMORY"
+        "  {:<9}  {:<width$}{}  {:<15}  {:<28}  {:<36}  {:>6}  {:>10}",
+        "KIND",
+        "NODE",
+        host_cell("HOST"),
+        "STATUS",
+        "ENDPOINT",
+        "METRICS",
+        "CPU",
+        "MEMORY"
     );
-    for v in rows {
+    for (v, host) in rows.into_iter().zip(&hosts) {
         let endpoint =
             v.rpc.clone().or_else(|| v.store.as_ref().map(|s| format!("http://{s}"))).unwrap_or_else(|| "-".into());
         let cpu = v.cpu_percent.map_or("-".into(), |c| format!("{c:.1}%"));
         let metrics = v.metrics.as_deref().unwrap_or("-");
         println!(
-            "  {:<9}  {:<width$}  {:<15}  {endpoint:<28}  {metrics:<36}  {cpu:>6}  {:>10}",
+            "  {:<9}  {:<width$}{}  {:<15}  {endpoint:<28}  {metrics:<36}  {cpu:>6}  {:>10}",
             v.kind.as_str(),
             v.node,
+            host_cell(host),
             v.status,
             mib(v.memory_bytes)
         );
@@ -163,9 +176,10 @@ fn render(report: &TestnetStatus) {
 
 /// `testnet verify`.
 pub async fn verify(args: VerifyArgs, json: bool) -> miette::Result<ExitCode> {
-    let provider = connect().await?;
-    let testnet = choose(&provider, args.testnet.as_deref()).await?;
-    let views = status::containers(&provider, &testnet).await.into_diagnostic()?;
+    let engine = connect_to(args.testnet.as_deref()).await?;
+    let provider = engine.provider.as_ref();
+    let testnet = choose(provider, args.testnet.as_deref()).await?;
+    let views = status::containers(provider, &testnet).await.into_diagnostic()?;
     let Some(rpc) = status::first_rpc(&views) else {
         miette::bail!(
             "no running validator of testnet {testnet} publishes an RPC port; see `testnet status {testnet}`"

@@ -63,7 +63,7 @@ pub async fn replay(args: ReplayArgs, json: bool) -> miette::Result<ExitCode> {
         };
         loaded.push(Scenario::load(file).map_err(miette::Report::new)?);
     }
-    let provider = connect().await?;
+    let engine = connect(&super::scenario::one_engine(loaded.iter())?).await?;
     let workspace = Workspace::from_env();
     let mut progress = Progress::new(Mode::detect(json));
     if !args.no_build {
@@ -75,7 +75,7 @@ pub async fn replay(args: ReplayArgs, json: bool) -> miette::Result<ExitCode> {
     for (old, scenario) in before.iter().zip(&loaded) {
         // The same seed: the daemons rank who tries each job first as they did then.
         let up = UpOptions::for_scenario(old.seed);
-        let new = scenario::run_one(&provider, &workspace, scenario, &up, &args.reports, 1, &mut progress).await;
+        let new = scenario::run_one(&engine, &workspace, scenario, &up, &args.reports, 1, &mut progress).await;
         let divergences = replay::compare(old, &new);
         diverged += usize::from(!divergences.is_empty());
         if !json {

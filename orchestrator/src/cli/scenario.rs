@@ -8,7 +8,27 @@ use std::process::ExitCode;
 use testnet::artifacts::Workspace;
 use testnet::network::UpOptions;
 use testnet::progress::{Mode, Progress};
+use testnet::provider::EngineChoice;
 use testnet::scenario::{self, model::Scenario};
+
+/// The one engine every scenario of a run uses; scenarios on different engines are refused.
+pub fn one_engine<'a>(mut scenarios: impl Iterator<Item = &'a Scenario>) -> miette::Result<EngineChoice> {
+    let Some(first) = scenarios.next() else { return Ok(EngineChoice::Local) };
+    let engine = first.topology().engine().clone();
+    for other in scenarios {
+        if other.topology().engine() != &engine {
+            miette::bail!(
+                help = "run the scenarios of each engine with their own `testnet test`",
+                "scenario {:?} runs on the {} engine and {:?} on the {} engine",
+                first.name().as_str(),
+                engine.runtime(),
+                other.name().as_str(),
+                other.topology().engine().runtime()
+            );
+        }
+    }
+    Ok(engine)
+}
 
 pub async fn test(
     files: &[PathBuf],
@@ -34,7 +54,7 @@ pub async fn test(
             );
         }
     }
-    let provider = connect().await?;
+    let engine = connect(&one_engine(scenarios.iter())?).await?;
     let workspace = Workspace::from_env();
     let mut progress = Progress::new(Mode::detect(json));
     if build {
@@ -49,7 +69,7 @@ pub async fn test(
         let mut results = Vec::new();
         for (s, run) in &runs {
             let up = up_for(s, *run);
-            let report = scenario::run_one(&provider, &workspace, s, &up, reports, *run, &mut progress).await;
+            let report = scenario::run_one(&engine, &workspace, s, &up, reports, *run, &mut progress).await;
             if json {
                 // Progress is quiet in JSON mode; failures still reach stderr.
                 if !report.passed {
@@ -64,18 +84,18 @@ pub async fn test(
     } else {
         // Side by side, every lane needs the images: built once here, not raced by each `up`.
         progress.step("building images from the local binaries (no registry)", 0);
-        workspace.build_images(&provider).await.into_diagnostic()?;
+        workspace.build_images(engine.builder.as_ref()).await.into_diagnostic()?;
         progress.done(&format!("running {} scenario runs, {parallel} testnets at a time", runs.len()));
         let lanes = lanes(&runs, |(s, _)| s.topology().name().as_str());
         let runs = lanes.into_iter().map(|lane| {
-            let (provider, workspace, up_for) = (&provider, &workspace, &up_for);
+            let (engine, workspace, up_for) = (&engine, &workspace, &up_for);
             async move {
                 let mut out = Vec::new();
                 for (i, (s, run)) in lane {
                     // Two runs' progress would interleave; each reports only its result.
                     let mut quiet = Progress::new(Mode::Quiet);
                     let up = up_for(s, *run);
-                    let report = scenario::run_one(provider, workspace, s, &up, reports, *run, &mut quiet).await;
+                    let report = scenario::run_one(engine, workspace, s, &up, reports, *run, &mut quiet).await;
                     if !json || !report.passed {
                         eprintln!("{}", result_lines(&report));
                     }

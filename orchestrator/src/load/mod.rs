@@ -20,7 +20,7 @@ use crate::artifacts::Workspace;
 use crate::network::{self, UpOptions};
 use crate::plan::Plan;
 use crate::progress::Progress;
-use crate::provider::Provider;
+use crate::provider::{Engine, Provider};
 use crate::scenario::inject::{upload_spec, JobRequest};
 use crate::topology::{Tokens, Topology};
 use cr_protocol::chain::{AccountId32, Chain, Finality};
@@ -113,7 +113,7 @@ async fn save_logs(provider: &dyn Provider, testnet: &str, reports: &Path) -> Op
 
 /// Bring up the topology's testnet, measure, drive the jobs, check, and tear it down.
 pub async fn run_one(
-    provider: &dyn Provider,
+    engine: &Engine,
     workspace: &Workspace,
     topology: &Topology,
     topology_path: &Path,
@@ -121,7 +121,8 @@ pub async fn run_one(
     up: &UpOptions,
     progress: &mut Progress,
 ) -> anyhow::Result<LoadReport> {
-    let result = run(provider, workspace, topology, topology_path, options, up, progress).await;
+    let provider = engine.provider.as_ref();
+    let result = run(engine, workspace, topology, topology_path, options, up, progress).await;
     let testnet = topology.name().as_str();
     let failed = result.as_ref().map_or(true, |r| !r.passed);
     let logs = if failed { save_logs(provider, testnet, &options.reports).await } else { None };
@@ -140,7 +141,7 @@ pub async fn run_one(
 }
 
 async fn run(
-    provider: &dyn Provider,
+    engine: &Engine,
     workspace: &Workspace,
     topology: &Topology,
     topology_path: &Path,
@@ -148,13 +149,14 @@ async fn run(
     up: &UpOptions,
     progress: &mut Progress,
 ) -> anyhow::Result<LoadReport> {
+    let provider = engine.provider.as_ref();
     anyhow::ensure!(
         options.rate > 0.0 && options.rate.is_finite(),
         "--rate must be a positive number of jobs per second"
     );
     let up_started_ms = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH)?.as_millis() as u64;
     let up_clock = Instant::now();
-    let state = network::up(provider, workspace, topology, topology_path, up, progress).await?;
+    let state = network::up(engine, workspace, topology, topology_path, up, progress).await?;
     let up_seconds = up_clock.elapsed().as_secs_f64();
     let plan = Plan::new(topology)?;
     let rpc = state.endpoints.validator_rpcs().first().map(|s| s.to_string()).unwrap_or_default();

@@ -45,6 +45,9 @@ pub struct TestnetState {
     /// The seed `up` ran with.
     #[serde(default)]
     pub seed: u64,
+    /// The engine it runs on, so commands that name the testnet reach it there.
+    #[serde(default)]
+    pub engine: crate::provider::EngineChoice,
 }
 
 impl TestnetState {
@@ -64,6 +67,18 @@ impl TestnetState {
     pub fn load(root: &Path, testnet: &str) -> std::io::Result<Self> {
         let bytes = std::fs::read(Self::path(root, testnet))?;
         serde_json::from_slice(&bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
+
+    /// Every saved state, in name order (unreadable files skipped).
+    pub fn all(root: &Path) -> Vec<Self> {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(".testnet"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_owned))
+            .collect();
+        names.sort();
+        names.iter().filter_map(|n| Self::load(root, n).ok()).collect()
     }
 
     pub fn remove(root: &Path, testnet: &str) {

@@ -35,6 +35,9 @@ pub struct ContainerView {
     pub status: String,
     /// Whether the container runs.
     pub running: bool,
+    /// The engine host that runs it (on an engine of several hosts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// `ws://127.0.0.1:<port>` (validators).
     pub rpc: Option<String>,
     /// `http://127.0.0.1:<port>/metrics` (validators and compute containers).
@@ -146,6 +149,7 @@ pub async fn containers(provider: &dyn Provider, testnet: &str) -> Result<Vec<Co
                 status: status_text(state.status, state.exit_code),
                 running: state.status == ContainerStatus::Running,
                 node: info.node,
+                host: info.host,
                 kind,
                 container: info.name,
                 cpu_percent: None,

@@ -9,7 +9,8 @@ use crate::node_kind::NodeKind;
 use crate::plan::{Plan, RPC_PORT, STORE_PORT};
 use crate::progress::Progress;
 use crate::provider::{
-    create_many, start_many, ContainerRef, ContainerSpec, ContainerStatus, Provider, ProviderError, DEFAULT_PARALLELISM,
+    create_many, start_many, ContainerRef, ContainerSpec, ContainerStatus, Engine, Provider, ProviderError,
+    DEFAULT_PARALLELISM,
 };
 use crate::topology::Topology;
 use cr_protocol::chain::{AccountId32, Chain, ChainError};
@@ -75,7 +76,7 @@ pub enum UpError {
 
 /// Bring up the testnet of `topology`, returning once it is ready.
 pub async fn up(
-    provider: &dyn Provider,
+    engine: &Engine,
     workspace: &Workspace,
     topology: &Topology,
     topology_path: &Path,
@@ -83,6 +84,7 @@ pub async fn up(
     progress: &mut Progress,
 ) -> Result<TestnetState, UpError> {
     let testnet = topology.name().as_str().to_owned();
+    let provider = engine.provider.as_ref();
     if !provider
         .list(&testnet)
         .await
@@ -96,7 +98,8 @@ pub async fn up(
         workspace.build_binaries().await?;
     }
     progress.step("building images from the local binaries (no registry)", 2);
-    let images = workspace.build_images(provider).await?;
+    let images = workspace.build_images(engine.builder.as_ref()).await?;
+    provider.stage_images(&images).await.map_err(|source| UpError::Provider { source, teardown: String::new() })?;
     progress.set(
         2,
         &format!(
@@ -112,6 +115,7 @@ pub async fn up(
         Ok(endpoints) => {
             let state = TestnetState {
                 testnet: testnet.clone(),
+                engine: engine.choice.clone(),
                 topology: std::fs::canonicalize(topology_path).unwrap_or_else(|_| topology_path.to_owned()),
                 endpoints,
                 ready_after_seconds: progress.elapsed(),

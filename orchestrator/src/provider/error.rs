@@ -6,12 +6,29 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     /// The runtime cannot be reached at all.
-    #[error("no Docker engine at {host} ({reason}): start dockerd or set DOCKER_HOST to a running engine")]
+    #[error("no engine answers at {host} ({reason}): {fix}")]
     EngineUnreachable {
         /// Address tried.
         host: String,
         /// What the connection attempt said.
         reason: String,
+        /// How to get an engine there, in the words of the provider that tried.
+        fix: &'static str,
+    },
+
+    /// The engine cannot do what was asked of it (see [`Capability`](super::Capability)).
+    #[error("{operation} {object}: the {runtime} engine has no {capability}: {fix}")]
+    Unsupported {
+        /// Operation.
+        operation: &'static str,
+        /// Object name.
+        object: String,
+        /// Provider name.
+        runtime: &'static str,
+        /// The missing power.
+        capability: super::Capability,
+        /// What to do instead.
+        fix: String,
     },
 
     /// A container was created from an image that does not exist.
@@ -21,8 +38,21 @@ pub enum ProviderError {
         image: String,
     },
 
+    /// An engine host of several lacks an image a node needs.
+    #[error(
+        "image {image} is not on host {host}: `testnet up` stages images on every Ready host before it \
+             creates anything; a host that was down then has none: bring it up and run `testnet up` again, or \
+             load it by hand with `docker save {image} | docker -H <host endpoint> load`"
+    )]
+    ImageMissingOnHost {
+        /// Image tag.
+        image: String,
+        /// Host name.
+        host: String,
+    },
+
     /// A fixed host port is taken by another process or container.
-    #[error("{operation} {object}: host port 127.0.0.1:{port} is already allocated: free it, or omit the host port in `publish` so Docker picks a free one")]
+    #[error("{operation} {object}: host port 127.0.0.1:{port} is already allocated: free it, or omit the host port in `publish` so the engine picks a free one")]
     PortInUse {
         /// Operation.
         operation: &'static str,
@@ -98,7 +128,9 @@ pub enum ProviderError {
     },
 
     /// Any other engine failure.
-    #[error("{operation} {object}: the Docker engine said: {message}: check `docker info` and the engine log")]
+    #[error(
+        "{operation} {object}: the engine said: {message}: check the engine's state and log (`docker info` for Docker)"
+    )]
     Engine {
         /// Operation.
         operation: &'static str,

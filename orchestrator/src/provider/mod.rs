@@ -1,22 +1,32 @@
-//! The provider layer: the small set of operations the orchestrator needs from a container
-//! runtime, behind the [`Provider`] trait. Docker ([`DockerProvider`]) is the one
-//! implementation today; the surface is kept runtime-neutral (names, labels, files uploaded
-//! before start, no host bind mounts) so a Kubernetes provider could sit behind it later.
+//! The provider layer: the operations the orchestrator needs from a container engine, behind
+//! the [`Provider`] trait. What every engine does (create, start, stop, remove, inspect, logs,
+//! list by label) is required; what only some can do is a [`Capability`] the provider declares
+//! in [`Provider::capabilities`], and the matching methods refuse by default. Building images
+//! is not a provider's job: see [`crate::image`]. Two engines sit behind the seam:
+//! [`DockerProvider`] (one engine) and [`SwarmProvider`] (a Docker Swarm of several hosts);
+//! every Docker word stays in their modules.
 //!
 //! Every object a provider creates is scoped by a testnet name and carries
 //! [`LABEL_TESTNET`], so `list` and `teardown` work from labels alone, even after a crash.
 
-pub mod context;
+mod capability;
 pub mod docker;
+mod engine;
 mod error;
+mod files;
 pub mod fleet;
-mod recipe;
+pub mod swarm;
+
 mod types;
 
+pub use capability::{Capabilities, Capability};
 pub use docker::DockerProvider;
+pub use engine::{Engine, EngineChoice, SWARM_MANAGER_ENV};
 pub use error::ProviderError;
+pub use files::*;
 pub use fleet::{create_many, start_many, DEFAULT_PARALLELISM};
-pub use recipe::*;
+pub use swarm::SwarmProvider;
+
 pub use types::*;
 
 use std::path::Path;
@@ -55,17 +65,23 @@ pub fn container_name(testnet: &str, node: &str) -> String {
     format!("crt_{testnet}_{node}")
 }
 
-/// A container runtime able to run a testnet. Object-safe so callers hold `Box<dyn Provider>`.
+/// A container engine able to run a testnet. Object-safe so callers hold `Box<dyn Provider>`.
 #[async_trait]
 pub trait Provider: Send + Sync {
-    /// Short name of the runtime, for messages (`docker`).
+    /// Short name of the engine, for messages (`docker`, `swarm`).
     fn runtime(&self) -> &'static str;
+
+    /// The optional powers this engine has; the methods of the others refuse.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Put the images a builder made where this engine runs containers (for an engine of
+    /// several hosts: on every host that lacks them). Nothing to do for a single engine.
+    async fn stage_images(&self, _images: &[crate::image::ImageRef]) -> Result<()> {
+        Ok(())
+    }
 
     /// Create the testnet's network if it does not exist; idempotent.
     async fn ensure_network(&self, testnet: &str) -> Result<NetworkRef>;
-
-    /// Build an image from a recipe, or reuse the existing one when its content hash matches.
-    async fn build_image(&self, recipe: &ImageRecipe) -> Result<ImageRef>;
 
     /// Create (not start) a container, with its files already in place.
     async fn create_container(&self, spec: &ContainerSpec) -> Result<ContainerRef>;
@@ -76,23 +92,11 @@ pub trait Provider: Send + Sync {
     /// Send SIGTERM, then SIGKILL once `timeout` has passed.
     async fn stop(&self, container: &ContainerRef, timeout: Duration) -> Result<()>;
 
-    /// Send a signal (`SIGKILL`, `SIGTERM`, `SIGSTOP`, ...).
-    async fn kill(&self, container: &ContainerRef, signal: &str) -> Result<()>;
-
-    /// Freeze every process of the container (it stays on the network but never answers).
-    async fn pause(&self, container: &ContainerRef) -> Result<()>;
-
-    /// Thaw a paused container.
-    async fn unpause(&self, container: &ContainerRef) -> Result<()>;
-
     /// Stop (with `timeout`) and start again.
-    async fn restart(&self, container: &ContainerRef, timeout: Duration) -> Result<()>;
-
-    /// Detach the container from a network: its peers can no longer resolve or reach it.
-    async fn disconnect_network(&self, container: &ContainerRef, network: &NetworkRef) -> Result<()>;
-
-    /// Attach the container to a network again, under its node name as DNS alias.
-    async fn connect_network(&self, container: &ContainerRef, network: &NetworkRef) -> Result<()>;
+    async fn restart(&self, container: &ContainerRef, timeout: Duration) -> Result<()> {
+        self.stop(container, timeout).await?;
+        self.start(container).await
+    }
 
     /// Remove the container (forced: a running one is killed first).
     async fn remove(&self, container: &ContainerRef) -> Result<()>;
@@ -118,4 +122,54 @@ pub trait Provider: Send + Sync {
     /// Remove every container, network and volume labelled with the testnet; never stops at
     /// the first failure, and reports what remains with the command to remove it.
     async fn teardown(&self, testnet: &str) -> Result<TeardownReport>;
+
+    /// [`Capability::Signals`]: send a signal (`SIGKILL`, `SIGTERM`, ...).
+    async fn kill(&self, container: &ContainerRef, _signal: &str) -> Result<()> {
+        Err(self.unsupported("kill", &container.name, Capability::Signals))
+    }
+
+    /// [`Capability::Pause`]: freeze every process (it stays on the network, never answers).
+    async fn pause(&self, container: &ContainerRef) -> Result<()> {
+        Err(self.unsupported("pause", &container.name, Capability::Pause))
+    }
+
+    /// [`Capability::Pause`]: thaw a paused container.
+    async fn unpause(&self, container: &ContainerRef) -> Result<()> {
+        Err(self.unsupported("unpause", &container.name, Capability::Pause))
+    }
+
+    /// [`Capability::NetworkIsolation`]: detach from a network; peers can no longer reach it.
+    async fn disconnect_network(&self, container: &ContainerRef, _network: &NetworkRef) -> Result<()> {
+        Err(self.unsupported("disconnect", &container.name, Capability::NetworkIsolation))
+    }
+
+    /// [`Capability::NetworkIsolation`]: attach again, under its node name as DNS alias.
+    async fn connect_network(&self, container: &ContainerRef, _network: &NetworkRef) -> Result<()> {
+        Err(self.unsupported("reconnect", &container.name, Capability::NetworkIsolation))
+    }
+
+    /// [`Capability::HostPower`]: take the engine host that runs `container` away, with every
+    /// node on it; returns the host's name.
+    async fn host_down(&self, container: &ContainerRef) -> Result<String> {
+        Err(self.unsupported("host-down", &container.name, Capability::HostPower))
+    }
+
+    /// [`Capability::HostPower`]: bring back every host `host_down` took away.
+    async fn host_up(&self, container: &ContainerRef) -> Result<String> {
+        Err(self.unsupported("host-up", &container.name, Capability::HostPower))
+    }
+
+    /// The refusal of an operation this engine cannot do.
+    fn unsupported(&self, operation: &'static str, object: &str, capability: Capability) -> ProviderError {
+        ProviderError::Unsupported {
+            operation,
+            object: object.to_owned(),
+            runtime: self.runtime(),
+            capability,
+            fix: format!(
+                "this engine offers {}; drop the fault or run the scenario on another engine",
+                self.capabilities()
+            ),
+        }
+    }
 }

@@ -24,6 +24,51 @@ pub struct PortPublish {
     pub host_port: u16,
 }
 
+/// Where an engine of several hosts runs a container; a single engine ignores it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Placement {
+    /// The engine chooses: validators and the store are pinned round-robin over the hosts
+    /// (so a restart never moves them); compute containers go wherever there is room and are
+    /// rescheduled when their host goes away.
+    #[default]
+    Spread,
+    /// On the host with this name.
+    Node(String),
+    /// On any host carrying this label with this value.
+    Label {
+        /// Label key.
+        key: String,
+        /// Label value.
+        value: String,
+    },
+}
+
+impl Placement {
+    /// Parse the topology spelling: `spread`, `node:<host>` or `label:<key>=<value>`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_graphic() && c != '=' && c != '"');
+        if text == "spread" {
+            return Some(Self::Spread);
+        }
+        if let Some(host) = text.strip_prefix("node:") {
+            return ok(host).then(|| Self::Node(host.to_owned()));
+        }
+        let (key, value) = text.strip_prefix("label:")?.split_once('=')?;
+        (ok(key) && ok(value)).then(|| Self::Label { key: key.to_owned(), value: value.to_owned() })
+    }
+}
+
+impl std::fmt::Display for Placement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Spread => f.write_str("spread"),
+            Self::Node(host) => write!(f, "node:{host}"),
+            Self::Label { key, value } => write!(f, "label:{key}={value}"),
+        }
+    }
+}
+
 /// Everything needed to create one node's container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContainerSpec {
@@ -51,6 +96,8 @@ pub struct ContainerSpec {
     pub memory_limit: Option<u64>,
     /// Files placed in the container before it starts.
     pub files: Vec<FileEntry>,
+    /// Which host runs it, on an engine of several.
+    pub placement: Placement,
 }
 
 impl ContainerSpec {
@@ -69,6 +116,7 @@ impl ContainerSpec {
             labels: BTreeMap::new(),
             memory_limit: None,
             files: Vec::new(),
+            placement: Placement::Spread,
         }
     }
 
@@ -175,6 +223,8 @@ pub struct ContainerInfo {
     pub image: String,
     /// Status.
     pub status: ContainerStatus,
+    /// The engine host that runs it, on an engine of several.
+    pub host: Option<String>,
 }
 
 impl ContainerInfo {
@@ -198,6 +248,8 @@ pub enum ObjectKind {
     Network,
     /// A volume.
     Volume,
+    /// An image made for the testnet alone (an engine of several hosts bakes node files in).
+    Image,
 }
 
 /// An object teardown could not remove.

@@ -222,6 +222,14 @@ pub async fn apply_fault(provider: &dyn Provider, container: &ContainerRef, acti
         FaultAction::Unpause => provider.unpause(container).await?,
         FaultAction::Disconnect => provider.disconnect_network(container, &network().await?).await?,
         FaultAction::Reconnect => provider.connect_network(container, &network().await?).await?,
+        FaultAction::HostDown => {
+            let host = provider.host_down(container).await?;
+            tracing::info!(host, node = %container.node, "host-down");
+        }
+        FaultAction::HostUp => {
+            let host = provider.host_up(container).await?;
+            tracing::info!(host, node = %container.node, "host-up");
+        }
         FaultAction::Upgrade => anyhow::bail!("an upgrade is done to the chain, not to a container"),
     }
     Ok(())

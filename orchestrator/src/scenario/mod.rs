@@ -16,7 +16,7 @@ pub mod verdict;
 use crate::artifacts::Workspace;
 use crate::network::UpOptions;
 use crate::progress::Progress;
-use crate::provider::Provider;
+use crate::provider::Engine;
 use cr_protocol::lifecycle::JobHistory;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -90,7 +90,7 @@ impl ScenarioReport {
 
 /// Run one scenario end to end: up, inject, check, save logs on failure, down.
 pub async fn run_one(
-    provider: &dyn Provider,
+    engine: &Engine,
     workspace: &Workspace,
     scenario: &model::Scenario,
     up: &UpOptions,
@@ -98,10 +98,11 @@ pub async fn run_one(
     run: u32,
     progress: &mut Progress,
 ) -> ScenarioReport {
+    let provider = engine.provider.as_ref();
     let name = scenario.name().as_str();
     let testnet = scenario.topology().name().as_str().to_owned();
     let started = std::time::Instant::now();
-    let mut report = match runner::run(provider, workspace, scenario, up, progress).await {
+    let mut report = match runner::run(engine, workspace, scenario, up, progress).await {
         Ok(report) => report,
         Err(e) => {
             let mut r = ScenarioReport::aborted(name, scenario.topology_path(), &format!("{e:#}"));

@@ -14,7 +14,7 @@ use crate::artifacts::Workspace;
 use crate::network::{self, UpOptions};
 use crate::plan::Plan;
 use crate::progress::Progress;
-use crate::provider::Provider;
+use crate::provider::Engine;
 use cr_protocol::chain::{AccountId32, Chain, Finality};
 use cr_protocol::lifecycle::fee_account;
 use cr_protocol::store_client::StoreClient;
@@ -27,12 +27,13 @@ use tokio::sync::mpsc;
 /// Bring up the scenario's testnet, run it, evaluate it. The testnet is left running; the
 /// caller saves logs and tears it down.
 pub async fn run(
-    provider: &dyn Provider,
+    engine: &Engine,
     workspace: &Workspace,
     scenario: &Scenario,
     up: &UpOptions,
     progress: &mut Progress,
 ) -> anyhow::Result<ScenarioReport> {
+    let provider = engine.provider.as_ref();
     let started = Instant::now();
     let topology = scenario.topology();
     // The runtimes upgrades install, read before anything starts.
@@ -42,7 +43,7 @@ pub async fn run(
             upgrade_codes.insert(i, upgrade_code(workspace, to)?);
         }
     }
-    let state = network::up(provider, workspace, topology, scenario.topology_path(), up, progress).await?;
+    let state = network::up(engine, workspace, topology, scenario.topology_path(), up, progress).await?;
     let plan = Plan::new(topology)?;
     let rpc = state.endpoints.validator_rpcs().first().map(|s| s.to_string()).unwrap_or_default();
     let chain = Arc::new(Chain::connect_retrying(&rpc, Duration::from_secs(30)).await?);

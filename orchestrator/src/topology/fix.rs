@@ -88,6 +88,16 @@ impl Kind for ProblemKind {
             Self::PortOverlap { other, .. } => {
                 format!("move {field} or {other} so their port ranges do not overlap")
             }
+            Self::UnknownEngine { .. } => "set engine.kind to `local` or `swarm`".to_owned(),
+            Self::ManagerWithoutSwarm => "remove engine.manager, or set engine.kind: swarm".to_owned(),
+            Self::BadManager { .. } => "give the manager's engine endpoint, e.g. `unix:///run/docker.sock` or \
+                 `tcp://10.0.0.1:2375`, or omit it to use $CR_SWARM_MANAGER"
+                .to_owned(),
+            Self::BadPlacement { .. } => format!(
+                "set {field} to `spread`, `node:<host name>` (as `docker node ls` shows it) or \
+                 `label:<key>=<value>` (a node label)"
+            ),
+            Self::PlacementNeedsSwarm => format!("remove {field}, or add `engine: {{kind: swarm}}`"),
         }
     }
 
@@ -122,6 +132,11 @@ impl Kind for ProblemKind {
             Self::CrashSharesContainer { .. } => "crash-shares-container",
             Self::PortOutOfRange { .. } => "port-out-of-range",
             Self::PortOverlap { .. } => "port-overlap",
+            Self::UnknownEngine { .. } => "unknown-engine",
+            Self::ManagerWithoutSwarm => "manager-without-swarm",
+            Self::BadManager { .. } => "bad-manager",
+            Self::BadPlacement { .. } => "bad-placement",
+            Self::PlacementNeedsSwarm => "placement-needs-swarm",
         }
     }
 }

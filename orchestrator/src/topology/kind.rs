@@ -196,4 +196,28 @@ pub enum ProblemKind {
         /// End of the other range.
         other_last: u64,
     },
+    /// `engine.kind` is neither `local` nor `swarm`.
+    #[error("engine {written:?} is not one this tool drives")]
+    UnknownEngine {
+        /// The kind as written.
+        written: String,
+    },
+    /// `engine.manager` with a local engine.
+    #[error("a manager endpoint only means something for a swarm")]
+    ManagerWithoutSwarm,
+    /// `engine.manager` that is not an engine endpoint.
+    #[error("{written:?} is not an engine endpoint")]
+    BadManager {
+        /// The endpoint as written.
+        written: String,
+    },
+    /// A `placement` that is none of the three spellings.
+    #[error("{written:?} is not a placement")]
+    BadPlacement {
+        /// The placement as written.
+        written: String,
+    },
+    /// A pinned placement on the local engine, which has one host.
+    #[error("placing on a host needs an engine of several hosts, and this topology runs on the local one")]
+    PlacementNeedsSwarm,
 }

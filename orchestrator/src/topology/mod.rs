@@ -6,6 +6,7 @@
 //! [`TopologyError`]. The format itself is printed by `testnet schema` ([`json_schema`]).
 
 mod compute;
+mod engine;
 mod fix;
 mod kind;
 mod model;
@@ -16,8 +17,11 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+
+use crate::provider::{EngineChoice, Placement};
 
 use crate::runtime::RuntimeFile;
 
@@ -54,6 +58,17 @@ pub struct Topology {
     containers: Vec<ComputeContainer>,
     store_enabled: bool,
     publish: Publish,
+    engine: EngineChoice,
+    placements: Placements,
+}
+
+/// Where each part of the testnet runs, on an engine of several hosts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct Placements {
+    validators: Placement,
+    store: Placement,
+    /// By group name; a group without an entry spreads.
+    groups: BTreeMap<String, Placement>,
 }
 
 impl Topology {
@@ -120,6 +135,36 @@ impl Topology {
     /// Host ports to publish.
     pub fn publish(&self) -> &Publish {
         &self.publish
+    }
+    /// The same testnet on another engine (`testnet up --engine`); refused when the file pins
+    /// parts to hosts and the new engine has only one.
+    pub fn on_engine(mut self, engine: EngineChoice) -> Result<Self, String> {
+        let pinned = self.placements.validators != Placement::Spread
+            || self.placements.store != Placement::Spread
+            || self.placements.groups.values().any(|p| *p != Placement::Spread);
+        if engine == EngineChoice::Local && pinned {
+            return Err("the topology places parts on hosts (`placement:`) and the local engine has one host; \
+                        remove the placements or keep its engine"
+                .to_owned());
+        }
+        self.engine = engine;
+        Ok(self)
+    }
+    /// The engine the testnet runs on.
+    pub fn engine(&self) -> &EngineChoice {
+        &self.engine
+    }
+    /// Where validators run (every validator alike).
+    pub fn validator_placement(&self) -> &Placement {
+        &self.placements.validators
+    }
+    /// Where the artifact store runs.
+    pub fn store_placement(&self) -> &Placement {
+        &self.placements.store
+    }
+    /// Where the containers of compute group `group` run.
+    pub fn group_placement(&self, group: &Name) -> &Placement {
+        self.placements.groups.get(group.as_str()).unwrap_or(&Placement::Spread)
     }
     /// Names of the compute nodes that vote on disputes (the genesis committee).
     pub fn committee(&self) -> Vec<&Name> {

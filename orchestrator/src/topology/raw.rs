@@ -28,9 +28,12 @@ pub(crate) struct RawTopology {
     /// The artifact store container.
     #[serde(default)]
     pub store: RawStore,
-    /// Host ports on 127.0.0.1; an omitted port is chosen by Docker.
+    /// Host ports on 127.0.0.1; an omitted port is chosen by the engine.
     #[serde(default)]
     pub publish: RawPublish,
+    /// Where the testnet runs: the local engine (default) or a Docker Swarm.
+    #[serde(default)]
+    pub engine: Option<Sp<super::engine::RawEngine>>,
 }
 
 /// Exactly one of `count` (names `validator-0`, `validator-1`, ...) or `names`.
@@ -44,6 +47,10 @@ pub(crate) struct RawValidators {
     /// Explicit validator names.
     #[serde(default)]
     pub names: Option<Sp<Vec<Sp<String>>>>,
+    /// On a swarm: `spread` (default: validator i on the i-th host, round-robin),
+    /// `node:<host>` or `label:<key>=<value>`.
+    #[serde(default)]
+    pub placement: Option<Sp<String>>,
 }
 
 /// Chain-level settings.
@@ -168,6 +175,10 @@ pub(crate) struct RawComputeGroup {
     /// Jobs a daemon runs at once (at least 1).
     #[serde(default = "default_concurrency")]
     pub max_concurrent_jobs: Sp<u32>,
+    /// On a swarm: `spread` (default: wherever there is room, moved when a host goes away),
+    /// `node:<host>` or `label:<key>=<value>`.
+    #[serde(default)]
+    pub placement: Option<Sp<String>>,
 }
 
 /// Declared GPUs of every node in a group.
@@ -191,11 +202,13 @@ pub(crate) struct RawGpu {
 pub(crate) struct RawStore {
     /// Run the content-addressed artifact store container.
     pub enabled: Sp<bool>,
+    /// On a swarm: `spread` (default: the first host), `node:<host>` or `label:<key>=<value>`.
+    pub placement: Option<Sp<String>>,
 }
 
 impl Default for RawStore {
     fn default() -> Self {
-        Self { enabled: Sp::unplaced(true) }
+        Self { enabled: Sp::unplaced(true), placement: None }
     }
 }
 

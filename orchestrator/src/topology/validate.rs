@@ -11,10 +11,12 @@ use super::model::{
     Behaviour, MarketParams, Name, Percent, Publish, TestnetName, Tokens, ValidatorSpec, MAX_DEADLINE_BLOCKS,
 };
 use super::raw::{RawChain, RawComputeGroup, RawMarket, RawPublish, RawTopology, RawValidators};
-use super::{names, Topology};
+use super::{engine, names, Placements, Topology};
 use crate::diagnostics::{Collector, InvalidName, Sp};
+use crate::provider::EngineChoice;
 use crate::runtime::RuntimeFile;
 use cr_protocol::chain::Layout;
+use std::collections::BTreeMap;
 
 /// Most validators a testnet may have; each is a full node container.
 pub const MAX_VALIDATORS: u32 = 100;
@@ -45,6 +47,8 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Collector<'_, ProblemKind
     let store_enabled = *raw.store.enabled.value();
     let validator_count = validators.as_ref().map_or(1, Vec::len);
     let publish = publish(&raw.publish, validator_count, store_enabled, report);
+    let engine = engine::engine(raw.engine.as_ref(), report);
+    let placements = placements(raw, engine.as_ref(), report);
 
     if !report.is_clean() {
         return None;
@@ -62,7 +66,32 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Collector<'_, ProblemKind
         containers,
         store_enabled,
         publish,
+        engine: engine?,
+        placements: placements?,
     })
+}
+
+/// Every `placement` of the file: validators', the store's and each group's.
+fn placements(
+    raw: &RawTopology,
+    engine: Option<&EngineChoice>,
+    report: &mut Collector<'_, ProblemKind>,
+) -> Option<Placements> {
+    let validators =
+        engine::placement(raw.validators.value().placement.as_ref(), "validators.placement", engine, report);
+    let store = engine::placement(raw.store.placement.as_ref(), "store.placement", engine, report);
+    let mut groups = BTreeMap::new();
+    let mut ok = true;
+    for (i, group) in raw.compute.value().iter().enumerate() {
+        let g = group.value();
+        match engine::placement(g.placement.as_ref(), &format!("compute[{i}].placement"), engine, report) {
+            Some(p) => {
+                groups.insert(g.group.value().clone(), p);
+            }
+            None => ok = false,
+        }
+    }
+    Some(Placements { validators: validators?, store: store?, groups }).filter(|_| ok)
 }
 
 /// The runtime to start on, read and checked now: `Some(None)` for the node's own.

@@ -2,13 +2,13 @@
 //! shares a container with others gets its own lines picked out of the container's log.
 
 use super::choose;
-use super::connect;
+use super::connect_to;
 use miette::{IntoDiagnostic, WrapErr};
 use std::io::Write;
 use std::process::ExitCode;
 use testnet::artifacts::Workspace;
 use testnet::network::status;
-use testnet::provider::{LogSource, Provider};
+use testnet::provider::LogSource;
 
 /// Print a node's container log.
 #[derive(Debug, clap::Args)]
@@ -36,9 +36,10 @@ fn line_node(text: &str) -> Option<String> {
 /// `testnet logs`.
 pub async fn logs(args: LogsArgs, json: bool) -> miette::Result<ExitCode> {
     use futures::StreamExt;
-    let provider = connect().await?;
-    let testnet = choose(&provider, args.testnet.as_deref()).await?;
-    let views = status::containers(&provider, &testnet).await.into_diagnostic()?;
+    let engine = connect_to(args.testnet.as_deref()).await?;
+    let provider = engine.provider.as_ref();
+    let testnet = choose(provider, args.testnet.as_deref()).await?;
+    let views = status::containers(provider, &testnet).await.into_diagnostic()?;
     if views.is_empty() {
         miette::bail!("testnet {testnet} has no containers; `testnet status` lists what runs");
     }

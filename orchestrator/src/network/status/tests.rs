@@ -20,6 +20,7 @@ fn view(node: &str, kind: NodeKind, running: bool) -> ContainerView {
         container: container.clone(),
         status: if running { "running" } else { "exited (code 1)" }.to_owned(),
         running,
+        host: None,
         rpc: (kind == NodeKind::Validator).then(|| format!("ws://127.0.0.1:1{}", node.len())),
         metrics: None,
         store: (kind == NodeKind::Store).then(|| "127.0.0.1:7070".to_owned()),

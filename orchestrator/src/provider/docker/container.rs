@@ -15,7 +15,7 @@ use bollard::query_parameters::{
 };
 
 use super::DockerProvider;
-use crate::provider::context::upload_tar;
+use crate::image::context::upload_tar;
 use crate::provider::error::check_name;
 use crate::provider::{ContainerRef, ContainerSpec, ProviderError, Result, LABEL_KIND, LABEL_NODE, LABEL_TESTNET};
 

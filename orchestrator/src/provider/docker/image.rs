@@ -10,8 +10,9 @@ use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion, Remove
 use futures::StreamExt;
 
 use super::DockerProvider;
-use crate::provider::context::{build_context, BuildContext};
-use crate::provider::{BuildOutcome, ImageRecipe, ImageRef, ProviderError, Result, LABEL_CONTENT_HASH};
+use crate::image::context::{build_context, BuildContext};
+use crate::image::{BuildOutcome, ImageRecipe, ImageRef};
+use crate::provider::{ProviderError, Result, LABEL_CONTENT_HASH};
 
 /// Lines of build output kept for an error message.
 const OUTPUT_TAIL: usize = 20;

@@ -1,4 +1,4 @@
-//! [`Provider`] on a Docker engine, through bollard.
+//! [`Provider`] and [`ImageBuilder`] on one Docker engine, through bollard.
 //!
 //! Only the engine API is used (no `docker` CLI, no host bind mounts), so a remote engine
 //! behind `DOCKER_HOST` works the same as the local socket.
@@ -18,12 +18,16 @@ use bollard::errors::Error as BollardError;
 use bollard::Docker;
 
 use super::{
-    ContainerInfo, ContainerRef, ContainerSpec, ContainerState, ImageRecipe, ImageRef, LogStream, NetworkRef, Provider,
-    ProviderError, ResourceUse, Result, TeardownReport, LABEL_TESTNET,
+    Capabilities, Capability, ContainerInfo, ContainerRef, ContainerSpec, ContainerState, LogStream, NetworkRef,
+    Provider, ProviderError, ResourceUse, Result, TeardownReport, LABEL_TESTNET,
 };
+use crate::image::{ImageBuilder, ImageRecipe, ImageRef};
 
 /// The engine address used when `DOCKER_HOST` is unset.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// What to do when no engine answers.
+const UNREACHABLE_FIX: &str = "start dockerd or set DOCKER_HOST to a running engine";
 
 /// Removals in flight during teardown (FACTS: 400 containers in ~33 s with 8 at once).
 pub const TEARDOWN_PARALLELISM: usize = 8;
@@ -50,11 +54,17 @@ impl DockerProvider {
     pub async fn connect() -> Result<Self> {
         let host =
             std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| DEFAULT_HOST.to_owned());
+        Self::at(&host, UNREACHABLE_FIX).await
+    }
+
+    /// Connect to the engine at `host` (`unix://...`, `tcp://...`); `fix` is what an
+    /// unreachable-engine error tells the user to do.
+    pub async fn at(host: &str, fix: &'static str) -> Result<Self> {
         let unreachable =
-            |e: BollardError| ProviderError::EngineUnreachable { host: host.clone(), reason: error_chain(&e) };
+            |e: BollardError| ProviderError::EngineUnreachable { host: host.to_owned(), reason: error_chain(&e), fix };
         let docker =
-            Docker::connect_with_host(&host).map_err(unreachable)?.negotiate_version().await.map_err(unreachable)?;
-        Ok(Self { docker, host, network_lock: tokio::sync::Mutex::new(()) })
+            Docker::connect_with_host(host).map_err(unreachable)?.negotiate_version().await.map_err(unreachable)?;
+        Ok(Self { docker, host: host.to_owned(), network_lock: tokio::sync::Mutex::new(()) })
     }
 
     /// The bollard client, for what the trait does not cover (tests, image housekeeping).
@@ -74,10 +84,13 @@ impl DockerProvider {
 }
 
 /// Turn a bollard error into a [`ProviderError`]; free so streams can own what it needs.
-fn map_error(host: &str, operation: &'static str, object: &str, error: BollardError) -> ProviderError {
+pub(super) fn map_error(host: &str, operation: &'static str, object: &str, error: BollardError) -> ProviderError {
     let object = object.to_owned();
-    let unreachable =
-        |error: &BollardError| ProviderError::EngineUnreachable { host: host.to_owned(), reason: error_chain(error) };
+    let unreachable = |error: &BollardError| ProviderError::EngineUnreachable {
+        host: host.to_owned(),
+        reason: error_chain(error),
+        fix: UNREACHABLE_FIX,
+    };
     match error {
         BollardError::DockerResponseServerError { status_code, message } => match status_code {
             404 => ProviderError::NotFound { operation, object },
@@ -115,7 +128,7 @@ fn conflict_fix(operation: &str, object: &str) -> String {
 }
 
 /// An error with its sources, one line: bollard often hides the useful part in a source.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -130,12 +143,24 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 /// Filters selecting objects of one testnet (or, with `None`, of any testnet).
-fn label_filter(testnet: Option<&str>) -> HashMap<String, Vec<String>> {
+pub(super) fn label_filter(testnet: Option<&str>) -> HashMap<String, Vec<String>> {
     let value = match testnet {
         Some(name) => format!("{LABEL_TESTNET}={name}"),
         None => LABEL_TESTNET.to_owned(),
     };
     HashMap::from([("label".to_owned(), vec![value])])
+}
+
+/// One engine can do everything but take itself away.
+pub fn capabilities() -> Capabilities {
+    Capabilities::of([Capability::Signals, Capability::Pause, Capability::NetworkIsolation])
+}
+
+#[async_trait]
+impl ImageBuilder for DockerProvider {
+    async fn build_image(&self, recipe: &ImageRecipe) -> Result<ImageRef> {
+        image::build(self, recipe).await
+    }
 }
 
 #[async_trait]
@@ -144,12 +169,12 @@ impl Provider for DockerProvider {
         "docker"
     }
 
-    async fn ensure_network(&self, testnet: &str) -> Result<NetworkRef> {
-        network::ensure(self, testnet).await
+    fn capabilities(&self) -> Capabilities {
+        capabilities()
     }
 
-    async fn build_image(&self, recipe: &ImageRecipe) -> Result<ImageRef> {
-        image::build(self, recipe).await
+    async fn ensure_network(&self, testnet: &str) -> Result<NetworkRef> {
+        network::ensure(self, testnet).await
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<ContainerRef> {

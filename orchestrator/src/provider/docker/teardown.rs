@@ -39,6 +39,7 @@ pub(super) async fn list(p: &DockerProvider, testnet: &str) -> Result<Vec<Contai
                 id: s.id.clone().unwrap_or_default(),
                 image: s.image.clone().unwrap_or_default(),
                 status: summary_status(s.state),
+                host: None,
                 name,
             }
         })

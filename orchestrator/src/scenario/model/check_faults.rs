@@ -37,6 +37,18 @@ pub(crate) fn check(
                 continue;
             }
         }
+        if let (Some(capability), Some(t)) = (f.action.value().needs(), topology) {
+            if !t.engine().capabilities().has(capability) {
+                let kind = ProblemKind::EngineLacks {
+                    action: f.action.value().as_str(),
+                    engine: t.engine().runtime(),
+                    capability: capability.as_str(),
+                };
+                report.add(f.action.at(), fault.at(), format!("{path}.action"), kind);
+                faults = None;
+                continue;
+            }
+        }
         let target = topology.and_then(|t| target(fault, &path, t, base_dir, report));
         let trigger = trigger(fault, &path, jobs, timeout, report);
         match (target, trigger, faults.as_mut()) {

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::provider::Capability;
 use crate::runtime::RuntimeFile;
 use crate::topology::Name;
 use cr_protocol::lifecycle::Milestone;
@@ -29,6 +30,10 @@ pub enum FaultAction {
     /// Install another runtime as the chain's root would (`sudo(system.set_code)`); names a
     /// `runtime`, not a node.
     Upgrade,
+    /// Cut the power of the engine host that runs the node: every node on that host goes.
+    HostDown,
+    /// Power that host on again; the nodes that died with it start again.
+    HostUp,
 }
 
 impl FaultAction {
@@ -44,6 +49,19 @@ impl FaultAction {
             Self::Disconnect => "disconnect",
             Self::Reconnect => "reconnect",
             Self::Upgrade => "upgrade",
+            Self::HostDown => "host-down",
+            Self::HostUp => "host-up",
+        }
+    }
+
+    /// The engine capability the action needs, beyond starting and stopping.
+    pub fn needs(self) -> Option<Capability> {
+        match self {
+            Self::Kill => Some(Capability::Signals),
+            Self::Pause | Self::Unpause => Some(Capability::Pause),
+            Self::Disconnect | Self::Reconnect => Some(Capability::NetworkIsolation),
+            Self::HostDown | Self::HostUp => Some(Capability::HostPower),
+            Self::Stop | Self::Start | Self::Restart | Self::Upgrade => None,
         }
     }
 }

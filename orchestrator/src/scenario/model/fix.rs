@@ -115,6 +115,15 @@ impl Kind for ProblemKind {
             Self::SpecNotIncreasing { from, .. } => format!(
                 "upgrade to a runtime above spec {from}, or start the testnet on an earlier one (`chain.runtime` in the topology)"
             ),
+            Self::EngineLacks { .. } => {
+                use crate::provider::EngineChoice;
+                format!(
+                    "drop the fault, or run the scenario on an engine that has it (`engine:` in the topology): \
+                     the local engine has {}; a swarm of lab hosts has {}",
+                    EngineChoice::Local.capabilities(),
+                    EngineChoice::Swarm { manager: None }.capabilities()
+                )
+            }
             Self::SecondUpgrade => "split the upgrades into scenarios of their own, each starting on the \
                                     runtime the one before left (`chain.runtime` in the topology)"
                 .to_owned(),
@@ -204,6 +213,7 @@ impl Kind for ProblemKind {
             Self::UpgradeRuntimeMissing => "upgrade-runtime-missing",
             Self::UpgradeRuntime(_) => "upgrade-runtime-file",
             Self::SpecNotIncreasing { .. } => "spec-not-increasing",
+            Self::EngineLacks { .. } => "engine-lacks",
             Self::SecondUpgrade => "second-upgrade",
             Self::ShouldFailEmpty => "should-fail-empty",
             Self::StoreDisabled => "store-disabled",

@@ -233,6 +233,16 @@ pub enum ProblemKind {
         /// The upgrade's.
         to: u32,
     },
+    /// A fault the topology's engine cannot inject.
+    #[error("`{action}` needs {capability}, which the {engine} engine of the scenario's topology does not have")]
+    EngineLacks {
+        /// The action as written.
+        action: &'static str,
+        /// The topology's engine.
+        engine: &'static str,
+        /// The missing capability.
+        capability: &'static str,
+    },
     /// A second `upgrade` in one scenario.
     #[error("a scenario has at most one upgrade")]
     SecondUpgrade,

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use blake2::digest::consts::U32;
 use blake2::{Blake2b, Digest};
 
-use super::{FileEntry, FileSource, ImageRecipe, ProviderError, Result};
+use super::ImageRecipe;
+use crate::provider::{FileEntry, FileSource, ProviderError, Result};
 
 /// Where Debian keeps the CA bundle; the node exits at start without one.
 pub const HOST_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
