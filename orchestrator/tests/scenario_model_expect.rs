@@ -36,6 +36,32 @@ mod scenario_model_expect {
     }
 
     #[test]
+    fn a_fault_the_topologys_engine_cannot_inject_is_refused_before_anything_starts() {
+        // One engine cannot power a host off; a swarm cannot cut one task off its overlay.
+        let kind = one(
+            &format!("{HEAD}{JOB}faults:\n  - {{action: host-down, node: cpu-0, at_block: 1}}\n"),
+            "s.yaml:6:14: faults[0].action: `host-down` needs host power, which the docker engine of the scenario's topology does not have; drop the fault, or run the scenario on an engine that has it (`engine:` in the topology): the local engine has signals, pause, network isolation; a swarm of lab hosts has signals, pause, host power",
+        );
+        assert_eq!(kind, ProblemKind::EngineLacks { action: "host-down", engine: "docker", capability: "host power" });
+        let dir = fixtures();
+        let swarm = "name: w\nvalidators: {count: 1}\nengine: {kind: swarm}\ncompute:\n  - {group: cpu, count: 1}\n";
+        std::fs::write(dir.path().join("w.yaml"), swarm).unwrap();
+        let text = "name: s\ntopology: w.yaml\nfaults:\n  - {action: disconnect, node: cpu-0, at_block: 1}\n  - {action: host-down, node: cpu-0, at_block: 2}\n";
+        let problems = match Scenario::parse("s.yaml", text, dir.path()) {
+            Ok(_) => panic!("a swarm cannot disconnect one node"),
+            Err(e) => e.problems().to_vec(),
+        };
+        assert_eq!(problems.len(), 1, "host-down is fine on a swarm: {problems:#?}");
+        assert!(
+            problems[0].to_string().starts_with(
+                "s.yaml:4:14: faults[0].action: `disconnect` needs network isolation, which the swarm engine"
+            ),
+            "{}",
+            problems[0]
+        );
+    }
+
+    #[test]
     fn expectations_name_known_jobs_and_groups_once() {
         let got = messages(&format!(
             "{HEAD}{JOB}expect:\n  jobs:\n    - {{job: b, outcome: completed}}\n    - {{job: a, outcome: completed, node_group: tpu}}\n    - {{job: a, outcome: expired}}\n"

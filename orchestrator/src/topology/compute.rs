@@ -217,7 +217,12 @@ pub(crate) fn check_quorum(quorum: &Sp<u32>, fleet: &Fleet, report: &mut Collect
     };
     let q = *quorum.value();
     let (kind, fallback) = if members == 0 {
-        return;
+        // The chain takes no quorum but 0 without a committee; the default then becomes 0, a
+        // quorum written out is a mistake worth naming.
+        if q == 0 || !crate::diagnostics::is_known(quorum.at()) {
+            return;
+        }
+        (ProblemKind::QuorumWithoutCommittee { quorum: q }, Location::UNKNOWN)
     } else if q == 0 {
         (ProblemKind::QuorumZero { members }, fleet.member_at)
     } else if q > members {

@@ -88,6 +88,9 @@ impl Kind for ProblemKind {
             Self::PortOverlap { other, .. } => {
                 format!("move {field} or {other} so their port ranges do not overlap")
             }
+            Self::QuorumWithoutCommittee { .. } => "remove quorum (it is 0 without a committee), or put nodes on \
+                 the committee (role: verifier, or committee: true)"
+                .to_owned(),
             Self::UnknownEngine { .. } => "set engine.kind to `local` or `swarm`".to_owned(),
             Self::ManagerWithoutSwarm => "remove engine.manager, or set engine.kind: swarm".to_owned(),
             Self::BadManager { .. } => "give the manager's engine endpoint, e.g. `unix:///run/docker.sock` or \
@@ -132,6 +135,7 @@ impl Kind for ProblemKind {
             Self::CrashSharesContainer { .. } => "crash-shares-container",
             Self::PortOutOfRange { .. } => "port-out-of-range",
             Self::PortOverlap { .. } => "port-overlap",
+            Self::QuorumWithoutCommittee { .. } => "quorum-without-committee",
             Self::UnknownEngine { .. } => "unknown-engine",
             Self::ManagerWithoutSwarm => "manager-without-swarm",
             Self::BadManager { .. } => "bad-manager",

@@ -196,6 +196,12 @@ pub enum ProblemKind {
         /// End of the other range.
         other_last: u64,
     },
+    /// A quorum written out for a fleet with no committee member.
+    #[error("quorum {quorum} can never be reached: no compute node is on the committee")]
+    QuorumWithoutCommittee {
+        /// The quorum.
+        quorum: u32,
+    },
     /// `engine.kind` is neither `local` nor `swarm`.
     #[error("engine {written:?} is not one this tool drives")]
     UnknownEngine {

@@ -54,11 +54,15 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Collector<'_, ProblemKind
         return None;
     }
     let Fleet { nodes, containers, .. } = fleet?;
+    let mut market = market?;
+    if !nodes.iter().any(|n| n.committee()) {
+        market.quorum = 0;
+    }
     Some(Topology {
         name: name?,
         validators: validators?.into_iter().map(|name| ValidatorSpec { name }).collect(),
         block_time_ms: block_time_ms?,
-        market: market?,
+        market,
         requesters: requesters?,
         endowment: endowment?,
         runtime: runtime?,
