@@ -8,7 +8,8 @@
 #   ci/swarm-lab.sh env       print CR_SWARM_MANAGER for a running lab
 #
 # `--privileged` is refused on these machines (root lacks CAP_SYS_RESOURCE), so every other
-# capability is granted instead. Each node's engine socket is bound into LAB_DIR/node-<i>/, and
+# capability is granted instead. /run is a tmpfs so a node powered off by host-down boots
+# clean (dockerd refuses to start over the pid file a killed daemon leaves). Each node's engine socket is bound into LAB_DIR/node-<i>/, and
 # each node carries the labels the swarm provider reads: its socket (`io.cr-testnet.endpoint`)
 # and the lab container that embodies it (`io.cr-testnet.lab-container`, for host-down/up).
 set -euo pipefail
@@ -63,6 +64,7 @@ start_node() {
       --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
       --security-opt systempaths=unconfined --device /dev/fuse \
       -v /sys/fs/cgroup:/sys/fs/cgroup:rw -v "$name:/var/lib/docker" -v "$LAB_DIR/node-$i:/run/tn" \
+      --tmpfs /run \
       -e DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 --network "$UNDERLAY" \
       "$IMAGE" -H unix:///run/tn/docker.sock --mtu 1400 >/dev/null
   fi

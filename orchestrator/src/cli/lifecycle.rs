@@ -7,7 +7,7 @@ use std::time::Duration;
 use testnet::artifacts::Workspace;
 use testnet::network::{self, TestnetState, UpOptions};
 use testnet::progress::{Mode, Progress};
-use testnet::provider::{Engine, EngineChoice};
+use testnet::provider::{Engine, EngineChoice, SWARM_MANAGER_ENV};
 use testnet::scenario::model::Scenario;
 use testnet::topology::Topology;
 
@@ -20,7 +20,8 @@ pub async fn connect(choice: &EngineChoice) -> miette::Result<Engine> {
 }
 
 /// The engine a running testnet was brought up on, as its state file remembers; without a
-/// name, that of the only testnet with a state file; else the local engine.
+/// state file, the first engine that runs it (or, without a name, runs any testnet): the local
+/// one, then the swarm of `$CR_SWARM_MANAGER` when that is set.
 pub async fn connect_to(testnet: Option<&str>) -> miette::Result<Engine> {
     let root = Workspace::from_env().root;
     let state = match testnet {
@@ -30,7 +31,24 @@ pub async fn connect_to(testnet: Option<&str>) -> miette::Result<Engine> {
             _ => None,
         },
     };
-    connect(&state.map(|s| s.engine).unwrap_or_default()).await
+    if let Some(state) = state {
+        return connect(&state.engine).await;
+    }
+    let swarm_set = std::env::var_os(SWARM_MANAGER_ENV).is_some_and(|v| !v.is_empty());
+    if !swarm_set {
+        return connect(&EngineChoice::Local).await;
+    }
+    for choice in [EngineChoice::Local, EngineChoice::Swarm { manager: None }] {
+        let engine = connect(&choice).await?;
+        let runs = match testnet {
+            Some(name) => !engine.provider.list(name).await.into_diagnostic()?.is_empty(),
+            None => !engine.provider.list_testnets().await.into_diagnostic()?.is_empty(),
+        };
+        if runs {
+            return Ok(engine);
+        }
+    }
+    connect(&EngineChoice::Local).await
 }
 
 /// `testnet up`'s options.
@@ -122,7 +140,16 @@ pub async fn down(name: Option<String>, all: bool, json: bool) -> miette::Result
     let mut clean = true;
     for name in names {
         let started = std::time::Instant::now();
-        let report = provider.teardown(&name).await.into_diagnostic()?;
+        let mut report = provider.teardown(&name).await.into_diagnostic()?;
+        let nothing = report.containers.is_empty() && report.networks.is_empty() && report.volumes.is_empty();
+        let swarm_set = std::env::var_os(SWARM_MANAGER_ENV).is_some_and(|v| !v.is_empty());
+        if nothing && swarm_set && !TestnetState::path(&workspace.root, &name).exists() && provider.runtime() != "swarm"
+        {
+            // No state file says where it ran, and the local engine had none of it: what a
+            // crashed run left on the swarm (on any host) goes too.
+            let swarm = connect(&EngineChoice::Swarm { manager: None }).await?;
+            report = swarm.provider.teardown(&name).await.into_diagnostic()?;
+        }
         TestnetState::remove(&workspace.root, &name);
         clean &= report.is_clean();
         if json {

@@ -54,6 +54,26 @@ pub(super) async fn up(p: &SwarmProvider, c: &ContainerRef) -> Result<String> {
     Ok(host.name.clone())
 }
 
+/// Power on every lab host that is off, and wait until the swarm sees it Ready: a run that
+/// took a host away must not leave it away, nor leave the testnet's objects on it.
+pub(super) async fn restore(p: &SwarmProvider) -> Result<Vec<String>> {
+    let mut restored = Vec::new();
+    for host in p.hosts.all().iter().filter(|h| h.lab_container.is_some()) {
+        let name = host.lab_container.clone().unwrap_or_default();
+        let lab = ContainerRef { id: name.clone(), name, testnet: String::new(), node: host.name.clone() };
+        if p.local.inspect(&lab).await?.status == crate::provider::ContainerStatus::Running {
+            continue;
+        }
+        p.local.start(&lab).await?;
+        let deadline = Instant::now() + BACK_WITHIN;
+        while !is_ready(p, host).await && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        restored.push(host.name.clone());
+    }
+    Ok(restored)
+}
+
 async fn is_ready(p: &SwarmProvider, host: &Host) -> bool {
     match p.manager.client().inspect_node(&host.id).await {
         Ok(node) => node.status.and_then(|s| s.state) == Some(NodeState::READY),
