@@ -6,6 +6,7 @@
 #   ci/swarm-lab.sh up [N]    form (or re-form) a swarm of N nodes (default 3); prints its env
 #   ci/swarm-lab.sh down      remove the nodes, their volumes and the underlay
 #   ci/swarm-lab.sh env       print CR_SWARM_MANAGER for a running lab
+#   ci/swarm-lab.sh leftovers list testnet objects (labelled) on any host; exit 1 if there are
 #
 # `--privileged` is refused on these machines (root lacks CAP_SYS_RESOURCE), so every other
 # capability is granted instead. /run is a tmpfs so a node powered off by host-down boots
@@ -118,9 +119,27 @@ down() {
   echo "swarm-lab: removed"
 }
 
+leftovers() {
+  local found=0
+  for dir in "$LAB_DIR"/node-*; do
+    local i=${dir##*/node-} out
+    out=$( (on "$i" ps -aq --filter label=io.cr-testnet.testnet
+      on "$i" volume ls -q --filter label=io.cr-testnet.testnet
+      on "$i" images -q --filter label=io.cr-testnet.testnet
+      on "$i" network ls -q --filter label=io.cr-testnet.testnet) 2>&1)
+    if [ -n "$out" ]; then found=1; echo "lab-node-$i holds testnet objects:"; echo "$out"; fi
+  done
+  local services
+  services=$(on 1 service ls -q --filter label=io.cr-testnet.testnet)
+  [ -z "$services" ] || { found=1; echo "the manager still runs services: $services"; }
+  [ "$found" = 0 ] && echo "swarm-lab: no testnet object on any host"
+  return "$found"
+}
+
 case "${1:-}" in
   up) up "${2:-3}" ;;
   down) down ;;
   env) env_line ;;
-  *) echo "usage: ci/swarm-lab.sh up [N] | down | env" >&2; exit 2 ;;
+  leftovers) leftovers ;;
+  *) echo "usage: ci/swarm-lab.sh up [N] | down | env | leftovers" >&2; exit 2 ;;
 esac

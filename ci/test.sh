@@ -4,6 +4,8 @@
 #   2. chain workspace: pallet tests, then 3 validator processes on loopback (release build)
 #   3. real-node and real-container tests of the light side (`--ignored` tests)
 #   4. end to end: images, `testnet up/down`, every shipped scenario and attack, a small load run
+#   5. a Docker Swarm of three engine hosts on this machine (ci/swarm-lab.sh): the swarm
+#      provider's tests and the swarm scenarios (a job paid across hosts, a host lost mid-job)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/setup.sh
@@ -20,7 +22,7 @@ step "tier 2: chain workspace (pallet tests, node build, 3 validators on loopbac
 
 step "tier 3: light side against a real node and real containers (ignored tests)"
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo build --release --locked -p cr-compute
-CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --workspace --locked -- --ignored --test-threads 1
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --workspace --locked -- --ignored --test-threads 1 --skip lab_swarm::
 
 step "tier 4: end to end in Docker (scenarios, attacks, upgrades and a small load run)"
 # A short chaos run from a fixed seed (random jobs and fault windows, every check at every
@@ -34,5 +36,15 @@ CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test --no-b
 # 20 daemons (5 per container), 200 jobs at 5/s: exits 1 if a job is lost or escrow stays held.
 CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- load --no-build \
   --fleet 20 --per-container 5 --jobs 200 --rate 5 --arrival poisson
+
+step "tier 5: a testnet over three engine hosts (lab swarm: provider tests, swarm scenarios)"
+ci/swarm-lab.sh up 3
+eval "$(ci/swarm-lab.sh env)"
+trap 'ci/swarm-lab.sh down >/dev/null 2>&1 || true' EXIT
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo test --locked -p testnet --test lab_swarm -- --ignored --test-threads 1
+CARGO_TARGET_DIR="$CR_LIGHT_TARGET" cargo run --locked -p testnet -- test --no-build --seed 1 \
+  --reports target/testnet-reports/swarm workloads/swarm/*.yaml
+# `down` after every run must have left nothing labelled on any host.
+ci/swarm-lab.sh leftovers
 
 step "all tiers passed"
