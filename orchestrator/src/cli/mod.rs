@@ -90,6 +90,12 @@ pub enum Command {
     /// JSON) and compare job by job: node, outcome, dispute verdict, timeouts; prints the first
     /// divergence and exits 1 on any.
     Replay(replay::ReplayArgs),
+    /// Print a completion script for a shell, e.g. `testnet completions bash >
+    /// /etc/bash_completion.d/testnet`, or `source <(testnet completions bash)`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
     /// Run scenarios: a fresh testnet each, jobs and faults injected, expectations checked;
     /// writes JUnit XML and JSON, saves container logs on failure, exits non-zero on any failure.
     Test {
@@ -139,6 +145,11 @@ pub async fn run(cli: Cli) -> miette::Result<ExitCode> {
         Command::Load(args) => load::load(args, cli.json).await,
         Command::Chaos(args) => chaos::chaos(args, cli.json).await,
         Command::Replay(args) => replay::replay(args, cli.json).await,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "testnet", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Test { scenarios, reports, no_build, parallel, repeat, seed } => {
             let seed = seed.unwrap_or_else(testnet::seed::drawn);
             scenario::test(&scenarios, &reports, !no_build, cli.json, usize::from(parallel), repeat, seed).await
