@@ -3,6 +3,7 @@
 //! of fault windows over validators, daemons and the store. It is written as a scenario file,
 //! so the run it makes is checked like any scenario and a failure replays from the file alone.
 
+use crate::scenario::model::FaultAction;
 use crate::topology::{ComputeNode, Role, Topology};
 use cr_protocol::workload::{SplitMix64, Workload};
 use std::fmt::Write;
@@ -62,13 +63,15 @@ pub struct Draw {
     pub windows: Vec<Window>,
 }
 
-/// The fault pairs a window is made of; `restart` needs no recovery.
-const ACTIONS: [(&str, Option<&str>); 5] = [
-    ("kill", Some("start")),
-    ("stop", Some("start")),
-    ("pause", Some("unpause")),
-    ("disconnect", Some("reconnect")),
-    ("restart", None),
+/// The fault pairs a window is made of; `restart` needs no recovery. A run draws from those
+/// the topology's engine can inject (on one engine, all of them, in this order, so a seed
+/// draws what it always drew).
+const ACTIONS: [(FaultAction, Option<FaultAction>); 5] = [
+    (FaultAction::Kill, Some(FaultAction::Start)),
+    (FaultAction::Stop, Some(FaultAction::Start)),
+    (FaultAction::Pause, Some(FaultAction::Unpause)),
+    (FaultAction::Disconnect, Some(FaultAction::Reconnect)),
+    (FaultAction::Restart, None),
 ];
 
 struct Rng(SplitMix64);
@@ -176,10 +179,16 @@ fn windows(rng: &mut Rng, topology: &Topology, options: &ChaosOptions, blocks: u
     if topology.store_enabled() {
         targets.push((crate::topology::RESERVED_STORE.to_owned(), false));
     }
+    let powers = topology.engine().capabilities();
+    let actions: Vec<(&str, Option<&str>)> = ACTIONS
+        .iter()
+        .filter(|(action, _)| action.needs().is_none_or(|c| powers.has(c)))
+        .map(|(action, recovery)| (action.as_str(), recovery.map(FaultAction::as_str)))
+        .collect();
     let mut out: Vec<Window> = Vec::new();
     for _ in 0..options.faults {
         let Some((node, validator)) = rng.pick(&targets).cloned() else { break };
-        let Some(&(action, recovery)) = rng.pick(&ACTIONS) else { break };
+        let Some(&(action, recovery)) = rng.pick(&actions) else { break };
         let from = rng.between(1, u64::from(blocks.saturating_sub(2).max(1))) as u32;
         let to = if recovery.is_some() { from + rng.between(2, 8) as u32 } else { from };
         let overlaps = |w: &Window| w.from <= to + 1 && from <= w.to + 1;

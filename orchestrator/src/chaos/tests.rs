@@ -23,7 +23,8 @@ fn one_seed_draws_one_run() {
 #[test]
 fn every_draw_passes_the_scenario_checks() {
     let dir = tempfile::tempdir().unwrap();
-    for topology in ["ci.yaml", "ci-faults.yaml", "local.yaml", "gpu-fleet.yaml"] {
+    // On a swarm too: a run draws only faults the engine can inject (no `disconnect`).
+    for topology in ["ci.yaml", "ci-faults.yaml", "local.yaml", "gpu-fleet.yaml", "swarm.yaml", "swarm-faults.yaml"] {
         let t = Topology::load(shipped(topology)).unwrap();
         for seed in 0..40 {
             let d = draw(&t, &options(seed));
