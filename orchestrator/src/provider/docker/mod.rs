@@ -142,6 +142,25 @@ pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// A network of this name that is not labelled with `testnet` is someone else's: adopting it
+/// would let `teardown` delete it. `where_` says where to run the removal (` on the manager`).
+pub(super) fn check_own_network(
+    labels: Option<&HashMap<String, String>>,
+    testnet: &str,
+    name: &str,
+    where_: &str,
+) -> Result<()> {
+    if labels.and_then(|l| l.get(LABEL_TESTNET)).is_some_and(|v| v == testnet) {
+        return Ok(());
+    }
+    Err(ProviderError::Conflict {
+        operation: "create network",
+        object: name.to_owned(),
+        message: format!("it exists without the label {LABEL_TESTNET}={testnet}"),
+        fix: format!("remove it{where_} with `docker network rm {name}` or choose another testnet name"),
+    })
+}
+
 /// Filters selecting objects of one testnet (or, with `None`, of any testnet).
 pub(super) fn label_filter(testnet: Option<&str>) -> HashMap<String, Vec<String>> {
     let value = match testnet {

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use bollard::models::{EndpointSettings, NetworkConnectRequest, NetworkCreateRequest, NetworkDisconnectRequest};
 
-use super::DockerProvider;
+use super::{check_own_network, DockerProvider};
 use crate::provider::error::check_name;
-use crate::provider::{network_name, ContainerRef, NetworkRef, ProviderError, Result, LABEL_TESTNET};
+use crate::provider::{network_name, ContainerRef, NetworkRef, Result, LABEL_TESTNET};
 
 /// Return the testnet's network, creating it when missing.
 pub(super) async fn ensure(p: &DockerProvider, testnet: &str) -> Result<NetworkRef> {
@@ -15,16 +15,7 @@ pub(super) async fn ensure(p: &DockerProvider, testnet: &str) -> Result<NetworkR
     let _serial = p.network_lock.lock().await;
     match p.docker.inspect_network(&name, None).await {
         Ok(existing) => {
-            let labelled = existing.labels.as_ref().and_then(|l| l.get(LABEL_TESTNET)).is_some_and(|v| v == testnet);
-            if !labelled {
-                // Someone else's network: adopting it would let `teardown` delete it.
-                return Err(ProviderError::Conflict {
-                    operation: "create network",
-                    object: name.clone(),
-                    message: format!("it exists without the label {LABEL_TESTNET}={testnet}"),
-                    fix: format!("remove it with `docker network rm {name}` or choose another testnet name"),
-                });
-            }
+            check_own_network(existing.labels.as_ref(), testnet, &name, "")?;
             Ok(NetworkRef { testnet: testnet.to_owned(), id: existing.id.unwrap_or_default(), name })
         }
         Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {

@@ -15,7 +15,7 @@ use futures::stream::{self, StreamExt};
 
 use super::service::newest;
 use super::SwarmProvider;
-use crate::provider::docker::{label_filter, map_error};
+use crate::provider::docker::{check_own_network, label_filter, map_error};
 use crate::provider::error::check_name;
 use crate::provider::{
     network_name, ContainerInfo, ContainerStatus, Leftover, NetworkRef, ObjectKind, ProviderError, Result,
@@ -40,15 +40,7 @@ pub(super) async fn ensure_network(p: &SwarmProvider, testnet: &str) -> Result<N
     let err = |op, e| map_error(p.manager.host(), op, &name, e);
     let networks = client.list_networks(None::<ListNetworksOptions>).await.map_err(|e| err("list networks", e))?;
     if let Some(existing) = networks.iter().find(|n| n.name.as_deref() == Some(name.as_str())) {
-        let labelled = existing.labels.as_ref().and_then(|l| l.get(LABEL_TESTNET)).is_some_and(|v| v == testnet);
-        if !labelled {
-            return Err(ProviderError::Conflict {
-                operation: "create network",
-                object: name.clone(),
-                message: format!("it exists without the label {LABEL_TESTNET}={testnet}"),
-                fix: format!("remove it on the manager with `docker network rm {name}` or choose another testnet name"),
-            });
-        }
+        check_own_network(existing.labels.as_ref(), testnet, &name, " on the manager")?;
         return Ok(NetworkRef { testnet: testnet.to_owned(), id: existing.id.clone().unwrap_or_default(), name });
     }
     let used: BTreeSet<String> = networks
