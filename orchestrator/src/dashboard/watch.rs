@@ -149,12 +149,7 @@ async fn follow(
             recent.remove(0);
         }
         let window = &recent[recent.len().saturating_sub(INTERVALS + 1)..];
-        let block_time_ms = match (window.first(), window.last()) {
-            (Some(a), Some(b)) if b.number > a.number => {
-                Some((b.timestamp_ms - a.timestamp_ms) as f64 / (b.number - a.number) as f64)
-            }
-            _ => None,
-        };
+        let block_time_ms = mean_block_time(window);
         let mut jobs: Vec<_> =
             jobs.iter().map(|(id, job)| job_row(*id, job, block.number, &names, histories.jobs.get(id))).collect();
         jobs.sort_by_key(|j| std::cmp::Reverse(j.id));
@@ -174,5 +169,31 @@ async fn follow(
             ..Snapshot::default()
         };
         publish(last.clone());
+    }
+}
+
+/// The mean time between the timestamped blocks of `window`. Genesis carries no timestamp
+/// (0): counted, a young testnet showed blocks of years.
+fn mean_block_time(window: &[BlockRow]) -> Option<f64> {
+    let mut timed = window.iter().filter(|b| b.timestamp_ms > 0);
+    let first = timed.next()?;
+    let last = timed.last()?;
+    (last.number > first.number)
+        .then(|| (last.timestamp_ms - first.timestamp_ms) as f64 / (last.number - first.number) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(number: u64, timestamp_ms: u64) -> BlockRow {
+        BlockRow { number, hash: String::new(), extrinsics: 0, timestamp_ms }
+    }
+
+    #[test]
+    fn genesis_without_a_timestamp_does_not_count_in_the_block_time() {
+        let window = [row(0, 0), row(1, 1_000_000), row(2, 1_002_000), row(3, 1_004_000)];
+        assert_eq!(mean_block_time(&window), Some(2000.0));
+        assert_eq!(mean_block_time(&window[..2]), None, "one timed block has no interval");
     }
 }
