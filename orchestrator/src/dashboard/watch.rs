@@ -177,7 +177,7 @@ async fn follow(
 fn mean_block_time(window: &[BlockRow]) -> Option<f64> {
     let mut timed = window.iter().filter(|b| b.timestamp_ms > 0);
     let first = timed.next()?;
-    let last = timed.last()?;
+    let last = timed.next_back()?;
     (last.number > first.number)
         .then(|| (last.timestamp_ms - first.timestamp_ms) as f64 / (last.number - first.number) as f64)
 }
