@@ -60,7 +60,11 @@ pub fn up(topology: &Path) -> (Duration, String) {
     let took = started.elapsed();
     assert!(out.status.success(), "testnet up {path} failed:\n{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let ready = stderr.lines().find(|l| l.contains(" ready in ")).unwrap_or_default().to_owned();
+    let ready = stderr
+        .lines()
+        .find(|l| l.contains(" block times after its first container started"))
+        .unwrap_or_default()
+        .to_owned();
     (took, ready)
 }
 

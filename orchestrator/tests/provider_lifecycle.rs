@@ -118,7 +118,7 @@ async fn provider_unreachable_engine_says_how_to_fix() {
     let host = "unix:///nonexistent/docker.sock";
     let error = with_docker_host(host).await;
     let text = error.unwrap_or_default();
-    assert!(text.starts_with(&format!("no Docker engine at {host}")), "{text}");
+    assert!(text.starts_with(&format!("no engine answers at {host}")), "{text}");
     assert!(text.contains("start dockerd or set DOCKER_HOST"), "{text}");
 }
 

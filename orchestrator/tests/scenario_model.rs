@@ -56,7 +56,7 @@ mod scenario_model {
         one(
             &format!("{HEAD}{JOB}faults:\n  - {{action: explode, node: cpu-0, at_block: 1}}\n"),
             "s.yaml:6:14: faults[0].action: unknown value \"explode\"; use one of: kill, stop, \
-             start, restart, pause, unpause, disconnect, reconnect, upgrade",
+             start, restart, pause, unpause, disconnect, reconnect, upgrade, host-down, host-up",
         );
         one(
             &format!("{HEAD}jobs:\n  - name: a\n    workload: matmul\n    budget: 1\n"),

@@ -214,8 +214,16 @@ mod topology {
          another behaviour",
         );
         assert_eq!(kind, ProblemKind::QuorumUnreachable { quorum: 1, members: 1, offline: 1 });
-        // Without a committee the quorum is never used, so any value stands.
-        assert_eq!(valid("chain: {market: {quorum: 7}}\n").market().quorum, 7);
+        // Without a committee the chain takes quorum 0 only (it refuses its genesis otherwise):
+        // the default becomes 0, a quorum written out is named.
+        assert_eq!(valid("chain: {market: {quorum: 0}}\n").market().quorum, 0);
+        let kind = one(
+            "chain: {market: {quorum: 7}}\n",
+            "t.yaml:4:26: chain.market.quorum: quorum 7 can never be reached: no compute node is on the \
+         committee; remove quorum (it is 0 without a committee), or put nodes on the committee \
+         (role: verifier, or committee: true)",
+        );
+        assert_eq!(kind, ProblemKind::QuorumWithoutCommittee { quorum: 7 });
         let t = valid("chain: {market: {quorum: 2}}\ncompute:\n  - {group: v, count: 3, role: verifier}\n");
         assert_eq!(t.committee().len(), 3);
     }

@@ -89,10 +89,11 @@ pub async fn up(path: &Path, args: UpArgs, json: bool) -> miette::Result<ExitCod
         },
     };
     let state = result.into_diagnostic().wrap_err(format!("testnet up {}", path.display()))?;
-    let block_times = state.ready_after_seconds * 1000.0 / f64::from(state.block_time_ms);
+    let block_times = state.ready_after_start_seconds * 1000.0 / f64::from(state.block_time_ms);
     progress.done(&format!(
-        "testnet {} ready in {:.1} s ({block_times:.1} block times)",
-        state.testnet, state.ready_after_seconds
+        "testnet {} ready {block_times:.1} block times after its first container started ({:.1} s; {:.1} s in all, \
+         with the build)",
+        state.testnet, state.ready_after_start_seconds, state.ready_after_seconds
     ));
     print_endpoints(&state, json);
     Ok(ExitCode::SUCCESS)

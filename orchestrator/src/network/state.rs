@@ -38,8 +38,11 @@ pub struct TestnetState {
     /// The topology file it was started from (absolute).
     pub topology: PathBuf,
     pub endpoints: Endpoints,
-    /// Seconds `up` took to reach readiness.
+    /// Seconds `up` took to reach readiness, building and staging images included.
     pub ready_after_seconds: f64,
+    /// Seconds from the first container's start to readiness: what the testnet itself takes.
+    #[serde(default)]
+    pub ready_after_start_seconds: f64,
     /// Block time of the chain.
     pub block_time_ms: u32,
     /// The seed `up` ran with.

@@ -16,7 +16,7 @@ use crate::topology::Topology;
 use cr_protocol::chain::{AccountId32, Chain, ChainError};
 use futures::StreamExt;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Knobs of `up`.
 #[derive(Debug, Clone)]
@@ -111,7 +111,8 @@ pub async fn up(
     plan.seed = options.seed;
     let chain_spec = chain_spec(workspace, &plan).await?;
 
-    match start(provider, &plan, &chain_spec, options, progress).await {
+    let mut first_start = None;
+    match start(provider, &plan, &chain_spec, options, progress, &mut first_start).await {
         Ok(endpoints) => {
             let state = TestnetState {
                 testnet: testnet.clone(),
@@ -119,6 +120,7 @@ pub async fn up(
                 topology: std::fs::canonicalize(topology_path).unwrap_or_else(|_| topology_path.to_owned()),
                 endpoints,
                 ready_after_seconds: progress.elapsed(),
+                ready_after_start_seconds: first_start.map_or(0.0, |t: Instant| t.elapsed().as_secs_f64()),
                 block_time_ms: topology.block_time_ms(),
                 seed: options.seed,
             };
@@ -184,6 +186,7 @@ async fn create_and_start(
     options: &UpOptions,
     progress: &mut Progress,
     what: &str,
+    first_start: &mut Option<Instant>,
 ) -> Result<Vec<ContainerRef>, Failure> {
     progress.step(&format!("starting {} {what}", specs.len()), specs.len() as u64);
     let created: Vec<_> = create_many(provider, specs, options.parallelism)
@@ -191,6 +194,7 @@ async fn create_and_start(
         .into_iter()
         .collect::<Result<_, _>>()
         .map_err(Failure::Provider)?;
+    first_start.get_or_insert_with(Instant::now);
     for (i, result) in start_many(provider, &created, options.parallelism).await.into_iter().enumerate() {
         result.map_err(Failure::Provider)?;
         progress.set(i as u64 + 1, "");
@@ -204,6 +208,7 @@ async fn start(
     chain_spec: &[u8],
     options: &UpOptions,
     progress: &mut Progress,
+    first_start: &mut Option<Instant>,
 ) -> Result<Endpoints, Failure> {
     let network = provider.ensure_network(&plan.testnet).await.map_err(Failure::Provider)?;
     let with_network = |mut specs: Vec<ContainerSpec>| {
@@ -212,18 +217,31 @@ async fn start(
         }
         specs
     };
-    let validators =
-        create_and_start(provider, &with_network(plan.validator_specs(chain_spec)), options, progress, "validators")
-            .await?;
+    let validators = create_and_start(
+        provider,
+        &with_network(plan.validator_specs(chain_spec)),
+        options,
+        progress,
+        "validators",
+        first_start,
+    )
+    .await?;
     let store = match plan.store_spec() {
         Some(spec) => {
-            create_and_start(provider, &with_network(vec![spec]), options, progress, "artifact store").await?
+            create_and_start(provider, &with_network(vec![spec]), options, progress, "artifact store", first_start)
+                .await?
         }
         None => Vec::new(),
     };
-    let compute =
-        create_and_start(provider, &with_network(plan.compute_specs()), options, progress, "compute containers")
-            .await?;
+    let compute = create_and_start(
+        provider,
+        &with_network(plan.compute_specs()),
+        options,
+        progress,
+        "compute containers",
+        first_start,
+    )
+    .await?;
 
     // A node that rejects its command line exits at once; say why instead of timing out later.
     tokio::time::sleep(Duration::from_secs(2)).await;

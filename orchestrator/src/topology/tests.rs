@@ -133,7 +133,7 @@ fn unknown_fields_are_rejected_with_their_path_and_the_allowed_keys() {
     let kind = one(
         "name: x\nvalidators: {count: 1}\nnodes: 3\n",
         "t.yaml:3:1: nodes: unknown field `nodes`; remove `nodes` or use one of: \
-         name, validators, chain, compute, store, publish",
+         name, validators, chain, compute, store, publish, engine",
     );
     assert!(matches!(kind, ProblemKind::Yaml(YamlProblem::UnknownField { .. })));
     let text = with("compute:\n  - group: a\n    gpu:\n      model: A100\n      vram_mb: 1\n      cnt: 2\n");
