@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use bollard::models::{Node, NodeState};
+use bollard::models::{Node, NodeSpecAvailabilityEnum, NodeState};
 use tokio::sync::OnceCell;
 
 use super::{LABEL_ENDPOINT, LABEL_LAB_CONTAINER};
@@ -13,8 +13,9 @@ use crate::provider::docker::map_error;
 use crate::provider::{DockerProvider, Placement, ProviderError, Result};
 
 /// What to do when a host's engine does not answer.
-const HOST_FIX: &str = "label each swarm node with its engine endpoint: `docker node update --label-add \
-     io.cr-testnet.endpoint=tcp://HOST:2375 NODE` (ci/swarm-lab.sh does it for the lab)";
+const HOST_FIX: &str = "if the host is up, check its engine endpoint, the node label \
+     io.cr-testnet.endpoint (`docker node update --label-add io.cr-testnet.endpoint=tcp://HOST:2375 NODE`; \
+     ci/swarm-lab.sh sets it for the lab); if it is down, bring it back (`ci/swarm-lab.sh up` for the lab)";
 
 /// One engine host of the swarm.
 pub(super) struct Host {
@@ -101,17 +102,26 @@ impl Hosts {
                         names()
                     ),
                 })?;
+                if !host.ready {
+                    return Err(ProviderError::Invalid {
+                        what: "placement",
+                        message: format!(
+                            "node:{name}: the host is not Ready and Active: bring it back (`docker node ls` on \
+                             the manager; `ci/swarm-lab.sh up` for the lab) or place the node elsewhere"
+                        ),
+                    });
+                }
                 Ok((vec![host.clone()], vec![format!("node.hostname=={name}")]))
             }
             Placement::Label { key, value } => {
                 let matching: Vec<Arc<Host>> =
-                    self.0.iter().filter(|h| h.labels.get(key) == Some(value)).cloned().collect();
+                    self.0.iter().filter(|h| h.ready && h.labels.get(key) == Some(value)).cloned().collect();
                 if matching.is_empty() {
                     return Err(ProviderError::Invalid {
                         what: "placement",
                         message: format!(
-                            "label:{key}={value}: no host of the swarm carries it (hosts: {}): label one with \
-                             `docker node update --label-add {key}={value} HOST`",
+                            "label:{key}={value}: no Ready host of the swarm carries it (hosts: {}): label one \
+                             with `docker node update --label-add {key}={value} HOST`",
                             names()
                         ),
                     });
@@ -135,6 +145,7 @@ impl Hosts {
 
 fn host(node: Node) -> Host {
     let labels: HashMap<String, String> = node.spec.as_ref().and_then(|s| s.labels.clone()).unwrap_or_default();
+    let availability = node.spec.as_ref().and_then(|s| s.availability);
     let status = node.status.unwrap_or_default();
     Host {
         id: node.id.unwrap_or_default(),
@@ -143,7 +154,8 @@ fn host(node: Node) -> Host {
         endpoint: labels.get(LABEL_ENDPOINT).cloned(),
         lab_container: labels.get(LABEL_LAB_CONTAINER).cloned(),
         manager: node.manager_status.is_some(),
-        ready: status.state == Some(NodeState::READY),
+        // A drained or paused host takes no new task: for placement it is not there.
+        ready: status.state == Some(NodeState::READY) && availability == Some(NodeSpecAvailabilityEnum::ACTIVE),
         labels,
         engine: OnceCell::new(),
     }

@@ -48,8 +48,9 @@ pub struct SwarmProvider {
     hosts: Hosts,
     /// The engine the images were built on (and that runs lab hosts).
     local: DockerProvider,
-    /// Validators and stores placed so far, for round-robin pinning.
-    spread: std::sync::atomic::AtomicUsize,
+    /// Validators placed so far, per testnet, for round-robin pinning: validator i of a
+    /// testnet lands on the i-th host whatever ran before on this connection.
+    spread: std::sync::Mutex<std::collections::HashMap<String, usize>>,
     network_lock: tokio::sync::Mutex<()>,
 }
 
@@ -80,7 +81,7 @@ impl SwarmProvider {
             manager,
             hosts,
             local,
-            spread: std::sync::atomic::AtomicUsize::new(0),
+            spread: std::sync::Mutex::new(std::collections::HashMap::new()),
             network_lock: tokio::sync::Mutex::new(()),
         })
     }

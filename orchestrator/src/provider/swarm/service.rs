@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,7 +36,14 @@ pub(super) async fn create(p: &SwarmProvider, spec: &ContainerSpec) -> Result<Co
     // Validators and the store keep their host (their data lives there); the store sits on
     // the first host, validators take the hosts in turn.
     let pin = match spec.kind.as_str() {
-        "validator" => Some(p.spread.fetch_add(1, Ordering::Relaxed)),
+        "validator" => {
+            // Validators are created in topology order (`create_many` starts each creation,
+            // up to here, in input order), so the count is the validator's index.
+            let mut placed = p.spread.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let slot = placed.entry(spec.testnet.clone()).or_insert(0);
+            *slot += 1;
+            Some(*slot - 1)
+        }
         "store" => Some(0),
         _ => None,
     };
@@ -227,12 +233,20 @@ pub(super) async fn inspect(p: &SwarmProvider, c: &ContainerRef) -> Result<Conta
     let status = task.status.clone().unwrap_or_default();
     let exit_code = status.container_status.as_ref().and_then(|s| s.exit_code);
     let state = status.state.unwrap_or(TaskState::NEW);
-    let on_host = match (state, located(p, &task)) {
-        (TaskState::RUNNING, Some((host, container))) => {
-            Some((host.clone(), host.engine().await?.inspect(&container).await?))
-        }
+    // A task on a host that lost its power still reads RUNNING until the swarm notices, and
+    // its host does not answer: that node is reported exited, the listing goes on.
+    let on_host = match (runs(&task), located(p, &task)) {
+        (true, Some((host, container))) => match host.engine().await {
+            Ok(engine) => match engine.inspect(&container).await {
+                Ok(inner) => Some((host.clone(), inner)),
+                Err(ProviderError::EngineUnreachable { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            Err(_) => None,
+        },
         _ => None,
     };
+    let state = if on_host.is_none() && state == TaskState::RUNNING { TaskState::SHUTDOWN } else { state };
     Ok(match on_host {
         Some((host, mut inner)) => {
             if let Some(addr) = host.addr {
@@ -314,7 +328,7 @@ fn located<'a>(p: &'a SwarmProvider, task: &Task) -> Option<(&'a Arc<Host>, Cont
 }
 
 /// The task's container on its host, named by id (the engine accepts either).
-fn container_of(task: &Task, service: &ContainerRef) -> Option<ContainerRef> {
+pub(super) fn container_of(task: &Task, service: &ContainerRef) -> Option<ContainerRef> {
     let id = task.status.as_ref()?.container_status.as_ref()?.container_id.clone().filter(|id| !id.is_empty())?;
     Some(ContainerRef { name: id.clone(), id, testnet: service.testnet.clone(), node: service.node.clone() })
 }
@@ -331,20 +345,64 @@ async fn tasks_of(manager: &bollard::Docker, host: &str, service: &str) -> Resul
         .map_err(|e| map_error(host, "list tasks of", service, e))
 }
 
-/// The task created last (RFC 3339 times of one clock compare as text).
+/// The task created last.
 pub(super) fn newest(tasks: Vec<Task>) -> Option<Task> {
-    tasks.into_iter().max_by(|a, b| a.created_at.cmp(&b.created_at))
+    tasks.into_iter().max_by_key(|t| sortable_time(t.created_at.as_deref().unwrap_or_default()))
+}
+
+/// An RFC 3339 time of the engine's clock as text that sorts in time order: the engine drops
+/// trailing zeros of the fraction (`…:05Z`, `…:05.3Z`), so the fraction is padded to 9 digits.
+fn sortable_time(time: &str) -> String {
+    let time = time.trim_end_matches('Z');
+    let (seconds, fraction) = time.split_once('.').unwrap_or((time, ""));
+    format!("{seconds}.{fraction:0<9}")
+}
+
+/// Whether the swarm still wants the task to run and it reports running.
+pub(super) fn runs(task: &Task) -> bool {
+    task.desired_state == Some(TaskState::RUNNING)
+        && task.status.as_ref().and_then(|s| s.state) == Some(TaskState::RUNNING)
 }
 
 /// Read-modify-write of a service spec at its current version.
 async fn update(p: &SwarmProvider, c: &ContainerRef, change: impl Fn(&mut ServiceSpec)) -> Result<()> {
     let client = p.manager.client();
     let err = |e| map_error(p.manager.host(), "update service", &c.name, e);
-    let service = client.inspect_service(&c.name, None).await.map_err(err)?;
-    let version = service.version.and_then(|v| v.index).unwrap_or(0);
-    let mut spec = service.spec.unwrap_or_default();
-    change(&mut spec);
-    let options = UpdateServiceOptions { version: i32::try_from(version).unwrap_or(i32::MAX), ..Default::default() };
-    client.update_service(&c.name, spec, options, None).await.map_err(err)?;
-    Ok(())
+    // The swarm updates a new service itself (its endpoint is allocated after creation), so an
+    // update may come out of sequence: read the spec again and retry.
+    let mut attempt = 0;
+    loop {
+        let service = client.inspect_service(&c.name, None).await.map_err(err)?;
+        let version = service.version.and_then(|v| v.index).unwrap_or(0);
+        let mut spec = service.spec.unwrap_or_default();
+        change(&mut spec);
+        let options =
+            UpdateServiceOptions { version: i32::try_from(version).unwrap_or(i32::MAX), ..Default::default() };
+        match client.update_service(&c.name, spec, options, None).await {
+            Ok(_) => return Ok(()),
+            Err(e) if attempt < 10 && e.to_string().contains("out of sequence") => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+            }
+            Err(e) => return Err(err(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(created_at: &str) -> Task {
+        Task { id: Some(created_at.to_owned()), created_at: Some(created_at.to_owned()), ..Default::default() }
+    }
+
+    #[test]
+    fn the_newest_task_wins_within_one_second_though_the_engine_trims_zeros() {
+        // As text, `05Z` sorts after `05.3Z` and `05.12Z` after `05.123Z`.
+        let tasks = vec![task("2026-11-28T05:00:05Z"), task("2026-11-28T05:00:05.3Z"), task("2026-11-28T05:00:04.9Z")];
+        assert_eq!(newest(tasks).and_then(|t| t.id).as_deref(), Some("2026-11-28T05:00:05.3Z"));
+        let tasks = vec![task("2026-11-28T05:00:05.123Z"), task("2026-11-28T05:00:05.12Z")];
+        assert_eq!(newest(tasks).and_then(|t| t.id).as_deref(), Some("2026-11-28T05:00:05.123Z"));
+    }
 }

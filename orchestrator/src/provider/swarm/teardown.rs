@@ -141,7 +141,9 @@ pub(super) async fn list_testnets(p: &SwarmProvider) -> Result<Vec<String>> {
 /// Remove everything of the testnet on every host; what stays is reported with its command.
 pub(super) async fn teardown(p: &SwarmProvider, testnet: &str) -> Result<TeardownReport> {
     let mut report = TeardownReport::default();
-    for host in super::power::restore(p).await? {
+    // The same testnet brought up again on this connection places its validators afresh.
+    p.spread.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(testnet);
+    for host in super::power::restore(p).await {
         tracing::info!(host, "powered a lab host on again before removing the testnet");
     }
     let manager = p.manager.client();
