@@ -79,6 +79,35 @@ mod lab_swarm {
 
     #[test]
     #[ignore = "needs the lab swarm: the swarm tier of ci/test.sh runs it"]
+    fn down_all_removes_the_testnets_of_every_engine() {
+        let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // One testnet on the local engine and one on the swarm: two state files, two engines.
+        let local = unique("lab-all-local");
+        let local_topology = e2e_support::write_topology(dir.path(), &local, &[]);
+        let swarm_name = unique("lab-all-swarm");
+        let swarm_topology = default_topology(dir.path(), &swarm_name, None);
+        let up_local = testnet(&["up", "--no-build", "--seed", "1", &local_topology.to_string_lossy()]);
+        let up_swarm = testnet(&["up", "--no-build", "--seed", "1", &swarm_topology.to_string_lossy()]);
+        let down = testnet(&["down", "--all"]);
+        assert!(up_local.status.success(), "{}", text(&up_local));
+        assert!(up_swarm.status.success(), "{}", text(&up_swarm));
+        assert!(down.status.success(), "{}", text(&down));
+        let said = String::from_utf8_lossy(&down.stdout);
+        assert!(
+            said.contains(&format!("testnet {local}:")) && said.contains(&format!("testnet {swarm_name}:")),
+            "{said}"
+        );
+        rt.block_on(assert_nothing_left(&swarm_name));
+        let local_left = rt.block_on(async {
+            let p = DockerProvider::connect().await.unwrap_or_else(|e| panic!("{e}"));
+            p.list(&local).await.unwrap_or_else(|e| panic!("{e}"))
+        });
+        assert!(local_left.is_empty(), "{local_left:?}");
+    }
+
+    #[test]
+    #[ignore = "needs the lab swarm: the swarm tier of ci/test.sh runs it"]
     fn a_placement_on_a_host_that_does_not_exist_is_refused_and_leaves_nothing() {
         let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -51,6 +51,15 @@ pub async fn connect_to(testnet: Option<&str>) -> miette::Result<Engine> {
     connect(&EngineChoice::Local).await
 }
 
+/// The local engine, and the swarm of `$CR_SWARM_MANAGER` when that is set.
+async fn every_engine() -> miette::Result<Vec<Engine>> {
+    let mut engines = vec![connect(&EngineChoice::Local).await?];
+    if std::env::var_os(SWARM_MANAGER_ENV).is_some_and(|v| !v.is_empty()) {
+        engines.push(connect(&EngineChoice::Swarm { manager: None }).await?);
+    }
+    Ok(engines)
+}
+
 /// `testnet up`'s options.
 pub struct UpArgs {
     pub build: bool,
@@ -117,29 +126,40 @@ fn print_endpoints(state: &TestnetState, json: bool) {
 }
 
 pub async fn down(name: Option<String>, all: bool, json: bool) -> miette::Result<ExitCode> {
-    let engine = connect_to(name.as_deref()).await?;
-    let provider = engine.provider.as_ref();
-    let names = match (name, all) {
-        (Some(name), _) => vec![name],
-        (None, true) => provider.list_testnets().await.into_diagnostic()?,
-        (None, false) => {
-            let running = provider.list_testnets().await.into_diagnostic()?;
-            match running.as_slice() {
-                [one] => vec![one.clone()],
-                [] => {
-                    eprintln!("no testnet is running");
-                    return Ok(ExitCode::SUCCESS);
+    // Named: the engine that runs it. Unnamed: every engine there is (the local one, and the
+    // swarm of $CR_SWARM_MANAGER when set), so `--all` leaves no testnet anywhere.
+    let engines = match &name {
+        Some(name) => vec![connect_to(Some(name)).await?],
+        None => every_engine().await?,
+    };
+    let mut targets: Vec<(usize, String)> = Vec::new();
+    match name {
+        Some(name) => targets.push((0, name)),
+        None => {
+            for (i, engine) in engines.iter().enumerate() {
+                for testnet in engine.provider.list_testnets().await.into_diagnostic()? {
+                    targets.push((i, testnet));
                 }
-                many => miette::bail!(
-                    "several testnets run ({}); name one (`testnet down <name>`) or use --all",
-                    many.join(", ")
-                ),
+            }
+            if !all {
+                match targets.len() {
+                    1 => {}
+                    0 => {
+                        eprintln!("no testnet is running");
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    _ => miette::bail!(
+                        "several testnets run ({}); name one (`testnet down <name>`) or use --all",
+                        targets.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                }
             }
         }
-    };
+    }
     let workspace = Workspace::from_env();
     let mut clean = true;
-    for name in names {
+    for (engine, name) in targets {
+        let provider = engines[engine].provider.as_ref();
         let started = std::time::Instant::now();
         let mut report = provider.teardown(&name).await.into_diagnostic()?;
         let nothing = report.containers.is_empty() && report.networks.is_empty() && report.volumes.is_empty();
