@@ -302,7 +302,7 @@ pub(super) fn logs(p: &SwarmProvider, c: ContainerRef, follow: bool, tail: Optio
 }
 
 /// Task state as the container status the rest of the orchestrator knows.
-fn task_status(state: TaskState) -> ContainerStatus {
+pub(super) fn task_status(state: TaskState) -> ContainerStatus {
     match state {
         TaskState::RUNNING => ContainerStatus::Running,
         TaskState::COMPLETE | TaskState::SHUTDOWN | TaskState::FAILED | TaskState::REJECTED | TaskState::ORPHANED => {
@@ -314,11 +314,7 @@ fn task_status(state: TaskState) -> ContainerStatus {
 }
 
 fn is_live(task: &Task) -> bool {
-    let state = task.status.as_ref().and_then(|s| s.state).unwrap_or(TaskState::NEW);
-    !matches!(
-        state,
-        TaskState::COMPLETE | TaskState::SHUTDOWN | TaskState::FAILED | TaskState::REJECTED | TaskState::ORPHANED
-    )
+    task_status(task.status.as_ref().and_then(|s| s.state).unwrap_or(TaskState::NEW)) != ContainerStatus::Exited
 }
 
 fn located<'a>(p: &'a SwarmProvider, task: &Task) -> Option<(&'a Arc<Host>, ContainerRef)> {

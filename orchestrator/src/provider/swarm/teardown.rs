@@ -6,14 +6,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use bollard::models::{Ipam, IpamConfig, NetworkCreateRequest, TaskState};
+use bollard::models::{Ipam, IpamConfig, NetworkCreateRequest};
 use bollard::query_parameters::{
     ListImagesOptions, ListNetworksOptions, ListServicesOptions, ListTasksOptions, ListVolumesOptions,
     RemoveContainerOptions, RemoveImageOptions,
 };
 use futures::stream::{self, StreamExt};
 
-use super::service::newest;
+use super::service::{newest, task_status};
 use super::SwarmProvider;
 use crate::provider::docker::{check_own_network, label_filter, map_error};
 use crate::provider::error::check_name;
@@ -105,17 +105,7 @@ pub(super) async fn list(p: &SwarmProvider, testnet: &str) -> Result<Vec<Contain
                 node: label(LABEL_NODE),
                 kind: label(LABEL_KIND),
                 image,
-                status: match state {
-                    Some(TaskState::RUNNING) => ContainerStatus::Running,
-                    Some(
-                        TaskState::COMPLETE
-                        | TaskState::SHUTDOWN
-                        | TaskState::FAILED
-                        | TaskState::REJECTED
-                        | TaskState::ORPHANED,
-                    ) => ContainerStatus::Exited,
-                    _ => ContainerStatus::Created,
-                },
+                status: state.map_or(ContainerStatus::Created, task_status),
                 host,
             }
         })
