@@ -31,6 +31,17 @@ pub(crate) struct Shared {
     metrics: Registry,
     /// Milliseconds per block, read from the chain at start: turns run times into blocks.
     block_time_ms: u64,
+    /// Who of this process's daemons tries which job when: one for all of them, kept by the
+    /// block loop before any daemon sees the block.
+    board: std::sync::Mutex<order::Board>,
+}
+
+impl Shared {
+    /// The board, locked (held for a loop over candidates, never across an await).
+    pub(crate) fn board(&self) -> std::sync::MutexGuard<'_, order::Board> {
+        // A daemon that panicked holding it left the board whole: every update is one call.
+        self.board.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// Blocks in a row that may fail to be read before the fleet gives up on its node.
@@ -50,8 +61,15 @@ pub async fn run(
     let chain = Chain::connect_retrying(&endpoints.rpc, CONNECT_WITHIN).await?;
     let store = StoreClient::new(&endpoints.store).with_context(|| format!("store URL {}", endpoints.store))?;
     let block_time_ms = chain.block_time_ms().await.context("reading the block time")?;
-    let shared =
-        Arc::new(Shared { chain, store, cache: work::Cache::default(), metrics: Registry::default(), block_time_ms });
+    let board = std::sync::Mutex::new(board_for(&daemons)?);
+    let shared = Arc::new(Shared {
+        chain,
+        store,
+        cache: work::Cache::default(),
+        metrics: Registry::default(),
+        block_time_ms,
+        board,
+    });
     let _metrics_server = match metrics_listen {
         Some(addr) => Some(serve_metrics(addr, shared.metrics.clone()).await?),
         None => None,
@@ -67,13 +85,26 @@ pub async fn run(
     }
     let follow_shared = shared.clone();
     let follow = async move {
-        let mut stream = follow_shared.chain.follow(Finality::Best).await?;
+        let chain = &follow_shared.chain;
+        // Subscribed before the node listing is read, so no registration falls between them.
+        let mut stream = chain.follow(Finality::Best).await?;
+        let mut board_stale = true;
         let mut failures = 0;
         while let Some(block) = stream.next().await {
+            if board_stale {
+                match chain.nodes(Finality::Best).await {
+                    Ok(nodes) => {
+                        follow_shared.board().reset_nodes(&nodes);
+                        board_stale = false;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot list the nodes yet; ranking with what is known"),
+                }
+            }
             match block {
                 // No receiver yet (daemons still registering) is fine: they scan the chain at start.
                 Ok(block) => {
                     failures = 0;
+                    follow_shared.board().apply_block(&block);
                     let _ = blocks_tx.send(Arc::new(block));
                 }
                 // A best block retracted before it was read, or a node too busy to answer in
@@ -81,6 +112,8 @@ pub async fn run(
                 // is fatal.
                 Err(e) if failures < MAX_BLOCK_READ_FAILURES => {
                     failures += 1;
+                    // Its node events are lost with it: list the nodes again.
+                    board_stale = true;
                     tracing::warn!(error = %e, failures, "skipping a block that could not be read");
                 }
                 Err(e) => {
@@ -101,6 +134,22 @@ pub async fn run(
             Ok(())
         },
     }
+}
+
+/// An empty board for the workers among `daemons`, salted with their testnet's seed.
+fn board_for(daemons: &[DaemonConfig]) -> anyhow::Result<order::Board> {
+    let salt = daemons[0].tie_break_seed;
+    anyhow::ensure!(
+        daemons.iter().all(|d| d.tie_break_seed == salt),
+        "the daemons of one fleet file disagree on tie_break_seed; they would rank jobs differently"
+    );
+    let mut local = Vec::new();
+    for d in daemons.iter().filter(|d| d.role == Role::Worker) {
+        let key = cr_protocol::keys::Sr25519Key::from_seed(&d.account_seed)
+            .with_context(|| format!("daemon {}: account key", d.name))?;
+        local.push(cr_protocol::chain::AccountId32(key.account_id()));
+    }
+    Ok(order::Board::new(salt, local))
 }
 
 async fn serve_metrics(addr: SocketAddr, registry: Registry) -> anyhow::Result<crate::http::ServerHandle> {

@@ -2,7 +2,7 @@
 
 use super::journal::Journal;
 use super::metrics::NodeMetrics;
-use super::order::{satisfies, NodeView};
+use super::order::satisfies;
 use super::{tasks, Shared};
 use anyhow::Context;
 use cr_protocol::chain::{api, capabilities, market, AccountId32, BlockEvents, Finality, JobStatus, MarketEvent, UNIT};
@@ -44,7 +44,6 @@ pub(super) struct Node {
     pub me: AccountId32,
     pub journal: Arc<Mutex<Journal>>,
     pub metrics: Arc<NodeMetrics>,
-    view: NodeView,
     candidates: BTreeMap<u64, Candidate>,
     refused: BTreeSet<u64>,
     /// Jobs with an accept in flight or an execution running: they use capacity.
@@ -83,7 +82,6 @@ impl Node {
             Some(seed) => Some(Arc::new(Sr25519Key::from_seed(seed).context("second account key")?)),
             None => None,
         };
-        let salt = cfg.tie_break_seed;
         Ok(Self {
             me: AccountId32(account.account_id()),
             account: Arc::new(account),
@@ -92,7 +90,6 @@ impl Node {
             metrics,
             cfg,
             shared,
-            view: NodeView::salted(salt),
             candidates: BTreeMap::new(),
             refused: BTreeSet::new(),
             busy: BTreeSet::new(),
@@ -112,8 +109,6 @@ impl Node {
         patiently(&name, "registering", || self.register()).await?;
         self.on_committee =
             patiently(&name, "reading the committee", || chain.committee(Finality::Best)).await?.contains(&self.me);
-        let nodes = patiently(&name, "reading the nodes", || chain.nodes(Finality::Best)).await?;
-        self.view = NodeView::from_nodes(&nodes, self.cfg.tie_break_seed);
         let (tx, mut reports) = mpsc::unbounded_channel();
         if self.cfg.role == Role::Worker && self.cfg.behaviour != Behaviour::Offline {
             self.scan_patiently(&tx).await?;
@@ -201,7 +196,6 @@ impl Node {
     fn on_block(&mut self, block: &BlockEvents, tx: &mpsc::UnboundedSender<TaskOutcome>) {
         self.last_block = block.number;
         for event in &block.events {
-            self.view.apply(event);
             self.on_event(block.number, event, tx);
         }
         if self.cfg.role == Role::Worker && self.cfg.behaviour != Behaviour::Offline {
@@ -271,6 +265,7 @@ impl Node {
         let delay = if self.cfg.behaviour.is_faulty() { 0 } else { u64::from(self.cfg.accept_delay_blocks) };
         let gpu = self.cfg.gpu.as_ref().map(|g| (g.count, g.model.as_str(), g.vram_mb));
         let Ok(mine) = capabilities(self.cfg.cpu_cores, self.cfg.memory_mb, gpu) else { return };
+        let mut board = self.shared.board();
         let due: Vec<u64> = self
             .candidates
             .iter()
@@ -283,11 +278,14 @@ impl Node {
                     return false;
                 }
                 // Faulty test nodes race; honest ones wait their turn in the ranking.
-                let slot = if self.cfg.behaviour.is_faulty() { 0 } else { self.view.slot(**job_id, req, &self.me) };
-                number > c.seen_at + delay + slot
+                let slot = if self.cfg.behaviour.is_faulty() { 0 } else { board.slot(**job_id, req, &self.me) };
+                // The block that shows a job is the first one to accept it in: an accept sent
+                // now can be in the next block.
+                number >= c.seen_at + delay + slot
             })
             .map(|(id, _)| *id)
             .collect();
+        drop(board);
         for job_id in due {
             if !self.capacity_left() {
                 break;

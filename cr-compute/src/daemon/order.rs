@@ -5,53 +5,66 @@
 //! each daemon ranks the eligible nodes by a hash of (salt, job id, account) — a ranking every
 //! node computes identically from the same chain view and the testnet's salt (its run seed) —
 //! and nodes try in pairs, one pair per block.
-//! The view of who is registered, online and what they declared is kept from chain events.
+//!
+//! A process keeps one [`Board`] for all its daemons: the registered nodes, followed from chain
+//! events once per block, and per open job the rank of each of its own daemons, computed once
+//! for all of them. Were it kept per daemon, a container's memory and per-block work would grow
+//! as (its daemons) x (the fleet): a thousand-node fleet packed fifty to a container spent most
+//! of two cores ranking.
 
-use cr_protocol::chain::{market, AccountId32, MarketEvent, NodeInfo};
+use cr_protocol::chain::{market, AccountId32, BlockEvents, MarketEvent, NodeInfo};
 use cr_protocol::hash::blake2_256;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Nodes trying per block.
 const PER_BLOCK: usize = 2;
 
-/// Ranks kept before the cache is emptied (a bound, not a tuning knob).
-const MAX_CACHED_SLOTS: usize = 10_000;
+/// Rankings kept before the cache is emptied (a bound, not a tuning knob).
+const MAX_RANKED_JOBS: usize = 10_000;
 
-/// The registered nodes as far as job ordering cares.
-#[derive(Debug, Default, Clone)]
-pub struct NodeView {
+/// The registered nodes as far as job ordering cares, and the rankings of open jobs.
+#[derive(Debug, Default)]
+pub struct Board {
     /// The testnet's tie-break seed: another seed, another ranking.
     salt: u64,
     nodes: BTreeMap<[u8; 32], (market::Capabilities, bool)>,
-    /// Slot per (job, asking node), valid until the node set changes (a job's requirements
-    /// never change): ranking hashes every node, and a daemon asks at every block for every
-    /// open job, which a large fleet cannot afford.
-    slots: BTreeMap<(u64, [u8; 32]), u64>,
+    /// This process's daemons: the only ranks a ranking keeps.
+    local: BTreeSet<[u8; 32]>,
+    /// Per job: the slot of each local daemon eligible for it, valid until the node set changes
+    /// (a job's requirements never change). Ranking hashes every eligible node of the fleet.
+    rankings: BTreeMap<u64, Ranking>,
 }
 
-impl NodeView {
-    /// An empty view ranking with `salt`.
-    pub fn salted(salt: u64) -> Self {
-        Self { salt, ..Self::default() }
+/// One job's ranking, as far as this process's daemons are concerned.
+#[derive(Debug, Default)]
+struct Ranking {
+    slots: BTreeMap<[u8; 32], u64>,
+    /// Slot of a daemon the view does not list as eligible: after every one it does.
+    unlisted: u64,
+}
+
+impl Board {
+    /// An empty board for the daemons `local`, ranking with `salt`.
+    pub fn new(salt: u64, local: impl IntoIterator<Item = AccountId32>) -> Self {
+        Self { salt, local: local.into_iter().map(|a| a.0).collect(), ..Self::default() }
     }
 
-    /// From a full listing of the `Nodes` map.
-    pub fn from_nodes(nodes: &[(AccountId32, NodeInfo)], salt: u64) -> Self {
-        let nodes = nodes.iter().map(|(a, n)| (a.0, (n.capabilities.clone(), n.online))).collect();
-        Self { salt, nodes, slots: BTreeMap::new() }
+    /// Replace the node set with a full listing of the `Nodes` map (at start, or after a block
+    /// could not be read and its events were missed).
+    pub fn reset_nodes(&mut self, nodes: &[(AccountId32, NodeInfo)]) {
+        self.nodes = nodes.iter().map(|(a, n)| (a.0, (n.capabilities.clone(), n.online))).collect();
+        self.rankings.clear();
     }
 
-    /// Follow registrations, updates and status changes.
-    pub fn apply(&mut self, event: &MarketEvent) {
-        if matches!(
-            event,
-            MarketEvent::NodeRegistered { .. }
-                | MarketEvent::NodeUpdated { .. }
-                | MarketEvent::NodeStatusChanged { .. }
-                | MarketEvent::NodeDeregistered { .. }
-        ) {
-            self.slots.clear();
+    /// Follow one block's events.
+    pub fn apply_block(&mut self, block: &BlockEvents) {
+        for event in &block.events {
+            self.apply(event);
         }
+    }
+
+    /// Follow registrations, updates and status changes; forget rankings of jobs no longer open.
+    pub fn apply(&mut self, event: &MarketEvent) {
         match event {
             MarketEvent::NodeRegistered { node, capabilities, .. } => {
                 self.nodes.insert(node.0, (capabilities.clone(), true));
@@ -69,35 +82,60 @@ impl NodeView {
             MarketEvent::NodeDeregistered { node, .. } => {
                 self.nodes.remove(&node.0);
             }
-            _ => {}
+            MarketEvent::JobAccepted { job_id, .. }
+            | MarketEvent::JobCancelled { job_id, .. }
+            | MarketEvent::JobExpired { job_id, .. } => {
+                self.rankings.remove(job_id);
+                return;
+            }
+            _ => return,
         }
+        // Any change to the node set may move every rank.
+        self.rankings.clear();
     }
 
     /// Blocks after the job appeared at which `me` should first try to accept it.
     pub fn slot(&mut self, job_id: u64, requirements: &market::Requirements, me: &AccountId32) -> u64 {
-        if let Some(slot) = self.slots.get(&(job_id, me.0)) {
-            return *slot;
+        if !self.local.contains(&me.0) {
+            // Not one of ours (a caller's mistake): rank it alone rather than cache it.
+            return self.rank(job_id, requirements, &BTreeSet::from([me.0])).slot_of(&me.0);
         }
-        let mine = score(self.salt, job_id, &me.0);
-        // My rank is the number of eligible nodes ranked before me; no sort needed.
-        let eligible = self.nodes.iter().filter(|(_, (caps, online))| *online && satisfies(caps, requirements));
-        let (mut ahead, mut total, mut listed) = (0, 0, false);
-        for (account, _) in eligible {
-            total += 1;
-            if *account == me.0 {
-                listed = true;
-            } else if score(self.salt, job_id, account) < mine {
-                ahead += 1;
+        if !self.rankings.contains_key(&job_id) {
+            if self.rankings.len() >= MAX_RANKED_JOBS {
+                self.rankings.clear();
             }
+            let ranking = self.rank(job_id, requirements, &self.local);
+            self.rankings.insert(job_id, ranking);
         }
-        // A node that is not eligible in the view (not listed yet) goes after every one that is.
-        let rank = if listed { ahead } else { total };
-        let slot = (rank / PER_BLOCK) as u64;
-        if self.slots.len() >= MAX_CACHED_SLOTS {
-            self.slots.clear();
-        }
-        self.slots.insert((job_id, me.0), slot);
-        slot
+        self.rankings.get(&job_id).map_or(0, |r| r.slot_of(&me.0))
+    }
+
+    /// Rank every eligible node once; keep the slots of `of`.
+    fn rank(&self, job_id: u64, requirements: &market::Requirements, of: &BTreeSet<[u8; 32]>) -> Ranking {
+        let eligible: Vec<&[u8; 32]> = self
+            .nodes
+            .iter()
+            .filter(|(_, (caps, online))| *online && satisfies(caps, requirements))
+            .map(|(account, _)| account)
+            .collect();
+        let mut scores: Vec<[u8; 8]> = eligible.iter().map(|a| score(self.salt, job_id, a)).collect();
+        scores.sort_unstable();
+        // A rank is the number of eligible nodes whose score is lower.
+        let slots = eligible
+            .iter()
+            .filter(|a| of.contains(**a))
+            .map(|a| {
+                let ahead = scores.partition_point(|s| *s < score(self.salt, job_id, a));
+                (**a, (ahead / PER_BLOCK) as u64)
+            })
+            .collect();
+        Ranking { slots, unlisted: (eligible.len() / PER_BLOCK) as u64 }
+    }
+}
+
+impl Ranking {
+    fn slot_of(&self, account: &[u8; 32]) -> u64 {
+        self.slots.get(account).copied().unwrap_or(self.unlisted)
     }
 }
 
@@ -154,46 +192,68 @@ mod tests {
         assert!(!satisfies(&cpu, &requirements(5, 0, 0, 0, None).expect("req")));
     }
 
+    fn registered(n: u8, caps: &market::Capabilities) -> MarketEvent {
+        MarketEvent::NodeRegistered { node: account(n), stake: 1, capabilities: caps.clone() }
+    }
+
+    /// A board of `local` daemons that has seen nodes `0..fleet` register.
+    fn board(salt: u64, fleet: u8, local: impl IntoIterator<Item = u8>) -> Board {
+        let caps = capabilities(4, 8192, None).expect("caps");
+        let mut board = Board::new(salt, local.into_iter().map(account));
+        for n in 0..fleet {
+            board.apply(&registered(n, &caps));
+        }
+        board
+    }
+
     #[test]
     fn two_nodes_per_block_and_everyone_agrees() {
         let caps = capabilities(4, 8192, None).expect("caps");
         let nodes: Vec<_> = (0..6u8)
             .map(|n| {
-                (
-                    account(n),
-                    NodeInfo {
-                        capabilities: caps.clone(),
-                        result_key: [0; 32],
-                        stake: 1,
-                        online: true,
-                        max_concurrent: 1,
-                        active_jobs: 0,
-                        unsettled_jobs: 0,
-                        exposure: 0,
-                    },
-                )
+                let info = NodeInfo {
+                    capabilities: caps.clone(),
+                    result_key: [0; 32],
+                    stake: 1,
+                    online: true,
+                    max_concurrent: 1,
+                    active_jobs: 0,
+                    unsettled_jobs: 0,
+                    exposure: 0,
+                };
+                (account(n), info)
             })
             .collect();
-        let mut view = NodeView::from_nodes(&nodes, 0);
+        let mut board = Board::new(0, (0..6u8).map(account));
+        board.reset_nodes(&nodes);
         let req = requirements(1, 1, 0, 0, None).expect("req");
-        let mut slots: Vec<u64> = (0..6u8).map(|n| view.slot(42, &req, &account(n))).collect();
+        let mut slots: Vec<u64> = (0..6u8).map(|n| board.slot(42, &req, &account(n))).collect();
         slots.sort();
         assert_eq!(slots, vec![0, 0, 1, 1, 2, 2]);
         // An ineligible node (a GPU job) is ranked behind everyone.
         let gpu_req = requirements(1, 1, 1, 0, None).expect("req");
-        assert_eq!(view.slot(43, &gpu_req, &account(0)), 0);
+        assert_eq!(board.slot(43, &gpu_req, &account(0)), 0);
+    }
+
+    #[test]
+    fn containers_packing_different_daemons_agree_on_every_slot() {
+        let req = requirements(1, 1, 0, 0, None).expect("req");
+        let mut whole = board(5, 30, 0..30);
+        let mut parts: Vec<Board> = (0..3u8).map(|c| board(5, 30, (0..30).filter(move |n| n % 3 == c))).collect();
+        for job in 0..50 {
+            for n in 0..30u8 {
+                let alone = parts[usize::from(n % 3)].slot(job, &req, &account(n));
+                assert_eq!(whole.slot(job, &req, &account(n)), alone, "job {job}, node {n}");
+            }
+        }
     }
 
     #[test]
     fn the_testnet_seed_reorders_who_tries_first_and_every_node_agrees() {
-        let caps = capabilities(4, 8192, None).expect("caps");
         let req = requirements(1, 1, 0, 0, None).expect("req");
         let first = |salt: u64, job: u64| -> Vec<u8> {
-            let mut view = NodeView::salted(salt);
-            for n in 0..6u8 {
-                view.apply(&MarketEvent::NodeRegistered { node: account(n), stake: 1, capabilities: caps.clone() });
-            }
-            (0..6u8).filter(|n| view.slot(job, &req, &account(*n)) == 0).collect()
+            let mut board = board(salt, 6, 0..6);
+            (0..6u8).filter(|n| board.slot(job, &req, &account(*n)) == 0).collect()
         };
         assert_eq!(first(9, 5), first(9, 5), "one seed, one ranking");
         assert!((0..20).any(|job| first(0, job) != first(1, job)), "another seed, another ranking");
@@ -202,20 +262,42 @@ mod tests {
 
     #[test]
     fn offline_nodes_are_not_ranked() {
-        let caps = capabilities(4, 8192, None).expect("caps");
-        let mut view = NodeView::default();
-        for n in 0..4u8 {
-            view.apply(&MarketEvent::NodeRegistered { node: account(n), stake: 1, capabilities: caps.clone() });
-        }
+        let mut board = board(0, 4, 0..4);
         let req = requirements(1, 1, 0, 0, None).expect("req");
-        let before: Vec<u64> = (0..4u8).map(|n| view.slot(7, &req, &account(n))).collect();
+        let before: Vec<u64> = (0..4u8).map(|n| board.slot(7, &req, &account(n))).collect();
         for n in 0..4u8 {
             if before[n as usize] == 0 {
-                view.apply(&MarketEvent::NodeStatusChanged { node: account(n), online: false });
+                board.apply(&MarketEvent::NodeStatusChanged { node: account(n), online: false });
             }
         }
         let still_online: Vec<u64> =
-            (0..4u8).filter(|n| before[*n as usize] != 0).map(|n| view.slot(7, &req, &account(n))).collect();
+            (0..4u8).filter(|n| before[*n as usize] != 0).map(|n| board.slot(7, &req, &account(n))).collect();
         assert_eq!(still_online, vec![0, 0]);
+    }
+
+    #[test]
+    fn a_node_registering_moves_ranks_of_open_jobs() {
+        let caps = capabilities(4, 8192, None).expect("caps");
+        let req = requirements(1, 1, 0, 0, None).expect("req");
+        let mut board = board(1, 2, 0..2);
+        // Two nodes: both try in the first block, whatever their order.
+        assert_eq!((board.slot(3, &req, &account(0)), board.slot(3, &req, &account(1))), (0, 0));
+        for n in 2..8 {
+            board.apply(&registered(n, &caps));
+        }
+        let mut fresh = self::board(1, 8, 0..2);
+        for n in 0..2u8 {
+            assert_eq!(board.slot(3, &req, &account(n)), fresh.slot(3, &req, &account(n)), "node {n}");
+        }
+    }
+
+    #[test]
+    fn a_board_keeps_no_ranking_of_a_job_once_taken() {
+        let mut board = board(0, 4, 0..4);
+        let req = requirements(1, 1, 0, 0, None).expect("req");
+        board.slot(9, &req, &account(0));
+        assert_eq!(board.rankings.len(), 1);
+        board.apply(&MarketEvent::JobAccepted { job_id: 9, node: account(1), attempt: 1, deadline: 20 });
+        assert!(board.rankings.is_empty());
     }
 }

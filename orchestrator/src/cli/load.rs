@@ -55,6 +55,59 @@ pub struct LoadArgs {
     /// Skip `cargo build` (use the binaries as they are).
     #[arg(long)]
     pub no_build: bool,
+    /// Find the knee: raise the offered rate step by step on one fleet until the settled rate
+    /// stops following it (under 90%) or p99 submit->settled breaks its bound.
+    #[arg(long, conflicts_with_all = ["jobs", "rate"])]
+    pub find_ceiling: bool,
+    /// With --find-ceiling: offered jobs/s of the first step.
+    #[arg(long, default_value_t = 2.0, value_name = "JOBS_PER_S", requires = "find_ceiling")]
+    pub start_rate: f64,
+    /// With --find-ceiling: each step offers this many times the previous one.
+    #[arg(long, default_value_t = 1.5, requires = "find_ceiling")]
+    pub factor: f64,
+    /// With --find-ceiling: seconds of arrivals per step.
+    #[arg(long, default_value_t = 30.0, value_name = "S", requires = "find_ceiling")]
+    pub step_seconds: f64,
+    /// With --find-ceiling: steps at most.
+    #[arg(long, default_value_t = 8, requires = "find_ceiling")]
+    pub max_steps: u32,
+    /// With --find-ceiling: bound on a step's p99 submit->settled in seconds (default: twice
+    /// the first step's).
+    #[arg(long, value_name = "S", requires = "find_ceiling")]
+    pub p99_bound: Option<f64>,
+}
+
+/// The climb of `--find-ceiling`, its numbers checked.
+fn climb(args: &LoadArgs) -> miette::Result<Option<load::knee::Climb>> {
+    if !args.find_ceiling {
+        return Ok(None);
+    }
+    let positive = |v: f64| v > 0.0 && v.is_finite();
+    if !positive(args.start_rate) {
+        miette::bail!(
+            "--start-rate {} is not a positive number of jobs per second; try --start-rate 2",
+            args.start_rate
+        );
+    }
+    if !(args.factor > 1.0 && args.factor.is_finite()) {
+        miette::bail!("--factor {} would not raise the rate; use a number above 1, such as 1.5", args.factor);
+    }
+    if !positive(args.step_seconds) {
+        miette::bail!("--step-seconds {} is not a positive duration; try --step-seconds 30", args.step_seconds);
+    }
+    if args.max_steps == 0 {
+        miette::bail!("--max-steps 0 runs no step; try --max-steps 8");
+    }
+    if args.p99_bound.is_some_and(|b| !positive(b)) {
+        miette::bail!("--p99-bound must be a positive number of seconds");
+    }
+    Ok(Some(load::knee::Climb {
+        start: args.start_rate,
+        factor: args.factor,
+        step_seconds: args.step_seconds,
+        max_steps: args.max_steps,
+        p99_bound: args.p99_bound,
+    }))
 }
 
 /// A lean topology for a fleet of `fleet` CPU workers, `per_container` to a container.
@@ -106,6 +159,7 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
             "--seed sets the seed of Poisson arrivals; --arrival {arrival} draws nothing"
         ),
     };
+    let climb = climb(&args)?;
     let (topology, path) = topology(&args)?;
     let engine = connect(topology.engine()).await?;
     let workspace = Workspace::from_env();
@@ -125,6 +179,7 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
         ceiling_extrinsics: args.ceiling,
         grace_blocks: args.grace_blocks,
         reports: args.reports.clone(),
+        climb,
     };
     let testnet = topology.name().as_str().to_owned();
     let result = tokio::select! {

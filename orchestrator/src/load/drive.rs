@@ -41,6 +41,29 @@ pub struct Observed {
     pub blocks: Vec<(f64, u64, usize)>,
 }
 
+impl Observed {
+    /// Move every time `by` seconds later: a later phase's records on the run's clock.
+    pub fn shift(&mut self, by: f64) {
+        for r in &mut self.records {
+            r.sent += by;
+            for t in [&mut r.included, &mut r.accepted, &mut r.result, &mut r.settled].into_iter().flatten() {
+                *t += by;
+            }
+        }
+        for b in &mut self.blocks {
+            b.0 += by;
+        }
+    }
+
+    /// Mean extrinsics per block (inherents excluded) over the blocks seen.
+    pub fn mean_extrinsics_per_block(&self) -> f64 {
+        if self.blocks.is_empty() {
+            return 0.0;
+        }
+        self.blocks.iter().map(|b| b.2 as f64).sum::<f64>() / self.blocks.len() as f64
+    }
+}
+
 /// Submit `orders[i]` at `schedule[i]` through `lanes[orders[i].lane]` (one connection per
 /// requester: a connection signs and submits one transaction at a time), follow the chain on
 /// the first lane until every submitted job has

@@ -7,6 +7,7 @@ mod arrival;
 mod ceiling;
 mod drive;
 mod fleet;
+pub mod knee;
 pub mod report;
 mod stats;
 mod svg;
@@ -27,9 +28,10 @@ use cr_protocol::chain::{AccountId32, Chain, Finality};
 use cr_protocol::lifecycle::Outcome;
 use cr_protocol::store_client::StoreClient;
 use cr_protocol::workload::{Workload, WorkloadSpec};
-use drive::JobOrder;
 pub use drive::JobRecord;
+use drive::{JobOrder, Observed};
 use futures::StreamExt;
+use knee::{Climb, Knee, Step};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -54,6 +56,8 @@ pub struct LoadOptions {
     pub grace_blocks: u32,
     /// Where container logs go when the run fails.
     pub reports: std::path::PathBuf,
+    /// `--find-ceiling`: climb the offered rate instead of one run of `jobs` at `rate`.
+    pub climb: Option<Climb>,
 }
 
 /// What a load run did; `passed` when no job was lost and no escrow is left held.
@@ -92,6 +96,9 @@ pub struct LoadReport {
     /// Per stage: `submit->included`, `included->accepted`, `accepted->result`,
     /// `result->settled` (mostly the challenge window), `submit->settled`.
     pub latency: Vec<(String, Percentiles)>,
+    /// `--find-ceiling`: every step of the climb, and where it stopped following.
+    pub steps: Vec<Step>,
+    pub knee: Option<Knee>,
     pub records: Vec<JobRecord>,
     /// `(seconds, block, extrinsics)` for every block of the job phase.
     pub blocks: Vec<(f64, u64, usize)>,
@@ -176,31 +183,21 @@ async fn run(
 
     let store_addr = state.endpoints.store.clone().ok_or_else(|| anyhow::anyhow!("the topology has no store"))?;
     let store = StoreClient::new(&format!("http://{store_addr}"))?;
-    progress.step(&format!("uploading {} task specs", options.jobs), u64::from(options.jobs));
-    let orders = upload(&store, &keys, options).await?;
-
     let mut lanes = vec![chain.clone()];
     for _ in 1..keys.len() {
         lanes.push(Arc::new(Chain::connect(&rpc).await?));
     }
-    let schedule = options.arrival.schedule(options.jobs, options.rate);
     let grace = Duration::from_millis(u64::from(topology.block_time_ms()) * u64::from(options.grace_blocks));
-    let halfway = schedule.get(schedule.len() / 2).copied().unwrap_or_default();
-    progress.step(
-        &format!("driving {} jobs ({} at {}/s)", options.jobs, options.arrival, options.rate),
-        u64::from(options.jobs),
-    );
-    let shown: &Progress = progress;
-    let tenth = (options.jobs as usize / 10).max(1);
-    let report_progress = |ended: usize, total: usize| {
-        let status = if ended.is_multiple_of(tenth) { format!("{ended}/{total} jobs ended") } else { String::new() };
-        shown.set(ended as u64, &status);
+    let job_ceiling = ceiling.as_ref().map(|c| c.extrinsics_per_second / EXTRINSICS_PER_JOB);
+    let phases = Phases { provider, topology, store: &store, keys: &keys, lanes: &lanes, grace, options };
+    let (observed, under_load, steps) = match &options.climb {
+        None => {
+            let (observed, under_load) = phases.drive(0, options.jobs, options.rate, progress).await?;
+            (observed, under_load, Vec::new())
+        }
+        Some(climb) => phases.climb(climb, progress).await?,
     };
-    let (observed, under_load) = tokio::join!(drive::drive(lanes, orders, schedule, grace, report_progress), async {
-        tokio::time::sleep(halfway).await;
-        fleet::sample(provider, topology, "under load").await.ok()
-    });
-    let observed = observed?;
+    let knee = options.climb.as_ref().map(|climb| knee::knee(&steps, climb, job_ceiling));
     let (completed, refunded, lost, refused) = count(&observed.records);
     let mut problems = Vec::new();
     let open_on_chain: Vec<u64> = chain
@@ -248,7 +245,7 @@ async fn run(
         block_time_ms: topology.block_time_ms(),
         arrival: options.arrival.to_string(),
         rate: options.rate,
-        jobs: options.jobs,
+        jobs: observed.records.len() as u32,
         up_seconds,
         bring_up,
         ratio_to_ceiling: ceiling_rate.map(|c| jobs_per_second / c),
@@ -264,6 +261,8 @@ async fn run(
         busy_seconds,
         jobs_per_second,
         latency: latencies(&observed.records),
+        steps,
+        knee,
         passed: lost == 0 && open_on_chain.is_empty() && stuck_escrow == 0 && refused == 0,
         logs_dir: None,
         problems,
@@ -272,14 +271,93 @@ async fn run(
     })
 }
 
-/// Upload one distinct spec per job (seed = index), a few at a time.
+/// What every phase of jobs needs: where to upload and submit, and how long to wait.
+struct Phases<'a> {
+    provider: &'a dyn Provider,
+    topology: &'a Topology,
+    store: &'a StoreClient,
+    keys: &'a [cr_protocol::keys::Sr25519Key],
+    lanes: &'a [Arc<Chain>],
+    grace: Duration,
+    options: &'a LoadOptions,
+}
+
+impl Phases<'_> {
+    /// Upload and drive `jobs` jobs (spec seeds from `first`) at `rate`, sampling the fleet
+    /// halfway through.
+    async fn drive(
+        &self,
+        first: u32,
+        jobs: u32,
+        rate: f64,
+        progress: &mut Progress,
+    ) -> anyhow::Result<(Observed, Option<FleetUse>)> {
+        progress.step(&format!("uploading {jobs} task specs"), u64::from(jobs));
+        let orders = upload(self.store, self.keys, first..first + jobs, self.options).await?;
+        let schedule = self.options.arrival.schedule(jobs, rate);
+        let halfway = schedule.get(schedule.len() / 2).copied().unwrap_or_default();
+        progress.step(&format!("driving {jobs} jobs ({} at {rate:.2}/s)", self.options.arrival), u64::from(jobs));
+        let shown: &Progress = progress;
+        let tenth = (jobs as usize / 10).max(1);
+        let report_progress = |ended: usize, total: usize| {
+            let status =
+                if ended.is_multiple_of(tenth) { format!("{ended}/{total} jobs ended") } else { String::new() };
+            shown.set(ended as u64, &status);
+        };
+        let (observed, under_load) =
+            tokio::join!(drive::drive(self.lanes.to_vec(), orders, schedule, self.grace, report_progress), async {
+                tokio::time::sleep(halfway).await;
+                fleet::sample(self.provider, self.topology, "under load").await.ok()
+            });
+        Ok((observed?, under_load))
+    }
+
+    /// Steps of growing rate until one stops following; every step's records, shifted onto one
+    /// clock, and the fleet sampled during the last step.
+    async fn climb(
+        &self,
+        climb: &Climb,
+        progress: &mut Progress,
+    ) -> anyhow::Result<(Observed, Option<FleetUse>, Vec<Step>)> {
+        let started = Instant::now();
+        let mut all = Observed { records: Vec::new(), blocks: Vec::new() };
+        let (mut steps, mut under_load, mut first) = (Vec::new(), None, 0);
+        for i in 0..climb.max_steps {
+            let (rate, jobs) = (climb.rate(i), climb.jobs(i));
+            let offset = started.elapsed().as_secs_f64();
+            let (mut observed, sampled) = self.drive(first, jobs, rate, progress).await?;
+            first += jobs;
+            under_load = sampled.or(under_load);
+            observed.shift(offset);
+            let step = Step {
+                offered: rate,
+                jobs,
+                completed: observed.records.iter().filter(|r| r.end == Some(Outcome::Completed)).count(),
+                achieved: knee::achieved(&observed.records),
+                extrinsics_per_block: observed.mean_extrinsics_per_block(),
+                latency: latencies(&observed.records),
+            };
+            progress.step(&format!("step {}: offered {rate:.2}/s, settled {:.2}/s", i + 1, step.achieved), 0);
+            steps.push(step);
+            all.records.append(&mut observed.records);
+            all.blocks.append(&mut observed.blocks);
+            if !knee::keeps_up(&steps, climb) {
+                break;
+            }
+        }
+        Ok((all, under_load, steps))
+    }
+}
+
+/// Upload one distinct spec per job (seed = its index in the run), a few at a time.
 async fn upload(
     store: &StoreClient,
     keys: &[cr_protocol::keys::Sr25519Key],
+    indices: std::ops::Range<u32>,
     options: &LoadOptions,
 ) -> anyhow::Result<Vec<JobOrder>> {
     anyhow::ensure!(!keys.is_empty(), "the topology names no requester to submit jobs");
-    let uploads: Vec<_> = futures::stream::iter(0..options.jobs)
+    let uploads: Vec<_> = futures::stream::iter(indices)
         .map(|i| async move {
             let spec = WorkloadSpec::new(Workload::HashChain, options.size, u64::from(i))?;
             let (spec_hash, spec_uri) = upload_spec(store, &spec).await?;

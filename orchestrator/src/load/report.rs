@@ -76,6 +76,7 @@ pub fn table(r: &LoadReport) -> String {
         let _ =
             writeln!(out, "  {stage:<20} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2}", p.count, p.p50, p.p90, p.p99, p.max);
     }
+    climb_lines(&mut out, r);
     for p in &r.problems {
         let _ = writeln!(out, "  problem: {p}");
     }
@@ -84,6 +85,80 @@ pub fn table(r: &LoadReport) -> String {
     }
     let _ = writeln!(out, "  {}", if r.passed { "PASS: every job ended, no escrow left held" } else { "FAIL" });
     out
+}
+
+/// The steps of `--find-ceiling` and its knee.
+fn climb_lines(out: &mut String, r: &LoadReport) {
+    let Some(k) = &r.knee else { return };
+    let _ = writeln!(
+        out,
+        "  {:<5} {:>8} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "step", "offered", "settled", "jobs", "ext/block", "p50 sub>in", "p50 in>acc", "p50 acc>res", "p99 e2e"
+    );
+    for (i, s) in r.steps.iter().enumerate() {
+        let p = |stage: &str, pick: fn(&super::Percentiles) -> f64| {
+            s.latency.iter().find(|(n, _)| n == stage).map_or("-".into(), |(_, p)| format!("{:.2}", pick(p)))
+        };
+        let mark = if k.step == Some(i) {
+            " <- knee"
+        } else if k.broke_at == Some(i) {
+            " <- broke"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {:<5} {:>8.2} {:>8.2} {:>6} {:>10.1} {:>10} {:>10} {:>10} {:>10}{mark}",
+            i + 1,
+            s.offered,
+            s.achieved,
+            s.jobs,
+            s.extrinsics_per_block,
+            p("submit->included", |p| p.p50),
+            p("included->accepted", |p| p.p50),
+            p("accepted->result", |p| p.p50),
+            p("submit->settled", |p| p.p99),
+        );
+    }
+    let ratio = k.ratio_to_job_ceiling.map_or("-".into(), |v| format!("{:.1}%", v * 100.0));
+    let _ = writeln!(
+        out,
+        "  knee: {:.2} jobs/s settled ({:.2} offered) = {ratio} of the job ceiling, {:.1} extrinsics per block",
+        k.achieved, k.offered, k.extrinsics_per_block
+    );
+    match (&k.why, &k.saturated_stage) {
+        (Some(why), stage) => {
+            let stage = stage.as_deref().unwrap_or("none grew");
+            let _ = writeln!(out, "  the step after it broke: {why}; first stage to saturate: {stage}");
+        }
+        (None, _) => {
+            let _ = writeln!(out, "  every step kept up: raise --max-steps or --factor to find the knee");
+        }
+    }
+}
+
+/// Offered against settled rate per step, the knee marked.
+fn climb_chart(r: &LoadReport) -> Option<String> {
+    let k = r.knee.as_ref()?;
+    let top = r.steps.iter().map(|s| s.offered).fold(0.0, f64::max);
+    let mut series = vec![
+        Series { name: "offered = settled", color: "#a0aec0", mark: Mark::Line, points: vec![(0.0, 0.0), (top, top)] },
+        Series {
+            name: "settled",
+            color: "#2b6cb0",
+            mark: Mark::Line,
+            points: r.steps.iter().map(|s| (s.offered, s.achieved)).collect(),
+        },
+    ];
+    if let Some(knee) = k.step.and_then(|i| r.steps.get(i)) {
+        series.push(Series {
+            name: "knee",
+            color: "#e53e3e",
+            mark: Mark::Dots,
+            points: vec![(knee.offered, knee.achieved)],
+        });
+    }
+    Some(chart("Offered against settled (--find-ceiling)", "offered jobs/s", "settled jobs/s", &series))
 }
 
 /// The plots of the HTML report.
@@ -146,7 +221,7 @@ fn charts(r: &LoadReport) -> Vec<String> {
             points: std::iter::once((0.0, 0.0)).chain(r.bring_up.iter().map(|(t, n)| (*t, *n as f64))).collect(),
         }],
     );
-    vec![latency, throughput, chain, bring_up]
+    climb_chart(r).into_iter().chain([latency, throughput, chain, bring_up]).collect()
 }
 
 /// A self-contained page: summary, plots, no scripts, nothing fetched.

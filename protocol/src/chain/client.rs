@@ -216,27 +216,45 @@ impl Chain {
         count: u32,
         in_flight: usize,
     ) -> Result<(u32, u32), ChainError> {
+        let signed = self.sign_many(call, signer, count).await?;
+        self.submit_signed(signed, in_flight).await
+    }
+
+    /// `count` copies of `call` signed with the signer's next consecutive nonces, encoded and
+    /// not yet sent (for [`Self::submit_signed`]): a flood that should measure the node, not
+    /// the signing, signs first.
+    pub async fn sign_many<C: Payload>(
+        &self,
+        call: &C,
+        signer: &Keypair,
+        count: u32,
+    ) -> Result<Vec<Vec<u8>>, ChainError> {
         let name = format!("{}.{}", call.pallet_name(), call.call_name());
-        let signed = {
-            let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
-            let slot = self.nonce_slot(account.0).await;
-            let mut next = slot.lock().await;
-            let first = self.next_nonce(&account, *next).await?;
-            let at = self.at(Finality::Best).await?;
-            let mut signed = Vec::with_capacity(count as usize);
-            for i in 0..u64::from(count) {
-                let params =
-                    subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(first + i).build();
-                let rejected =
-                    |e: &dyn std::fmt::Display| ChainError::Rejected { call: name.clone(), reason: e.to_string() };
-                let mut signable = at.transactions().create_signable_offline(call, params).map_err(|e| rejected(&e))?;
-                signed.push(signable.sign(signer).map_err(|e| rejected(&e))?);
-            }
-            *next = Some(first + u64::from(count));
-            signed
-        };
-        let outcomes: Vec<bool> = futures::stream::iter(signed)
-            .map(|tx| async move { tx.submit().await.is_ok() })
+        let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
+        let slot = self.nonce_slot(account.0).await;
+        let mut next = slot.lock().await;
+        let first = self.next_nonce(&account, *next).await?;
+        let at = self.at(Finality::Best).await?;
+        let mut signed = Vec::with_capacity(count as usize);
+        for i in 0..u64::from(count) {
+            let params =
+                subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(first + i).build();
+            let rejected =
+                |e: &dyn std::fmt::Display| ChainError::Rejected { call: name.clone(), reason: e.to_string() };
+            let mut signable = at.transactions().create_signable_offline(call, params).map_err(|e| rejected(&e))?;
+            signed.push(signable.sign(signer).map_err(|e| rejected(&e))?.encoded().to_vec());
+        }
+        *next = Some(first + u64::from(count));
+        Ok(signed)
+    }
+
+    /// Hand encoded transactions to the pool, `in_flight` at a time; `(accepted, refused)`.
+    pub async fn submit_signed(&self, encoded: Vec<Vec<u8>>, in_flight: usize) -> Result<(u32, u32), ChainError> {
+        let count = encoded.len() as u32;
+        let at = self.at(Finality::Best).await?;
+        let at = &at;
+        let outcomes: Vec<bool> = futures::stream::iter(encoded)
+            .map(|bytes| async move { at.transactions().from_bytes(bytes).submit().await.is_ok() })
             .buffer_unordered(in_flight.max(1))
             .collect()
             .await;
