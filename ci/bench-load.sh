@@ -4,6 +4,7 @@
 # table at the end. Assumes `ci/up.sh` or `ci/test.sh` built the binaries once.
 #   ci/bench-load.sh                 # the default ladder below
 #   ci/bench-load.sh 100x10 200x1    # FLEETxPER_CONTAINER pairs of your own
+#   ci/bench-load.sh 100x10:knee     # `--find-ceiling` on that fleet: the knee and its stage
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ci/env.sh
@@ -16,10 +17,16 @@ out=target/testnet-reports/bench
 ladder=("$@")
 [ "${#ladder[@]}" -gt 0 ] || ladder=(20x5 100x10 100x1 200x1 1000x50)
 for step in "${ladder[@]}"; do
-  fleet="${step%x*}"; per="${step#*x}"
-  echo "=== fleet $fleet, $per per container"
-  "$testnet" load --no-build --fleet "$fleet" --per-container "$per" --jobs "${JOBS:-300}" \
-    --rate "${RATE:-8}" --arrival poisson --reports "$out/$step" || echo "(fleet $step: run failed, see above)"
+  shape="${step%:knee}"; fleet="${shape%x*}"; per="${shape#*x}"
+  echo "=== fleet $fleet, $per per container${step#$shape}"
+  if [ "$shape" != "$step" ]; then
+    "$testnet" load --no-build --fleet "$fleet" --per-container "$per" --find-ceiling --arrival constant \
+      --start-rate "${START_RATE:-4}" --factor "${FACTOR:-1.5}" --step-seconds "${STEP_SECONDS:-30}" \
+      --max-steps "${MAX_STEPS:-8}" --reports "$out/$step" || echo "(fleet $step: run failed, see above)"
+  else
+    "$testnet" load --no-build --fleet "$fleet" --per-container "$per" --jobs "${JOBS:-300}" \
+      --rate "${RATE:-8}" --arrival poisson --reports "$out/$step" || echo "(fleet $step: run failed, see above)"
+  fi
 done
 python3 - "$out" "${ladder[@]}" <<'PY'
 import json, sys, os
@@ -35,4 +42,14 @@ for s in steps:
     e2e = dict(r["latency"]).get("submit->settled", {})
     ratio = r.get("ratio_to_ceiling") or 0
     print(f"{s:>12} {r['containers']:>10} {r['up_seconds']:>7.1f} {idle.get('p50', 0):>16.2f} {r['jobs_per_second']:>7.2f} {ceil:>10.1f} {ratio:>7.1%} {e2e.get('p50', 0):>10.1f} {r['lost']:>5}")
+knees = [(s, json.load(open(os.path.join(out, s, "load.json")))) for s in steps
+         if os.path.exists(os.path.join(out, s, "load.json")) and s.endswith(":knee")]
+if knees:
+    print(f"\n{'fleet':>12} {'knee jobs/s':>12} {'job ceiling':>12} {'ratio':>7} {'ext/block':>10} {'stage that saturated':>22}  p50/p99 per stage at the knee (s)")
+for s, r in knees:
+    k, c = r["knee"], r["ceiling"] or {}
+    at = r["steps"][k["step"]] if k.get("step") is not None else {"latency": []}
+    stages = "  ".join(f"{n} {p['p50']:.1f}/{p['p99']:.1f}" for n, p in at["latency"] if n != "submit->settled")
+    ratio = k.get("ratio_to_job_ceiling") or 0
+    print(f"{s:>12} {k['achieved']:>12.2f} {c.get('extrinsics_per_second', 0) / 3:>12.1f} {ratio:>7.1%} {k['extrinsics_per_block']:>10.1f} {k.get('saturated_stage') or '-':>22}  {stages}")
 PY

@@ -97,7 +97,7 @@ pub async fn run(
                         follow_shared.board().reset_nodes(&nodes);
                         board_stale = false;
                     }
-                    Err(e) => tracing::warn!(error = %e, "cannot list the nodes yet; ranking with what is known"),
+                    Err(e) => tracing::warn!(error = %e, "cannot list the nodes yet"),
                 }
             }
             match block {
@@ -141,7 +141,7 @@ fn board_for(daemons: &[DaemonConfig]) -> anyhow::Result<order::Board> {
     let salt = daemons[0].tie_break_seed;
     anyhow::ensure!(
         daemons.iter().all(|d| d.tie_break_seed == salt),
-        "the daemons of one fleet file disagree on tie_break_seed; they would rank jobs differently"
+        "daemons of one fleet file disagree on tie_break_seed"
     );
     let mut local = Vec::new();
     for d in daemons.iter().filter(|d| d.role == Role::Worker) {

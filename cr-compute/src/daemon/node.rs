@@ -60,6 +60,9 @@ pub(super) struct Node {
     alt_account: Option<Arc<Sr25519Key>>,
 }
 
+/// How long one registration attempt may wait for its transaction.
+const REGISTER_WITHIN: Duration = Duration::from_secs(60);
+
 /// Blocks to wait after `StakeExhausted` when no job of ours settles in between.
 const STAKE_WAIT_BLOCKS: u64 = 10;
 
@@ -106,7 +109,14 @@ impl Node {
         let name = self.cfg.name.clone();
         let shared = self.shared.clone();
         let chain = &shared.chain;
-        patiently(&name, "registering", || self.register()).await?;
+        // A submission whose watch never resolves (seen once: a whole container of 50 stuck
+        // unregistered for 600 s) is given up and tried again; `register` checks first.
+        patiently(&name, "registering", || async {
+            tokio::time::timeout(REGISTER_WITHIN, self.register())
+                .await
+                .map_err(|_| anyhow::anyhow!("no answer within {} s", REGISTER_WITHIN.as_secs()))?
+        })
+        .await?;
         self.on_committee =
             patiently(&name, "reading the committee", || chain.committee(Finality::Best)).await?.contains(&self.me);
         let (tx, mut reports) = mpsc::unbounded_channel();

@@ -14,7 +14,7 @@
 
 use cr_protocol::chain::{market, AccountId32, BlockEvents, MarketEvent, NodeInfo};
 use cr_protocol::hash::blake2_256;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Nodes trying per block.
 const PER_BLOCK: usize = 2;
@@ -28,8 +28,8 @@ pub struct Board {
     /// The testnet's tie-break seed: another seed, another ranking.
     salt: u64,
     nodes: BTreeMap<[u8; 32], (market::Capabilities, bool)>,
-    /// This process's daemons: the only ranks a ranking keeps.
-    local: BTreeSet<[u8; 32]>,
+    /// This process's daemons, sorted: the only ranks a ranking keeps.
+    local: Vec<[u8; 32]>,
     /// Per job: the slot of each local daemon eligible for it, valid until the node set changes
     /// (a job's requirements never change). Ranking hashes every eligible node of the fleet.
     rankings: BTreeMap<u64, Ranking>,
@@ -38,7 +38,8 @@ pub struct Board {
 /// One job's ranking, as far as this process's daemons are concerned.
 #[derive(Debug, Default)]
 struct Ranking {
-    slots: BTreeMap<[u8; 32], u64>,
+    /// `(account, slot)`, sorted by account.
+    slots: Vec<([u8; 32], u64)>,
     /// Slot of a daemon the view does not list as eligible: after every one it does.
     unlisted: u64,
 }
@@ -46,7 +47,9 @@ struct Ranking {
 impl Board {
     /// An empty board for the daemons `local`, ranking with `salt`.
     pub fn new(salt: u64, local: impl IntoIterator<Item = AccountId32>) -> Self {
-        Self { salt, local: local.into_iter().map(|a| a.0).collect(), ..Self::default() }
+        let mut local: Vec<[u8; 32]> = local.into_iter().map(|a| a.0).collect();
+        local.sort_unstable();
+        Self { salt, local, ..Self::default() }
     }
 
     /// Replace the node set with a full listing of the `Nodes` map (at start, or after a block
@@ -94,12 +97,9 @@ impl Board {
         self.rankings.clear();
     }
 
-    /// Blocks after the job appeared at which `me` should first try to accept it.
+    /// Blocks after the job appeared at which `me` should first try to accept it. A `me` that is
+    /// not one of this board's daemons goes after every eligible node.
     pub fn slot(&mut self, job_id: u64, requirements: &market::Requirements, me: &AccountId32) -> u64 {
-        if !self.local.contains(&me.0) {
-            // Not one of ours (a caller's mistake): rank it alone rather than cache it.
-            return self.rank(job_id, requirements, &BTreeSet::from([me.0])).slot_of(&me.0);
-        }
         if !self.rankings.contains_key(&job_id) {
             if self.rankings.len() >= MAX_RANKED_JOBS {
                 self.rankings.clear();
@@ -111,7 +111,7 @@ impl Board {
     }
 
     /// Rank every eligible node once; keep the slots of `of`.
-    fn rank(&self, job_id: u64, requirements: &market::Requirements, of: &BTreeSet<[u8; 32]>) -> Ranking {
+    fn rank(&self, job_id: u64, requirements: &market::Requirements, of: &[[u8; 32]]) -> Ranking {
         let eligible: Vec<&[u8; 32]> = self
             .nodes
             .iter()
@@ -120,10 +120,11 @@ impl Board {
             .collect();
         let mut scores: Vec<[u8; 8]> = eligible.iter().map(|a| score(self.salt, job_id, a)).collect();
         scores.sort_unstable();
-        // A rank is the number of eligible nodes whose score is lower.
+        // A rank is the number of eligible nodes whose score is lower. `eligible` is in account
+        // order (a map's), so `slots` is too.
         let slots = eligible
             .iter()
-            .filter(|a| of.contains(**a))
+            .filter(|a| of.binary_search(a).is_ok())
             .map(|a| {
                 let ahead = scores.partition_point(|s| *s < score(self.salt, job_id, a));
                 (**a, (ahead / PER_BLOCK) as u64)
@@ -135,7 +136,10 @@ impl Board {
 
 impl Ranking {
     fn slot_of(&self, account: &[u8; 32]) -> u64 {
-        self.slots.get(account).copied().unwrap_or(self.unlisted)
+        match self.slots.binary_search_by(|(a, _)| a.cmp(account)) {
+            Ok(i) => self.slots[i].1,
+            Err(_) => self.unlisted,
+        }
     }
 }
 

@@ -70,6 +70,10 @@ pub struct Chain {
     /// Each account's signed submissions go one at a time, and its next nonce is remembered: the
     /// node's own count lags behind transactions this client just handed to the pool.
     nonces: Mutex<std::collections::HashMap<[u8; 32], NonceSlot>>,
+    /// The last block opened, reused while it is the best: opening one costs the node a header
+    /// read and a `Core_version` runtime call, and every read and submission opens the best
+    /// block (a load run's submissions spent most of their time there).
+    opened: std::sync::Mutex<Option<(H256, AtBlock)>>,
 }
 
 impl Chain {
@@ -84,6 +88,7 @@ impl Chain {
             client,
             rpc: Rpc::new(rpc_client),
             nonces: Mutex::new(std::collections::HashMap::new()),
+            opened: std::sync::Mutex::new(None),
         })
     }
 
@@ -151,8 +156,15 @@ impl Chain {
                         .await
                         .map_err(|e| ChainError::rpc("chain_getBlockHash", e))?
                         .ok_or_else(|| ChainError::rpc("chain_getBlockHash", "the node has no best block"))?;
+                    if let Some(at) = self.opened_at(hash) {
+                        return Ok(at);
+                    }
                     match self.client.at_block(hash).await {
-                        Ok(at) => return Ok(at),
+                        Ok(at) => {
+                            *self.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                                Some((hash, at.clone()));
+                            return Ok(at);
+                        }
                         Err(_) if attempt < BEST_BLOCK_ATTEMPTS => attempt += 1,
                         Err(e) => return Err(ChainError::rpc("reading the best block", e)),
                     }
@@ -160,6 +172,12 @@ impl Chain {
                 }
             }
         }
+    }
+
+    /// The block last opened, if it is `hash`.
+    fn opened_at(&self, hash: H256) -> Option<AtBlock> {
+        let opened = self.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        opened.as_ref().filter(|(h, _)| *h == hash).map(|(_, at)| at.clone())
     }
 
     /// Hash of block `number` of the best chain; `None` when the chain is not that long yet.
