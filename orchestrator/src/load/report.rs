@@ -56,21 +56,29 @@ pub fn table(r: &LoadReport) -> String {
             c.extrinsics_per_second, c.included, c.blocks, c.peak_per_block, c.peak_per_second, c.submit_per_second, c.refused
         );
     }
+    // A climb has no one rate: its steps say what was offered, and its whole-run rate mixes
+    // the steps with the pauses between them.
+    let offered = match &r.knee {
+        Some(_) => format!("in {} steps ({})", r.steps.len(), r.arrival),
+        None => format!("at {}/s ({})", r.rate, r.arrival),
+    };
     let _ = writeln!(
         out,
-        "  jobs: {} at {}/s ({}): {} completed, {} refunded, {} refused, {} lost; stuck escrow {}",
-        r.jobs, r.rate, r.arrival, r.completed, r.refunded, r.refused, r.lost, r.stuck_escrow
+        "  jobs: {} {offered}: {} completed, {} refunded, {} refused, {} lost; stuck escrow {}",
+        r.jobs, r.completed, r.refunded, r.refused, r.lost, r.stuck_escrow
     );
-    let ratio = |v: Option<f64>| v.map_or("-".into(), |v| format!("{:.1}%", v * 100.0));
-    let _ = writeln!(
-        out,
-        "  throughput: {:.2} jobs/s over {:.1} s = {} of the extrinsic ceiling, {} of the job ceiling (ceiling / {} extrinsics per job)",
-        r.jobs_per_second,
-        r.busy_seconds,
-        ratio(r.ratio_to_ceiling),
-        ratio(r.ratio_to_job_ceiling),
-        super::EXTRINSICS_PER_JOB
-    );
+    if r.knee.is_none() {
+        let ratio = |v: Option<f64>| v.map_or("-".into(), |v| format!("{:.1}%", v * 100.0));
+        let _ = writeln!(
+            out,
+            "  throughput: {:.2} jobs/s over {:.1} s = {} of the extrinsic ceiling, {} of the job ceiling (ceiling / {} extrinsics per job)",
+            r.jobs_per_second,
+            r.busy_seconds,
+            ratio(r.ratio_to_ceiling),
+            ratio(r.ratio_to_job_ceiling),
+            super::EXTRINSICS_PER_JOB
+        );
+    }
     let _ = writeln!(out, "  {:<20} {:>6} {:>8} {:>8} {:>8} {:>8}", "latency (s)", "n", "p50", "p90", "p99", "max");
     for (stage, p) in &r.latency {
         let _ =
