@@ -61,7 +61,13 @@ pub async fn run(
     let chain = Chain::connect_retrying(&endpoints.rpc, CONNECT_WITHIN).await?;
     let store = StoreClient::new(&endpoints.store).with_context(|| format!("store URL {}", endpoints.store))?;
     let block_time_ms = chain.block_time_ms().await.context("reading the block time")?;
-    let board = std::sync::Mutex::new(board_for(&daemons)?);
+    // One ranking for the whole process only works if every daemon ranks with the same salt.
+    let salt = daemons[0].tie_break_seed;
+    anyhow::ensure!(
+        daemons.iter().all(|d| d.tie_break_seed == salt),
+        "daemons of one fleet file disagree on tie_break_seed"
+    );
+    let board = std::sync::Mutex::new(order::Board::new(salt, std::iter::empty()));
     let shared = Arc::new(Shared {
         chain,
         store,
@@ -134,22 +140,6 @@ pub async fn run(
             Ok(())
         },
     }
-}
-
-/// An empty board for the workers among `daemons`, salted with their testnet's seed.
-fn board_for(daemons: &[DaemonConfig]) -> anyhow::Result<order::Board> {
-    let salt = daemons[0].tie_break_seed;
-    anyhow::ensure!(
-        daemons.iter().all(|d| d.tie_break_seed == salt),
-        "daemons of one fleet file disagree on tie_break_seed"
-    );
-    let mut local = Vec::new();
-    for d in daemons.iter().filter(|d| d.role == Role::Worker) {
-        let key = cr_protocol::keys::Sr25519Key::from_seed(&d.account_seed)
-            .with_context(|| format!("daemon {}: account key", d.name))?;
-        local.push(cr_protocol::chain::AccountId32(key.account_id()));
-    }
-    Ok(order::Board::new(salt, local))
 }
 
 async fn serve_metrics(addr: SocketAddr, registry: Registry) -> anyhow::Result<crate::http::ServerHandle> {

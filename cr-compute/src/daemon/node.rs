@@ -85,8 +85,12 @@ impl Node {
             Some(seed) => Some(Arc::new(Sr25519Key::from_seed(seed).context("second account key")?)),
             None => None,
         };
+        let me = AccountId32(account.account_id());
+        if cfg.role == Role::Worker {
+            shared.board().add_local(me);
+        }
         Ok(Self {
-            me: AccountId32(account.account_id()),
+            me,
             account: Arc::new(account),
             result_key: Arc::new(result_key),
             journal: Arc::new(Mutex::new(journal)),

@@ -52,6 +52,15 @@ impl Board {
         Self { salt, local, ..Self::default() }
     }
 
+    /// Count `account` among this process's daemons (before any job is ranked: a ranking keeps
+    /// only the daemons known when it was made, so it starts over).
+    pub fn add_local(&mut self, account: AccountId32) {
+        if let Err(i) = self.local.binary_search(&account.0) {
+            self.local.insert(i, account.0);
+            self.rankings.clear();
+        }
+    }
+
     /// Replace the node set with a full listing of the `Nodes` map (at start, or after a block
     /// could not be read and its events were missed).
     pub fn reset_nodes(&mut self, nodes: &[(AccountId32, NodeInfo)]) {
@@ -112,23 +121,20 @@ impl Board {
 
     /// Rank every eligible node once; keep the slots of `of`.
     fn rank(&self, job_id: u64, requirements: &market::Requirements, of: &[[u8; 32]]) -> Ranking {
-        let eligible: Vec<&[u8; 32]> = self
+        let eligible: Vec<(&[u8; 32], [u8; 8])> = self
             .nodes
             .iter()
             .filter(|(_, (caps, online))| *online && satisfies(caps, requirements))
-            .map(|(account, _)| account)
+            .map(|(account, _)| (account, score(self.salt, job_id, account)))
             .collect();
-        let mut scores: Vec<[u8; 8]> = eligible.iter().map(|a| score(self.salt, job_id, a)).collect();
+        let mut scores: Vec<[u8; 8]> = eligible.iter().map(|(_, s)| *s).collect();
         scores.sort_unstable();
         // A rank is the number of eligible nodes whose score is lower. `eligible` is in account
         // order (a map's), so `slots` is too.
         let slots = eligible
             .iter()
-            .filter(|a| of.binary_search(a).is_ok())
-            .map(|a| {
-                let ahead = scores.partition_point(|s| *s < score(self.salt, job_id, a));
-                (**a, (ahead / PER_BLOCK) as u64)
-            })
+            .filter(|(a, _)| of.binary_search(a).is_ok())
+            .map(|(a, mine)| (**a, (scores.partition_point(|s| s < mine) / PER_BLOCK) as u64))
             .collect();
         Ranking { slots, unlisted: (eligible.len() / PER_BLOCK) as u64 }
     }
@@ -292,6 +298,20 @@ mod tests {
         let mut fresh = self::board(1, 8, 0..2);
         for n in 0..2u8 {
             assert_eq!(board.slot(3, &req, &account(n)), fresh.slot(3, &req, &account(n)), "node {n}");
+        }
+    }
+
+    #[test]
+    fn a_daemon_added_later_is_ranked_like_one_known_from_the_start() {
+        let req = requirements(1, 1, 0, 0, None).expect("req");
+        let mut from_start = board(4, 8, 0..8);
+        let mut added = board(4, 8, 0..4);
+        added.slot(11, &req, &account(0));
+        for n in 4..8 {
+            added.add_local(account(n));
+        }
+        for n in 0..8u8 {
+            assert_eq!(added.slot(11, &req, &account(n)), from_start.slot(11, &req, &account(n)), "node {n}");
         }
     }
 

@@ -65,20 +65,19 @@ pub async fn measure(rpc: &str, keys: &[Sr25519Key], count: u32, block_time_ms: 
         .into_iter()
         .map(|(chain, signed)| tokio::spawn(async move { chain.submit_signed(signed, IN_FLIGHT).await }))
         .collect();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Seen>();
     let deadline = Instant::now() + Duration::from_millis(u64::from(block_time_ms) * 40);
     let target = u64::from(count);
     let reader = async move {
-        let mut included = 0u64;
+        let (mut seen, mut included) = (Vec::new(), 0u64);
         while included < target && Instant::now() < deadline {
             let Ok(Some(block)) = tokio::time::timeout_at(deadline.into(), blocks.next()).await else { break };
             let block = block?;
             // The timestamp is the only inherent of this runtime.
             let user = block.extrinsics.saturating_sub(1) as u64;
             included += user;
-            let _ = tx.send((Instant::now(), block.number, user));
+            seen.push((Instant::now(), block.number, user));
         }
-        anyhow::Ok(())
+        anyhow::Ok(seen)
     };
     let submit = async {
         let (mut submitted, mut refused) = (0u32, 0u32);
@@ -88,13 +87,8 @@ pub async fn measure(rpc: &str, keys: &[Sr25519Key], count: u32, block_time_ms: 
         }
         anyhow::Ok((submitted, refused, Instant::now()))
     };
-    let (read, sent) = tokio::join!(reader, submit);
-    read?;
-    let (submitted, refused, submit_done) = sent?;
-    let mut seen = Vec::new();
-    while let Ok(b) = rx.try_recv() {
-        seen.push(b);
-    }
+    let (seen, sent) = tokio::join!(reader, submit);
+    let (seen, (submitted, refused, submit_done)) = (seen?, sent?);
     let block_time = Duration::from_millis(u64::from(block_time_ms));
     Ok(summarise(&seen, submitted, refused, started, submit_done, block_time))
 }

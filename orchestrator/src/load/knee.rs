@@ -51,12 +51,9 @@ pub struct Step {
 }
 
 impl Step {
-    fn p50(&self, stage: &str) -> Option<f64> {
-        self.latency.iter().find(|(s, _)| s == stage).map(|(_, p)| p.p50)
-    }
-
-    fn p99(&self, stage: &str) -> Option<f64> {
-        self.latency.iter().find(|(s, _)| s == stage).map(|(_, p)| p.p99)
+    /// The percentiles of one stage (`submit->included`, ...), when the step had samples.
+    pub fn stage(&self, name: &str) -> Option<&Percentiles> {
+        self.latency.iter().find(|(s, _)| s == name).map(|(_, p)| p)
     }
 }
 
@@ -106,7 +103,7 @@ fn breaks(s: &Step, p99_bound: f64) -> Option<String> {
     if s.completed < s.jobs as usize {
         return Some(format!("{} of {} jobs completed", s.completed, s.jobs));
     }
-    match s.p99("submit->settled") {
+    match s.stage("submit->settled").map(|p| p.p99) {
         Some(p99) if p99 > p99_bound => Some(format!("p99 submit->settled {p99:.1} s over the bound {p99_bound:.1} s")),
         _ => None,
     }
@@ -119,9 +116,9 @@ pub fn keeps_up(steps: &[Step], climb: &Climb) -> bool {
 }
 
 fn bound(steps: &[Step], climb: &Climb) -> f64 {
-    climb
-        .p99_bound
-        .unwrap_or_else(|| 2.0 * steps.first().and_then(|s| s.p99("submit->settled")).unwrap_or(f64::INFINITY))
+    climb.p99_bound.unwrap_or_else(|| {
+        2.0 * steps.first().and_then(|s| s.stage("submit->settled")).map(|p| p.p99).unwrap_or(f64::INFINITY)
+    })
 }
 
 /// The knee of a finished climb.
@@ -138,7 +135,7 @@ pub fn knee(steps: &[Step], climb: &Climb, job_ceiling: Option<f64>) -> Knee {
         let (first, bad) = (steps.first()?, steps.get(*i)?);
         STAGES
             .iter()
-            .filter_map(|stage| Some((*stage, bad.p50(stage)? - first.p50(stage).unwrap_or(0.0))))
+            .filter_map(|stage| Some((*stage, bad.stage(stage)?.p50 - first.stage(stage).map_or(0.0, |p| p.p50))))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(stage, _)| stage.to_owned())
     });

@@ -332,7 +332,7 @@ impl Phases<'_> {
             let step = Step {
                 offered: rate,
                 jobs,
-                completed: observed.records.iter().filter(|r| r.end == Some(Outcome::Completed)).count(),
+                completed: count(&observed.records).0,
                 achieved: knee::achieved(&observed.records),
                 extrinsics_per_block: observed.mean_extrinsics_per_block(),
                 latency: latencies(&observed.records),

@@ -105,7 +105,7 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
     );
     for (i, s) in r.steps.iter().enumerate() {
         let p = |stage: &str, pick: fn(&super::Percentiles) -> f64| {
-            s.latency.iter().find(|(n, _)| n == stage).map_or("-".into(), |(_, p)| format!("{:.2}", pick(p)))
+            s.stage(stage).map_or("-".into(), |p| format!("{:.2}", pick(p)))
         };
         let mark = if k.step == Some(i) {
             " <- knee"
