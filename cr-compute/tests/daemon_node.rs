@@ -230,3 +230,44 @@ async fn a_daemon_killed_after_accepting_resumes_and_answers_once() {
     let journal = daemon::Journal::read(&cfg.state_dir).expect("journal");
     assert_eq!(journal.iter().filter(|s| s.job_id == job_id).count(), 1, "one submission across both runs");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs cr-node: the end-to-end tier runs it"]
+async fn submissions_sharing_a_block_read_it_once_and_each_gets_its_own_events() {
+    let requesters: Vec<String> = (0..12).map(|i| format!("requester-{i}")).collect();
+    let names: Vec<&str> = requesters.iter().map(String::as_str).collect();
+    let w = world(&names, &[]).await;
+    // A connection of its own: nothing else (the world's follower) reads blocks through it.
+    let chain = Arc::new(Chain::connect(w.chain.url()).await.expect("connect"));
+    let submissions = requesters.iter().map(|name| {
+        let chain = chain.clone();
+        let call = api::transactions().compute().submit_job(
+            H256([7; 32]),
+            uri("http://store:7070/blobs/x").expect("uri"),
+            requirements(1, 256, 0, 0, None).expect("req"),
+            UNIT,
+            market::JobDeadlines { accept_within: None, execute_within: None },
+        );
+        async move { (name.clone(), chain.submit(&call, key(name).keypair(), Finality::Best).await.expect("submit_job")) }
+    });
+    let outcomes = futures::future::join_all(submissions).await;
+    let blocks: std::collections::BTreeSet<H256> = outcomes.iter().map(|(_, out)| out.block).collect();
+    assert_eq!(chain.blocks_read(), blocks.len() as u64, "{} submissions in {} blocks", outcomes.len(), blocks.len());
+    assert!(blocks.len() < outcomes.len(), "the submissions should share blocks: {} in {}", outcomes.len(), blocks.len());
+    let mut ids = std::collections::BTreeSet::new();
+    for (name, out) in &outcomes {
+        let mine: Vec<_> = out
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                MarketEvent::JobSubmitted { job_id, requester, .. } => Some((*job_id, requester.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(mine.len(), 1, "{name}'s outcome holds one JobSubmitted, not its block's: {mine:?}");
+        assert_eq!(mine[0].1, AccountId32(key(name).account_id()), "{name} got another submission's event");
+        assert!(out.fee > 0, "{name}'s outcome names the fee it paid");
+        ids.insert(mine[0].0);
+    }
+    assert_eq!(ids.len(), outcomes.len(), "every submission got its own job id");
+}

@@ -74,6 +74,8 @@ pub struct Chain {
     /// read and a `Core_version` runtime call, and every read and submission opens the best
     /// block (a load run's submissions spent most of their time there).
     opened: std::sync::Mutex<Option<(H256, AtBlock)>>,
+    /// Blocks this connection read lately, shared by its follower and its submissions.
+    blocks: super::blocks::RecentBlocks,
 }
 
 impl Chain {
@@ -89,6 +91,7 @@ impl Chain {
             rpc: Rpc::new(rpc_client),
             nonces: Mutex::new(std::collections::HashMap::new()),
             opened: std::sync::Mutex::new(None),
+            blocks: Default::default(),
         })
     }
 
@@ -191,9 +194,20 @@ impl Chain {
     /// happened before a follower started (e.g. registrations during `up`).
     pub async fn block_by_number(&self, number: u64) -> Result<Option<(BlockEvents, u64)>, ChainError> {
         let Some(hash) = self.block_hash(number).await? else { return Ok(None) };
-        let at = self.at(Finality::At(hash)).await?;
-        let events = super::follow::events_at(number, hash, at).await?;
+        let events = self.read_block(hash).await?.events.clone();
         Ok(Some((events, self.timestamp(Finality::At(hash)).await?)))
+    }
+
+    /// How many blocks this connection has read from its node: once per block, however many of
+    /// its submissions and followers look at it.
+    pub fn blocks_read(&self) -> u64 {
+        self.blocks.reads()
+    }
+
+    /// Block `hash` as this connection reads it once: its follower and every submission it
+    /// holds share the read.
+    pub(super) async fn read_block(&self, hash: H256) -> Result<Arc<super::blocks::ReadBlock>, ChainError> {
+        self.blocks.get(hash, || self.at(Finality::At(hash))).await
     }
 
     /// Sign `call` with `signer`, submit it and wait until it is in a block of the given
@@ -210,7 +224,7 @@ impl Chain {
                 at.transactions().sign_and_submit_then_watch(call, signer, params).await
             })
             .await?;
-        super::follow::wait(progress, wait, &name).await
+        super::follow::wait(self, progress, wait, &name).await
     }
 
     /// Sign `call` with `signer` and hand it to the pool without watching it (a watch is a
@@ -346,9 +360,18 @@ impl Chain {
             Finality::Finalized => self.client.stream_blocks().await,
         }
         .map_err(|e| ChainError::rpc("subscribing to blocks", e))?;
-        let stream = futures::stream::unfold(blocks, |mut blocks| async move {
-            let block = blocks.next().await?;
-            Some((super::follow::block_events(block).await, blocks))
+        let stream = futures::stream::unfold(blocks, move |mut blocks| async move {
+            let read = match blocks.next().await? {
+                Ok(block) => {
+                    let (number, hash) = (block.number(), block.hash());
+                    let open = || async move {
+                        block.at().await.map_err(|e| ChainError::rpc(format!("reading block #{number}"), e))
+                    };
+                    self.blocks.get(hash, open).await.map(|read| read.events.clone())
+                }
+                Err(e) => Err(ChainError::rpc("following blocks", e)),
+            };
+            Some((read, blocks))
         });
         Ok(stream.boxed())
     }

@@ -3,6 +3,7 @@
 //! `ci/export-metadata.sh`; the end-to-end tier fails when it is stale), plus the few typed
 //! operations the daemon and the orchestrator need.
 
+mod blocks;
 mod client;
 mod convert;
 mod error;

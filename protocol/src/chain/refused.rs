@@ -46,14 +46,24 @@ fn job_of(call: &api::Call) -> Option<u64> {
 /// A dispatch error as the name a reader knows: a pallet error by its variant name (without the
 /// pallet for the marketplace's own, `PartyToDispute`; `Balances::InsufficientBalance` else).
 pub(super) fn error_name(error: &api::runtime_types::sp_runtime::DispatchError, metadata: &Metadata) -> String {
-    use api::runtime_types::sp_runtime::DispatchError as D;
-    let D::Module(m) = error else { return format!("{error:?}") };
-    let Some(pallet) = metadata.pallet_by_error_index(m.index) else { return format!("{error:?}") };
-    match pallet.error_variant_by_index(m.error[0]) {
-        Some(v) if pallet.name() == "Compute" => v.name.clone(),
-        Some(v) => format!("{}::{}", pallet.name(), v.name),
-        None => format!("{}::<error {}>", pallet.name(), m.error[0]),
+    match pallet_error(error, metadata) {
+        Some((pallet, variant)) if pallet == "Compute" => variant,
+        Some((pallet, variant)) => format!("{pallet}::{variant}"),
+        None => format!("{error:?}"),
     }
+}
+
+/// A pallet's error as `(pallet, variant)`; `None` for other dispatch errors or an index the
+/// metadata does not name.
+pub(super) fn pallet_error(
+    error: &api::runtime_types::sp_runtime::DispatchError,
+    metadata: &Metadata,
+) -> Option<(String, String)> {
+    use api::runtime_types::sp_runtime::DispatchError as D;
+    let D::Module(m) = error else { return None };
+    let pallet = metadata.pallet_by_error_index(m.index)?;
+    let variant = pallet.error_variant_by_index(m.error[0]).map_or_else(|| format!("<error {}>", m.error[0]), |v| v.name.clone());
+    Some((pallet.name().to_owned(), variant))
 }
 
 /// A failed extrinsic of the marketplace as a [`RefusedCall`]: its call (decoded, when it
