@@ -4,9 +4,9 @@
 use crate::artifacts::{COMPUTE_IMAGE, VALIDATOR_IMAGE};
 use crate::node_kind::NodeKind;
 use crate::provider::{ContainerSpec, FileEntry, PortPublish};
-use crate::topology::{Behaviour, ComputeNode, Role, Topology};
+use crate::topology::{Behaviour, ComputeNode, Registration, Role, Topology};
 use cr_protocol::fleet::{DaemonConfig, FleetFile, GpuDecl, ServiceUrls};
-use cr_protocol::genesis::{Authority, GenesisPlan, GenesisRuntime, MarketGenesis};
+use cr_protocol::genesis::{Authority, GenesisCapabilities, GenesisGpu, GenesisNode, GenesisPlan, GenesisRuntime, MarketGenesis};
 use cr_protocol::keys::{KeyError, NodeKeys, Purpose, Seed, Sr25519Key};
 use std::net::SocketAddr;
 
@@ -260,6 +260,26 @@ fn clamp_u32(v: u64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
+/// A node registered in genesis with exactly what its daemon would register with.
+fn genesis_node(node: &ComputeNode, keys: &NodeKeys) -> GenesisNode {
+    let caps = node.capabilities();
+    GenesisNode {
+        account: keys.account.ss58(),
+        capabilities: GenesisCapabilities {
+            cpu_cores: caps.cpu_cores.get(),
+            memory_mb: clamp_u32(caps.memory_mb.get()),
+            gpu: caps.gpu.as_ref().map(|g| GenesisGpu {
+                count: g.count.get(),
+                model: g.model.as_str().as_bytes().to_vec(),
+                vram_mb: clamp_u32(g.vram_mb.get()),
+            }),
+        },
+        result_key: keys.result_key.public(),
+        stake: u128::from(node.stake_tokens().0) * cr_protocol::chain::UNIT,
+        max_concurrent: node.max_concurrent_jobs().get(),
+    }
+}
+
 fn genesis(
     topology: &Topology,
     validators: &[(String, NodeKeys)],
@@ -286,6 +306,11 @@ fn genesis(
         endowed,
         sudo: sudo.key.ss58(),
         committee: compute.iter().filter(|(n, _)| n.committee()).map(|(_, k)| k.account.ss58()).collect(),
+        nodes: compute
+            .iter()
+            .filter(|(n, _)| n.registration() == Registration::Genesis)
+            .map(|(n, k)| genesis_node(n, k))
+            .collect(),
         market: MarketGenesis {
             challenge_window: m.challenge_window_blocks.get(),
             voting_period: m.voting_period_blocks.get(),

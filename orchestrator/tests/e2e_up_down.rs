@@ -61,6 +61,31 @@ fn up_status_logs_down_leave_nothing_behind() {
     assert!(!testnets().contains(&name));
 }
 
+#[test]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
+fn genesis_nodes_are_registered_from_block_0_and_the_others_register_at_start() {
+    let dir = temp();
+    let name = unique("genesis");
+    let gpu = "{group: early, count: 2, per_container: 2, cpu_cores: 8, memory_mb: 4096, registration: genesis, \
+               gpu: {count: 1, model: A100, vram_mb: 40960}}";
+    let topology = write_topology(dir.path(), &name, &[gpu]);
+    let _guard = Down(name.clone());
+    let (took, ready) = up(&topology);
+    eprintln!("up {name}: {:.1} s wall; {ready}", took.as_secs_f64());
+
+    let (code, status) = status(&name);
+    assert_eq!(code, Some(0), "{status:#}");
+    assert_eq!(status["chain"]["registered_daemons"].as_u64(), Some(3), "cpu-0, early-0, early-1: {status:#}");
+    // The daemon finds its genesis registration and submits none; cpu-0 registers itself.
+    let registered = |node: &str| {
+        let logs = testnet(&["logs", node, "--testnet", &name]);
+        assert!(logs.status.success(), "{}", text(&logs));
+        String::from_utf8_lossy(&logs.stderr).contains("\"registered\"")
+    };
+    assert!(registered("cpu-0"), "cpu-0 registers when it starts");
+    assert!(!registered("early-0") && !registered("early-1"), "genesis nodes do not register again");
+}
+
 fn containers_of(name: &str) -> Vec<String> {
     containers(name).into_iter().map(|c| c.name).collect()
 }

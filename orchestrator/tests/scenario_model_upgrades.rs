@@ -57,6 +57,18 @@ mod scenario_model_upgrades {
     }
 
     #[test]
+    fn genesis_registration_on_a_runtime_whose_genesis_has_no_nodes_is_refused_at_its_line() {
+        let dir = with_kept_runtime();
+        let path = dir.path().join("early.yaml");
+        let text = "name: early\nvalidators: {count: 1}\nchain: {runtime: spec100.wasm}\ncompute:\n  - {group: cpu, count: 1, registration: genesis}\n";
+        std::fs::write(&path, text).unwrap();
+        let err = Topology::load(&path).expect_err("spec 100 has no genesis nodes").to_string();
+        assert!(err.contains("early.yaml:5:42: compute[0].registration:"), "{err}");
+        assert!(err.contains("the chain starts on spec 100, whose genesis cannot register compute nodes"), "{err}");
+        assert!(err.contains("remove `registration: genesis`"), "the fix: {err}");
+    }
+
+    #[test]
     fn an_upgrade_to_the_current_runtime_from_a_kept_one_is_accepted() {
         let dir = with_kept_runtime();
         let text =

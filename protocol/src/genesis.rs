@@ -36,6 +36,38 @@ pub struct MarketGenesis {
     pub quorum: u32,
 }
 
+/// A compute node registered in genesis, named as the runtime's JSON expects it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct GenesisNode {
+    /// Its account (SS58), funded in the same genesis.
+    pub account: String,
+    /// Declared capabilities.
+    pub capabilities: GenesisCapabilities,
+    /// The sr25519 public key that signs its results.
+    pub result_key: [u8; 32],
+    /// Stake held from its endowment, in base units.
+    pub stake: u128,
+    /// Jobs it runs at once.
+    pub max_concurrent: u32,
+}
+
+/// Capabilities as the runtime's JSON spells them (field names as in the pallet).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct GenesisCapabilities {
+    pub cpu_cores: u32,
+    pub memory_mb: u32,
+    pub gpu: Option<GenesisGpu>,
+}
+
+/// Declared GPUs; the model as its bytes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct GenesisGpu {
+    pub count: u32,
+    pub model: Vec<u8>,
+    pub vram_mb: u32,
+}
+
 /// Everything the genesis of one testnet contains.
 #[derive(Debug, Clone)]
 pub struct GenesisPlan {
@@ -53,6 +85,8 @@ pub struct GenesisPlan {
     pub sudo: String,
     /// Dispute committee (SS58).
     pub committee: Vec<String>,
+    /// Compute nodes registered from block 0.
+    pub nodes: Vec<GenesisNode>,
     /// Marketplace parameters.
     pub market: MarketGenesis,
     /// Bootnode multiaddresses.
@@ -97,6 +131,11 @@ impl GenesisPlan {
                 params.remove("retention");
             }
         }
+        let mut compute = json!({ "params": market, "committee": self.committee });
+        // Left out when empty: a runtime from before genesis registration refuses the field.
+        if !self.nodes.is_empty() {
+            compute["nodes"] = serde_json::to_value(&self.nodes).map_err(ChainSpecError::Amount)?;
+        }
         Ok(json!({
             "balances": { "balances": balances },
             "aura": { "authorities": self.authorities.iter().map(|a| &a.aura).collect::<Vec<_>>() },
@@ -105,7 +144,7 @@ impl GenesisPlan {
             },
             "sudo": { "key": self.sudo },
             "blockTime": { "slotDurationMs": self.block_time_ms },
-            "compute": { "params": market, "committee": self.committee },
+            "compute": compute,
         }))
     }
 
@@ -145,6 +184,7 @@ mod tests {
             endowed: vec![("5C".into(), 3 * UNIT)],
             sudo: "5C".into(),
             committee: vec!["5D".into()],
+            nodes: Vec::new(),
             market: MarketGenesis {
                 challenge_window: 6,
                 voting_period: 6,
@@ -210,5 +250,29 @@ mod tests {
         let mut p = plan();
         p.endowed[0].1 = u128::from(u64::MAX) + 1;
         assert!(matches!(p.patch(), Err(ChainSpecError::Amount(_))));
+    }
+
+    #[test]
+    fn genesis_nodes_are_written_only_when_there_are_some() {
+        let mut plan = plan();
+        assert!(plan.patch().expect("patch").pointer("/compute/nodes").is_none(), "an older runtime refuses the field");
+        plan.nodes.push(GenesisNode {
+            account: "5E".into(),
+            capabilities: GenesisCapabilities {
+                cpu_cores: 4,
+                memory_mb: 8192,
+                gpu: Some(GenesisGpu { count: 1, model: b"A100".to_vec(), vram_mb: 40960 }),
+            },
+            result_key: [9; 32],
+            stake: 200 * UNIT,
+            max_concurrent: 2,
+        });
+        let patch = plan.patch().expect("patch");
+        let node = patch.pointer("/compute/nodes/0").expect("the node is written");
+        assert_eq!(node["account"], "5E");
+        assert_eq!(node["resultKey"], json!(vec![9u8; 32]));
+        assert_eq!(node["stake"], json!(200 * UNIT as u64));
+        assert_eq!(node["maxConcurrent"], 2);
+        assert_eq!(node["capabilities"], json!({"cpu_cores": 4, "memory_mb": 8192, "gpu": {"count": 1, "model": b"A100".to_vec(), "vram_mb": 40960}}));
     }
 }

@@ -50,7 +50,7 @@ pub fn testnet_genesis(
 		},
 		sudo: pallet_sudo::GenesisConfig { key: Some(root) },
 		block_time: crate::block_time::GenesisConfig { slot_duration_ms },
-		compute: pallet_compute::GenesisConfig { params: Some(default_market_params()), committee },
+		compute: pallet_compute::GenesisConfig { params: Some(default_market_params()), committee, nodes: Vec::new() },
 	})
 }
 

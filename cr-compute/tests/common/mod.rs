@@ -94,6 +94,7 @@ pub fn start_chain_on(
         endowed: funded.iter().map(|k| (k.ss58(), 1_000 * UNIT)).collect(),
         sudo: funded[0].ss58(),
         committee: committee.iter().map(|k| k.ss58()).collect(),
+        nodes: Vec::new(),
         market: MarketGenesis {
             challenge_window: 4,
             voting_period: 4,

@@ -7,7 +7,8 @@ use serde_saphyr::Location;
 
 use super::kind::ProblemKind;
 use super::model::{
-    Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, Name, Role, Tokens, MAX_NAME_LEN,
+    Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, Name, Registration, Role, Tokens,
+    MAX_NAME_LEN,
 };
 use super::raw::{RawChain, RawComputeGroup, RawGpu};
 use super::validate::{invalid_name, too_many};
@@ -144,6 +145,11 @@ fn check_group(
 
     let role = *g.role.value();
     let committee = g.committee.as_ref().map_or(role == Role::Verifier, |c| *c.value());
+    let registration = *g.registration.value();
+    if registration == Registration::Genesis && role == Role::Verifier {
+        report.add(g.registration.at(), here, format!("{path}.registration"), ProblemKind::GenesisVerifier);
+        ok = false;
+    }
     if !ok {
         return None;
     }
@@ -161,6 +167,7 @@ fn check_group(
             committee,
             stake: Tokens(stake),
             max_concurrent_jobs: max_jobs?,
+            registration,
             container: 0,
         },
     })

@@ -68,6 +68,11 @@ impl Kind for ProblemKind {
             Self::StakeExceedsEndowment { stake, endowment } => {
                 format!("lower stake below {endowment} or raise chain.endowment above {stake}")
             }
+            Self::GenesisVerifier => "remove `registration` from this group, or make it `role: worker`".to_owned(),
+            Self::GenesisNodesNotInRuntime { .. } => {
+                "remove `registration: genesis`: on this runtime each daemon registers itself when it starts"
+                    .to_owned()
+            }
             Self::NoRequesters => "list at least one requester, e.g. `[requester]`".to_owned(),
             Self::QuorumZero { members } => format!("set quorum from 1 to {members}"),
             Self::QuorumAboveCommittee { members, .. } => format!(
@@ -128,6 +133,8 @@ impl Kind for ProblemKind {
             Self::InvalidGpuModel { .. } => "invalid-gpu-model",
             Self::StakeBelowMinimum { .. } => "stake-below-minimum",
             Self::StakeExceedsEndowment { .. } => "stake-exceeds-endowment",
+            Self::GenesisVerifier => "genesis-verifier",
+            Self::GenesisNodesNotInRuntime { .. } => "genesis-nodes-not-in-runtime",
             Self::NoRequesters => "no-requesters",
             Self::QuorumZero { .. } => "quorum-zero",
             Self::QuorumAboveCommittee { .. } => "quorum-above-committee",

@@ -138,6 +138,15 @@ pub enum ProblemKind {
         /// The endowment.
         endowment: u64,
     },
+    /// `registration: genesis` on verifiers, which never register as compute nodes.
+    #[error("verifiers are not registered as compute nodes, in genesis or later")]
+    GenesisVerifier,
+    /// `registration: genesis` with a starting runtime whose genesis takes no compute nodes.
+    #[error("the chain starts on spec {spec}, whose genesis cannot register compute nodes")]
+    GenesisNodesNotInRuntime {
+        /// The starting runtime's spec version.
+        spec: u32,
+    },
     /// An empty requester list.
     #[error("at least one requester is needed to submit jobs")]
     NoRequesters,

@@ -152,6 +152,16 @@ pub struct Capabilities {
     pub gpu: Option<Gpu>,
 }
 
+/// When a compute node is registered on chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Registration {
+    /// The daemon registers itself when it starts (the first block that can hold it).
+    Start,
+    /// In the chain's genesis: registered from block 0, as `register_node` would.
+    Genesis,
+}
+
 /// One compute daemon (`cr-compute run`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ComputeNode {
@@ -163,6 +173,7 @@ pub struct ComputeNode {
     pub(crate) committee: bool,
     pub(crate) stake: Tokens,
     pub(crate) max_concurrent_jobs: NonZeroU32,
+    pub(crate) registration: Registration,
     pub(crate) container: usize,
 }
 
@@ -198,6 +209,10 @@ impl ComputeNode {
     /// Jobs it runs at once.
     pub fn max_concurrent_jobs(&self) -> NonZeroU32 {
         self.max_concurrent_jobs
+    }
+    /// Whether genesis registers it or its daemon does.
+    pub fn registration(&self) -> Registration {
+        self.registration
     }
     /// Index into [`super::Topology::compute_containers`] of the container that runs it.
     pub fn container(&self) -> usize {

@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::model::{Behaviour, Role};
+use super::model::{Behaviour, Registration, Role};
 use crate::diagnostics::Sp;
 
 /// A testnet topology: validators, chain parameters and the compute fleet.
@@ -175,6 +175,10 @@ pub(crate) struct RawComputeGroup {
     /// Jobs a daemon runs at once (at least 1).
     #[serde(default = "default_concurrency")]
     pub max_concurrent_jobs: Sp<u32>,
+    /// `start` (default): each daemon registers itself when it starts; `genesis`: the nodes
+    /// are registered in the chain's genesis, so `up` does not wait a block for them.
+    #[serde(default = "default_registration")]
+    pub registration: Sp<Registration>,
     /// On a swarm: `spread` (default: wherever there is room, moved when a host goes away),
     /// `node:<host>` or `label:<key>=<value>`.
     #[serde(default)]
@@ -242,6 +246,9 @@ fn default_behaviour() -> Sp<Behaviour> {
 }
 fn default_role() -> Sp<Role> {
     Sp::unplaced(Role::Worker)
+}
+fn default_registration() -> Sp<Registration> {
+    Sp::unplaced(Registration::Start)
 }
 fn default_stake() -> Sp<u64> {
     Sp::unplaced(200)

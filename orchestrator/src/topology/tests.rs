@@ -289,3 +289,30 @@ fn an_endowment_beyond_genesis_range_is_refused_at_check_time() {
     assert!(text.contains("t.yaml:5") && text.contains("chain.endowment") && text.contains("18446744"), "{text}");
     ok(&with("chain:\n  endowment: 18446744\n"));
 }
+
+#[test]
+fn a_group_registered_in_genesis_keeps_the_others_registering_at_start() {
+    let t = ok(&with("compute:\n  - {group: early, count: 2, registration: genesis}\n  - {group: late, count: 1}\n"));
+    let by_group: Vec<_> = t.compute_nodes().iter().map(|n| (n.name().as_str(), n.registration())).collect();
+    assert_eq!(
+        by_group,
+        [("early-0", Registration::Genesis), ("early-1", Registration::Genesis), ("late-0", Registration::Start)]
+    );
+}
+
+#[test]
+fn genesis_registration_of_verifiers_is_refused() {
+    let kind = one(
+        &with("compute:\n  - {group: v, role: verifier, registration: genesis}\n"),
+        "t.yaml:5:46: compute[0].registration: verifiers are not registered as compute nodes, in genesis or later; \
+         remove `registration` from this group, or make it `role: worker`",
+    );
+    assert_eq!(kind, ProblemKind::GenesisVerifier);
+}
+
+#[test]
+fn an_unknown_registration_is_refused_with_the_choices() {
+    let all = problems(&with("compute:\n  - {group: w, registration: later}\n"));
+    let text = all[0].to_string();
+    assert!(text.contains("start") && text.contains("genesis"), "{text}");
+}

@@ -36,6 +36,9 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Collector<'_, ProblemKind
     let requesters = requesters(&raw.chain, report);
     let endowment = endowment(&raw.chain, report);
     let runtime = runtime(&raw.chain, report);
+    if let Some(Some(r)) = &runtime {
+        genesis_nodes_in_runtime(raw, r, report);
+    }
     let fleet = compute::fleet(&raw.compute, &raw.chain, report);
     if let (Some(validators), Some(requesters), Some(fleet)) = (&validators, &requesters, &fleet) {
         names::check_unique(raw, validators, requesters, fleet, report);
@@ -121,6 +124,20 @@ fn runtime(raw: &RawChain, report: &mut Collector<'_, ProblemKind>) -> Option<Op
         }
     }
     Some(Some(runtime))
+}
+
+/// A v0 runtime's genesis refuses compute nodes: say so where `registration: genesis` is written.
+fn genesis_nodes_in_runtime(raw: &RawTopology, runtime: &RuntimeFile, report: &mut Collector<'_, ProblemKind>) {
+    if runtime.layout != Layout::V0 {
+        return;
+    }
+    for (i, group) in raw.compute.value().iter().enumerate() {
+        let written = &group.value().registration;
+        if *written.value() == super::model::Registration::Genesis {
+            let kind = ProblemKind::GenesisNodesNotInRuntime { spec: runtime.spec_version };
+            report.add(written.at(), group.at(), format!("compute[{i}].registration"), kind);
+        }
+    }
 }
 
 pub(crate) fn invalid_name(what: &'static str, name: &str) -> ProblemKind {

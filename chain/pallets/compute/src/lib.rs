@@ -373,6 +373,8 @@ pub mod pallet {
 		pub params: Option<ParamsOf<T>>,
 		/// Committee members.
 		pub committee: Vec<T::AccountId>,
+		/// Compute nodes registered from the first block, each checked like `register_node`.
+		pub nodes: Vec<GenesisNode<T::AccountId, BalanceOf<T>>>,
 	}
 
 	#[pallet::genesis_build]
@@ -392,6 +394,13 @@ pub mod pallet {
 			Params::<T>::put(params);
 			Committee::<T>::put(committee);
 			Pallet::<T>::ensure_fee_account_exists();
+			for (i, n) in self.nodes.iter().enumerate() {
+				let (who, caps) = (n.account.clone(), n.capabilities.clone());
+				if let Err(e) = Pallet::<T>::do_register(who, caps, n.result_key, n.stake, n.max_concurrent) {
+					// The error's name (`StakeTooLow`, `AlreadyRegistered`); its doc says the rule.
+					panic!("compute genesis refused node {i}: {}", <&str>::from(e));
+				}
+			}
 		}
 	}
 

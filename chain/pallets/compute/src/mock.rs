@@ -88,11 +88,12 @@ pub fn all_accounts() -> Vec<u64> {
 pub struct ExtBuilder {
 	params: ParamsOf<Test>,
 	committee: Vec<u64>,
+	nodes: Vec<GenesisNode<u64, u64>>,
 }
 
 impl Default for ExtBuilder {
 	fn default() -> Self {
-		Self { params: default_params(), committee: MEMBERS.to_vec() }
+		Self { params: default_params(), committee: MEMBERS.to_vec(), nodes: Vec::new() }
 	}
 }
 
@@ -107,6 +108,12 @@ impl ExtBuilder {
 		self
 	}
 
+	/// Register `node` in genesis.
+	pub fn genesis_node(mut self, node: GenesisNode<u64, u64>) -> Self {
+		self.nodes.push(node);
+		self
+	}
+
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().expect("system");
 		pallet_balances::GenesisConfig::<Test> {
@@ -118,6 +125,7 @@ impl ExtBuilder {
 		pallet_compute::GenesisConfig::<Test> {
 			params: Some(self.params),
 			committee: self.committee,
+			nodes: self.nodes,
 		}
 		.assimilate_storage(&mut t)
 		.expect("compute");

@@ -70,6 +70,23 @@ pub struct Capabilities {
 	pub gpu: Option<Gpu>,
 }
 
+/// A compute node registered in genesis, exactly as `register_node` would register it: a
+/// testnet that starts with its fleet registered is ready one block sooner.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GenesisNode<AccountId, Balance> {
+	/// The node's account, which must be funded in genesis to hold its stake.
+	pub account: AccountId,
+	/// What it declares it can run.
+	pub capabilities: Capabilities,
+	/// The sr25519 public key that signs its results.
+	pub result_key: [u8; 32],
+	/// Stake held from its balance, at least the minimum node stake.
+	pub stake: Balance,
+	/// Jobs it runs at once.
+	pub max_concurrent: u32,
+}
+
 /// What a job needs from the node that runs it. Zero means "no requirement".
 #[derive(
 	Encode,

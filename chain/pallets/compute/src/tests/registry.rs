@@ -171,3 +171,76 @@ fn capability_matching() {
 	low_mem.memory_mb = 100_000;
 	assert!(!a100.satisfies(&low_mem));
 }
+
+fn genesis_node(node: u64, stake: u64) -> GenesisNode<u64, u64> {
+	GenesisNode {
+		account: node,
+		capabilities: cpu(4),
+		result_key: result_pair(node).public().0,
+		stake,
+		max_concurrent: 2,
+	}
+}
+
+#[test]
+fn genesis_registers_a_node_as_register_node_would() {
+	let at_runtime = ExtBuilder::default().build().execute_with(|| {
+		register(NODE, cpu(4), 1_500);
+		(Nodes::<Test>::get(NODE), held(HoldReason::NodeStake, NODE), free(NODE))
+	});
+	let at_genesis = ExtBuilder::default()
+		.genesis_node(genesis_node(NODE, 1_500))
+		.build()
+		.execute_with(|| (Nodes::<Test>::get(NODE), held(HoldReason::NodeStake, NODE), free(NODE)));
+	assert!(at_genesis.0.is_some(), "the genesis node is registered");
+	assert_eq!(at_genesis, at_runtime);
+}
+
+#[test]
+fn a_genesis_node_takes_a_job_and_cannot_register_again() {
+	ExtBuilder::default().genesis_node(genesis_node(NODE, 1_500)).run(|| {
+		let id = submit(REQUESTER, 100, Requirements::default());
+		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), id));
+		assert_noop!(
+			Compute::register_node(RuntimeOrigin::signed(NODE), cpu(4), result_pair(NODE).public().0, 1_000, 1),
+			Error::<Test>::AlreadyRegistered
+		);
+	});
+}
+
+#[test]
+#[should_panic(expected = "compute genesis refused node 0: StakeTooLow")]
+fn genesis_refuses_a_node_below_the_minimum_stake() {
+	ExtBuilder::default().genesis_node(genesis_node(NODE, 999)).build();
+}
+
+/// Attack: one account listed twice in genesis would hold its stake once and count twice.
+#[test]
+#[should_panic(expected = "compute genesis refused node 1: AlreadyRegistered")]
+fn attack_genesis_node_listed_twice_does_not_build() {
+	ExtBuilder::default()
+		.genesis_node(genesis_node(NODE, 1_000))
+		.genesis_node(genesis_node(NODE, 1_000))
+		.build();
+}
+
+/// Attack: a genesis stake beyond the account's balance would be a node staked with nothing.
+#[test]
+#[should_panic(expected = "compute genesis refused node 0")]
+fn attack_genesis_node_staking_more_than_it_holds_does_not_build() {
+	ExtBuilder::default().genesis_node(genesis_node(NODE, ENDOWMENT + 1)).build();
+}
+
+#[test]
+fn genesis_nodes_read_from_the_json_the_testnet_writes() {
+	let json = serde_json::json!({
+		"account": NODE,
+		"capabilities": { "cpu_cores": 4, "memory_mb": 8192, "gpu": { "count": 1, "model": [65, 49], "vram_mb": 40960 } },
+		"resultKey": vec![7u8; 32],
+		"stake": 1_500,
+		"maxConcurrent": 2
+	});
+	let node: GenesisNode<u64, u64> = serde_json::from_value(json).expect("the JSON parses");
+	assert_eq!(node.capabilities.gpu.expect("gpu").model.to_vec(), b"A1".to_vec());
+	assert_eq!((node.result_key, node.stake, node.max_concurrent), ([7; 32], 1_500, 2));
+}
