@@ -62,7 +62,7 @@ pub enum UpError {
     Artifacts(#[from] ArtifactError),
     #[error("could not derive the testnet's keys: {0}")]
     Keys(#[from] cr_protocol::keys::KeyError),
-    #[error("the node could not produce a chain spec template: {0}")]
+    #[error("the node could not produce the testnet's chain spec: {0}")]
     ChainSpec(String),
     #[error("{node} exited right after starting; its last log lines:\n{log}{teardown}")]
     Exited { node: String, log: String, teardown: String },
@@ -168,16 +168,34 @@ impl Failure {
     }
 }
 
+/// The testnet's chain spec, raw: genesis storage computed here once, so no validator runs
+/// the runtime's genesis builder itself (each took seconds at start, all of them at once on
+/// the same cores). A genesis the runtime refuses fails here, before anything starts.
 async fn chain_spec(workspace: &Workspace, plan: &Plan) -> Result<Vec<u8>, UpError> {
+    let template = node_output(workspace, &["export-chain-spec", "--chain", "local"]).await?;
+    let plain = plan.genesis.apply(&template).map_err(|e| UpError::ChainSpec(e.to_string()))?;
+    let file = tempfile::Builder::new()
+        .prefix("cr-chain-spec-")
+        .suffix(".json")
+        .tempfile()
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &plain).map(|()| f))
+        .map_err(|e| UpError::ChainSpec(format!("writing the plain chain spec: {e}")))?;
+    let path = file.path().to_string_lossy().into_owned();
+    node_output(workspace, &["build-spec", "--chain", &path, "--raw"]).await
+}
+
+/// What `cr-node ARGS` prints; its error output when it fails.
+async fn node_output(workspace: &Workspace, args: &[&str]) -> Result<Vec<u8>, UpError> {
     let output = tokio::process::Command::new(workspace.node_binary())
-        .args(["export-chain-spec", "--chain", "local"])
+        .args(args)
         .output()
         .await
         .map_err(|e| UpError::ChainSpec(format!("{}: {e}", workspace.node_binary().display())))?;
     if !output.status.success() {
-        return Err(UpError::ChainSpec(String::from_utf8_lossy(&output.stderr).into_owned()));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(UpError::ChainSpec(format!("cr-node {}: {}", args.join(" "), stderr.trim())));
     }
-    plan.genesis.apply(&output.stdout).map_err(|e| UpError::ChainSpec(e.to_string()))
+    Ok(output.stdout)
 }
 
 async fn create_and_start(
