@@ -355,11 +355,21 @@ impl Chain {
         &self,
         finality: Finality,
     ) -> Result<impl Stream<Item = Result<BlockEvents, ChainError>> + '_, ChainError> {
-        let blocks = match finality {
-            Finality::Best | Finality::At(_) => self.client.stream_best_blocks().await,
-            Finality::Finalized => self.client.stream_blocks().await,
-        }
-        .map_err(|e| ChainError::rpc("subscribing to blocks", e))?;
+        // Subscribing opens the current block, which a young testnet's fork choice can retract
+        // in between (10,000 daemons starting at once met it): subscribe again, as `at` does.
+        let mut attempt = 0;
+        let blocks = loop {
+            let subscribed = match finality {
+                Finality::Best | Finality::At(_) => self.client.stream_best_blocks().await,
+                Finality::Finalized => self.client.stream_blocks().await,
+            };
+            match subscribed {
+                Ok(blocks) => break blocks,
+                Err(_) if attempt < BEST_BLOCK_ATTEMPTS => attempt += 1,
+                Err(e) => return Err(ChainError::rpc("subscribing to blocks", e)),
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
         let stream = futures::stream::unfold(blocks, move |mut blocks| async move {
             let read = match blocks.next().await? {
                 Ok(block) => {
