@@ -239,28 +239,36 @@ async fn submissions_sharing_a_block_read_it_once_and_each_gets_its_own_events()
     let w = world(&names, &[]).await;
     // A connection of its own: nothing else (the world's follower) reads blocks through it.
     let chain = Arc::new(Chain::connect(w.chain.url()).await.expect("connect"));
-    let submissions = requesters.iter().map(|name| {
-        let chain = chain.clone();
-        let call = api::transactions().compute().submit_job(
-            H256([7; 32]),
-            uri("http://store:7070/blobs/x").expect("uri"),
-            requirements(1, 256, 0, 0, None).expect("req"),
-            UNIT,
-            market::JobDeadlines { accept_within: None, execute_within: None },
-        );
-        async move { (name.clone(), chain.submit(&call, key(name).keypair(), Finality::Best).await.expect("submit_job")) }
-    });
+    let submissions =
+        requesters.iter().map(|name| {
+            let chain = chain.clone();
+            let call = api::transactions().compute().submit_job(
+                H256([7; 32]),
+                uri("http://store:7070/blobs/x").expect("uri"),
+                requirements(1, 256, 0, 0, None).expect("req"),
+                UNIT,
+                market::JobDeadlines { accept_within: None, execute_within: None },
+            );
+            async move {
+                (name.clone(), chain.submit(&call, key(name).keypair(), Finality::Best).await.expect("submit_job"))
+            }
+        });
     let outcomes = futures::future::join_all(submissions).await;
     let blocks: std::collections::BTreeSet<H256> = outcomes.iter().map(|(_, out)| out.block).collect();
     assert_eq!(chain.blocks_read(), blocks.len() as u64, "{} submissions in {} blocks", outcomes.len(), blocks.len());
-    assert!(blocks.len() < outcomes.len(), "the submissions should share blocks: {} in {}", outcomes.len(), blocks.len());
+    assert!(
+        blocks.len() < outcomes.len(),
+        "the submissions should share blocks: {} in {}",
+        outcomes.len(),
+        blocks.len()
+    );
     let mut ids = std::collections::BTreeSet::new();
     for (name, out) in &outcomes {
         let mine: Vec<_> = out
             .events
             .iter()
             .filter_map(|e| match e {
-                MarketEvent::JobSubmitted { job_id, requester, .. } => Some((*job_id, requester.clone())),
+                MarketEvent::JobSubmitted { job_id, requester, .. } => Some((*job_id, *requester)),
                 _ => None,
             })
             .collect();

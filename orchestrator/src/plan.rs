@@ -6,7 +6,9 @@ use crate::node_kind::NodeKind;
 use crate::provider::{ContainerSpec, FileEntry, PortPublish};
 use crate::topology::{Behaviour, ComputeNode, Registration, Role, Topology};
 use cr_protocol::fleet::{DaemonConfig, FleetFile, GpuDecl, ServiceUrls};
-use cr_protocol::genesis::{Authority, GenesisCapabilities, GenesisGpu, GenesisNode, GenesisPlan, GenesisRuntime, MarketGenesis};
+use cr_protocol::genesis::{
+    Authority, GenesisCapabilities, GenesisGpu, GenesisNode, GenesisPlan, GenesisRuntime, MarketGenesis,
+};
 use cr_protocol::keys::{KeyError, NodeKeys, Purpose, Seed, Sr25519Key};
 use std::net::SocketAddr;
 

@@ -273,6 +273,9 @@ mod tests {
         assert_eq!(node["resultKey"], json!(vec![9u8; 32]));
         assert_eq!(node["stake"], json!(200 * UNIT as u64));
         assert_eq!(node["maxConcurrent"], 2);
-        assert_eq!(node["capabilities"], json!({"cpu_cores": 4, "memory_mb": 8192, "gpu": {"count": 1, "model": b"A100".to_vec(), "vram_mb": 40960}}));
+        assert_eq!(
+            node["capabilities"],
+            json!({"cpu_cores": 4, "memory_mb": 8192, "gpu": {"count": 1, "model": b"A100".to_vec(), "vram_mb": 40960}})
+        );
     }
 }

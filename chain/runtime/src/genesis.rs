@@ -50,7 +50,11 @@ pub fn testnet_genesis(
 		},
 		sudo: pallet_sudo::GenesisConfig { key: Some(root) },
 		block_time: crate::block_time::GenesisConfig { slot_duration_ms },
-		compute: pallet_compute::GenesisConfig { params: Some(default_market_params()), committee, nodes: Vec::new() },
+		compute: pallet_compute::GenesisConfig {
+			params: Some(default_market_params()),
+			committee,
+			nodes: Vec::new()
+		},
 	})
 }
 

@@ -242,7 +242,9 @@ mod tests {
     #[test]
     fn generated_topologies_are_valid() {
         let shapes = [(1, 1, 1, FleetRegistration::Start), (20, 5, 4, FleetRegistration::Genesis)];
-        let shapes = shapes.into_iter().chain([(100, 10, 16, FleetRegistration::Start), (1000, 50, 32, FleetRegistration::Genesis)]);
+        let shapes = shapes
+            .into_iter()
+            .chain([(100, 10, 16, FleetRegistration::Start), (1000, 50, 32, FleetRegistration::Genesis)]);
         for (fleet, k, requesters, registration) in shapes {
             let t = Topology::parse("generated", &fleet_topology(fleet, k, requesters, registration))
                 .unwrap_or_else(|e| panic!("{fleet}/{k}: {e:?}"));

@@ -70,8 +70,7 @@ impl Kind for ProblemKind {
             }
             Self::GenesisVerifier => "remove `registration` from this group, or make it `role: worker`".to_owned(),
             Self::GenesisNodesNotInRuntime { .. } => {
-                "remove `registration: genesis`: on this runtime each daemon registers itself when it starts"
-                    .to_owned()
+                "remove `registration: genesis`: on this runtime each daemon registers itself when it starts".to_owned()
             }
             Self::NoRequesters => "list at least one requester, e.g. `[requester]`".to_owned(),
             Self::QuorumZero { members } => format!("set quorum from 1 to {members}"),

@@ -28,8 +28,8 @@ use crate::runtime::RuntimeFile;
 pub use compute::MAX_COMPUTE_NODES;
 pub use kind::ProblemKind;
 pub use model::{
-    Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, MarketParams, Name, Percent, Publish, Registration, Role,
-    TestnetName, Tokens, ValidatorSpec, MAX_DEADLINE_BLOCKS, MAX_NAME_LEN, UNITS_PER_TOKEN,
+    Behaviour, Capabilities, ComputeContainer, ComputeNode, Gpu, GpuModel, MarketParams, Name, Percent, Publish,
+    Registration, Role, TestnetName, Tokens, ValidatorSpec, MAX_DEADLINE_BLOCKS, MAX_NAME_LEN, UNITS_PER_TOKEN,
 };
 pub use names::RESERVED_STORE;
 pub use validate::{MAX_REQUESTERS, MAX_VALIDATORS};

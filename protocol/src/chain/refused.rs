@@ -62,7 +62,8 @@ pub(super) fn pallet_error(
     use api::runtime_types::sp_runtime::DispatchError as D;
     let D::Module(m) = error else { return None };
     let pallet = metadata.pallet_by_error_index(m.index)?;
-    let variant = pallet.error_variant_by_index(m.error[0]).map_or_else(|| format!("<error {}>", m.error[0]), |v| v.name.clone());
+    let variant =
+        pallet.error_variant_by_index(m.error[0]).map_or_else(|| format!("<error {}>", m.error[0]), |v| v.name.clone());
     Some((pallet.name().to_owned(), variant))
 }
 

@@ -202,7 +202,13 @@ fn a_genesis_node_takes_a_job_and_cannot_register_again() {
 		let id = submit(REQUESTER, 100, Requirements::default());
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), id));
 		assert_noop!(
-			Compute::register_node(RuntimeOrigin::signed(NODE), cpu(4), result_pair(NODE).public().0, 1_000, 1),
+			Compute::register_node(
+				RuntimeOrigin::signed(NODE),
+				cpu(4),
+				result_pair(NODE).public().0,
+				1_000,
+				1
+			),
 			Error::<Test>::AlreadyRegistered
 		);
 	});
