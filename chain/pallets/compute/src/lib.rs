@@ -37,9 +37,10 @@
 //! ## Deadlines
 //! Every non-terminal state, and every finished job awaiting removal, has exactly one deadline,
 //! recorded in [`Timers`]. At most `MaxTimersPerBlock` deadlines may fall in one block, counted
-//! in [`TimerLoad`] when they are set: requester-chosen expiries take at most half of a block
-//! (beyond that `submit_job` fails with `TooManyTimers`), and deadlines the marketplace sets
-//! itself move to the next block with room. `on_initialize` therefore handles every deadline in
+//! in [`TimerLoad`] when they are set: requester expiries take at most half of a block (a
+//! chosen `accept_within` beyond that fails with `TooManyTimers`; the default expiry moves to
+//! the next block where requesters have room), and deadlines the marketplace sets itself move
+//! to the next block with room. `on_initialize` therefore handles every deadline in
 //! its own block. Calls check deadlines too: an accept after expiry or a result at or after the
 //! deadline is refused in the pool and at dispatch.
 
@@ -332,8 +333,9 @@ pub mod pallet {
 		ParamsMissing,
 		/// The committee is larger than `MaxCommittee`.
 		CommitteeTooLarge,
-		/// Too many deadlines already fall in the block this job would expire in: choose another
-		/// `accept_within`, or submit in a later block.
+		/// Too many deadlines already fall in the block this job would expire in (or, for the
+		/// default expiry, in every block up to 64 after it): choose another `accept_within`, or
+		/// submit in a later block.
 		TooManyTimers,
 		/// The chosen execution window is below `min_execute_within`: a node could not answer in
 		/// time.
@@ -396,7 +398,9 @@ pub mod pallet {
 			Pallet::<T>::ensure_fee_account_exists();
 			for (i, n) in self.nodes.iter().enumerate() {
 				let (who, caps) = (n.account.clone(), n.capabilities.clone());
-				if let Err(e) = Pallet::<T>::do_register(who, caps, n.result_key, n.stake, n.max_concurrent) {
+				if let Err(e) =
+					Pallet::<T>::do_register(who, caps, n.result_key, n.stake, n.max_concurrent)
+				{
 					// The error's name (`StakeTooLow`, `AlreadyRegistered`); its doc says the rule.
 					panic!("compute genesis refused node {i}: {}", <&str>::from(e));
 				}

@@ -175,13 +175,17 @@ impl<T: Config> Pallet<T> {
 		ensure!(execute_within >= params.min_execute_within, Error::<T>::ExecutionWindowTooShort);
 		Self::hold(HoldReason::JobEscrow, &who, budget)?;
 		let now = Self::now();
-		let expires_at = now.saturating_add(accept_within);
 		let job_id = NextJobId::<T>::mutate(|id| {
 			let this = *id;
 			*id = id.saturating_add(1);
 			this
 		});
-		Self::set_requested_timer(expires_at, job_id)?;
+		// A chosen expiry is kept exactly; the default one is the marketplace's to place.
+		let earliest = now.saturating_add(accept_within);
+		let expires_at = match deadlines.accept_within {
+			Some(_) => Self::set_requested_timer(earliest, job_id).map(|()| earliest)?,
+			None => Self::set_default_expiry(earliest, job_id)?,
+		};
 		Jobs::<T>::insert(
 			job_id,
 			Job {

@@ -28,6 +28,26 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Set the default expiry of a job whose requester chose none: at `earliest`, or the first
+	/// later block where requesters still have room, so a burst of submissions in one block
+	/// spills into the next blocks instead of being refused while they are empty. Returns the
+	/// block it landed on.
+	pub(crate) fn set_default_expiry(
+		earliest: BlockNumberFor<T>,
+		job_id: JobId,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
+		let mut at = earliest;
+		for _ in 0..MAX_TIMER_SHIFT {
+			let load = TimerLoad::<T>::get(at);
+			if load < Self::requester_share() {
+				Self::insert_timer(at, job_id, load);
+				return Ok(at);
+			}
+			at = at.saturating_add(One::one());
+		}
+		Err(Error::<T>::TooManyTimers)
+	}
+
 	/// Set a deadline the marketplace chooses: at `earliest`, or the first later block with
 	/// room. Returns the block it landed on, which the job's state must record.
 	pub(crate) fn set_timer(

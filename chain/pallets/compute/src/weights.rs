@@ -47,8 +47,9 @@ pub mod storage {
 	pub const ADD_STAKE: (u64, u64) = (3, 3);
 	pub const SET_ONLINE: (u64, u64) = (1, 1);
 	pub const DEREGISTER_NODE: (u64, u64) = (3, 3);
-	/// Params, NextJobId, account + hold, TimerLoad; writes those, Jobs and Timers.
-	pub const SUBMIT_JOB: (u64, u64) = (5, 6);
+	/// Params, NextJobId, account + hold, the search for a block with room (a default
+	/// expiry); writes those, Jobs and Timers.
+	pub const SUBMIT_JOB: (u64, u64) = (4 + SHIFT, 6);
 	/// Jobs, Params, account + hold, Timers + TimerLoad cleared, removal scheduled.
 	pub const CANCEL_JOB: (u64, u64) = (6 + SHIFT, 8);
 	/// Params, Jobs, Nodes, the expiry cleared, the deadline set.

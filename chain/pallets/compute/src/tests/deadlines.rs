@@ -77,11 +77,84 @@ fn reopened_job_completes_with_another_node() {
 	});
 }
 
+/// `submit_job` with an expiry the requester chose: `accept_within` blocks.
+fn submit_expiring_in(accept_within: u64) -> Result<JobId, sp_runtime::DispatchError> {
+	let id = NextJobId::<Test>::get();
+	Compute::submit_job(
+		RuntimeOrigin::signed(REQUESTER),
+		H256::zero(),
+		bounded("u"),
+		Requirements::default(),
+		10,
+		JobDeadlines { accept_within: Some(accept_within), ..Default::default() },
+	)
+	.map(|()| id)
+}
+
 #[test]
 fn requested_deadlines_fill_half_a_block_and_all_are_handled_in_it() {
 	ExtBuilder::default().run(|| {
-		// MaxTimersPerBlock is 16; requesters may put 8 expiries in one block.
-		let jobs: Vec<_> = (0..8).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
+		// MaxTimersPerBlock is 16; requesters may put 8 chosen expiries in one block.
+		let jobs: Vec<_> = (0..8).map(|_| submit_expiring_in(10).expect("room")).collect();
+		assert_noop!(submit_expiring_in(10), Error::<Test>::TooManyTimers);
+		assert_eq!(TimerLoad::<Test>::get(11), 8);
+		run_to_block(11);
+		assert!(jobs.iter().all(|j| status(*j) == JobStatus::Expired));
+		assert_eq!(free(REQUESTER), ENDOWMENT);
+		assert_eq!(TimerCursor::<Test>::get(), 12);
+		// Their removals went to the block 100 later, which holds all 8.
+		assert_eq!(TimerLoad::<Test>::get(11), 0);
+		assert_eq!(TimerLoad::<Test>::get(111), 8);
+	});
+}
+
+#[test]
+fn a_burst_of_default_expiries_spills_into_the_next_blocks_instead_of_being_refused() {
+	ExtBuilder::default().run(|| {
+		// 20 jobs in one block with the default accept timeout (10): 8 expire in block 11,
+		// 8 in block 12, 4 in block 13; each job's state and event name the block it got.
+		let jobs: Vec<_> =
+			(0..20).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
+		let expiry = |job| match status(job) {
+			JobStatus::Open { expires_at } => expires_at,
+			other => panic!("job {job} is {other:?}"),
+		};
+		let expiries: Vec<u64> = jobs.iter().map(|j| expiry(*j)).collect();
+		assert_eq!(expiries, [vec![11; 8], vec![12; 8], vec![13; 4]].concat());
+		assert_eq!(
+			(TimerLoad::<Test>::get(11), TimerLoad::<Test>::get(12), TimerLoad::<Test>::get(13)),
+			(8, 8, 4)
+		);
+		let last = jobs[19];
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Compute(Event::JobSubmitted {
+				job_id: last,
+				requester: REQUESTER,
+				budget: 10,
+				spec_hash: H256::repeat_byte(7),
+				requirements: Requirements::default(),
+				expires_at: 13,
+			})));
+		// The marketplace's own share of those blocks stays free for its deadlines.
+		assert_noop!(submit_expiring_in(10), Error::<Test>::TooManyTimers);
+		run_to_block(13);
+		assert!(
+			jobs.iter().all(|j| status(*j) == JobStatus::Expired),
+			"every expiry is handled in its block"
+		);
+		assert_eq!(free(REQUESTER), ENDOWMENT);
+	});
+}
+
+#[test]
+fn default_expiries_are_refused_when_no_block_within_the_shift_has_room() {
+	ExtBuilder::default().run(|| {
+		// 8 requester expiries in each of the 64 blocks from 11 on: the search finds no room.
+		for block in 0..crate::timers::MAX_TIMER_SHIFT as u64 {
+			for _ in 0..8 {
+				submit_expiring_in(10 + block).expect("room");
+			}
+		}
 		assert_noop!(
 			Compute::submit_job(
 				RuntimeOrigin::signed(REQUESTER),
@@ -93,14 +166,6 @@ fn requested_deadlines_fill_half_a_block_and_all_are_handled_in_it() {
 			),
 			Error::<Test>::TooManyTimers
 		);
-		assert_eq!(TimerLoad::<Test>::get(11), 8);
-		run_to_block(11);
-		assert!(jobs.iter().all(|j| status(*j) == JobStatus::Expired));
-		assert_eq!(free(REQUESTER), ENDOWMENT);
-		assert_eq!(TimerCursor::<Test>::get(), 12);
-		// Their removals went to the block 100 later, which holds all 8.
-		assert_eq!(TimerLoad::<Test>::get(11), 0);
-		assert_eq!(TimerLoad::<Test>::get(111), 8);
 	});
 }
 
