@@ -5,6 +5,7 @@
 #   ci/bench-load.sh                 # the default ladder below
 #   ci/bench-load.sh 100x10 200x1    # FLEETxPER_CONTAINER pairs of your own
 #   ci/bench-load.sh 100x10:knee     # `--find-ceiling` on that fleet: the knee and its stage
+#   REGISTRATION=genesis JOBS=100 RATE=1 CEILING=0 ci/bench-load.sh 9999x50   # 10,000 daemons
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source ci/env.sh
@@ -20,12 +21,12 @@ for step in "${ladder[@]}"; do
   shape="${step%:knee}"; fleet="${shape%x*}"; per="${shape#*x}"
   echo "=== fleet $fleet, $per per container${step#$shape}"
   if [ "$shape" != "$step" ]; then
-    "$testnet" load --no-build --fleet "$fleet" --per-container "$per" --find-ceiling --arrival constant \
+    "$testnet" load --no-build --fleet "$fleet" --per-container "$per" --registration "${REGISTRATION:-start}" --find-ceiling --arrival constant \
       --start-rate "${START_RATE:-4}" --factor "${FACTOR:-1.5}" --step-seconds "${STEP_SECONDS:-30}" \
       --max-steps "${MAX_STEPS:-8}" --reports "$out/$step" || echo "(fleet $step: run failed, see above)"
   else
     "$testnet" load --no-build --fleet "$fleet" --per-container "$per" --jobs "${JOBS:-300}" \
-      --rate "${RATE:-8}" --arrival poisson --reports "$out/$step" || echo "(fleet $step: run failed, see above)"
+      --registration "${REGISTRATION:-start}" --ceiling "${CEILING:-3000}" --rate "${RATE:-8}" --arrival poisson --reports "$out/$step" || echo "(fleet $step: run failed, see above)"
   fi
 done
 python3 - "$out" "${ladder[@]}" <<'PY'
