@@ -36,16 +36,7 @@ impl<T: Config> Pallet<T> {
 		earliest: BlockNumberFor<T>,
 		job_id: JobId,
 	) -> Result<BlockNumberFor<T>, Error<T>> {
-		let mut at = earliest;
-		for _ in 0..MAX_TIMER_SHIFT {
-			let load = TimerLoad::<T>::get(at);
-			if load < Self::requester_share() {
-				Self::insert_timer(at, job_id, load);
-				return Ok(at);
-			}
-			at = at.saturating_add(One::one());
-		}
-		Err(Error::<T>::TooManyTimers)
+		Self::set_in_first_block_with_room(earliest, job_id, Self::requester_share())
 	}
 
 	/// Set a deadline the marketplace chooses: at `earliest`, or the first later block with
@@ -54,10 +45,20 @@ impl<T: Config> Pallet<T> {
 		earliest: BlockNumberFor<T>,
 		job_id: JobId,
 	) -> Result<BlockNumberFor<T>, Error<T>> {
+		Self::set_in_first_block_with_room(earliest, job_id, T::MaxTimersPerBlock::get())
+	}
+
+	/// Set the deadline in the first block from `earliest` (within `MAX_TIMER_SHIFT`) holding
+	/// fewer than `limit` deadlines.
+	fn set_in_first_block_with_room(
+		earliest: BlockNumberFor<T>,
+		job_id: JobId,
+		limit: u32,
+	) -> Result<BlockNumberFor<T>, Error<T>> {
 		let mut at = earliest;
 		for _ in 0..MAX_TIMER_SHIFT {
 			let load = TimerLoad::<T>::get(at);
-			if load < T::MaxTimersPerBlock::get() {
+			if load < limit {
 				Self::insert_timer(at, job_id, load);
 				return Ok(at);
 			}

@@ -77,8 +77,8 @@ fn reopened_job_completes_with_another_node() {
 	});
 }
 
-/// `submit_job` with an expiry the requester chose: `accept_within` blocks.
-fn submit_expiring_in(accept_within: u64) -> Result<JobId, sp_runtime::DispatchError> {
+/// `submit_job` of a 10-unit job with these deadlines.
+fn submit_with(deadlines: JobDeadlines<u64>) -> Result<JobId, sp_runtime::DispatchError> {
 	let id = NextJobId::<Test>::get();
 	Compute::submit_job(
 		RuntimeOrigin::signed(REQUESTER),
@@ -86,9 +86,14 @@ fn submit_expiring_in(accept_within: u64) -> Result<JobId, sp_runtime::DispatchE
 		bounded("u"),
 		Requirements::default(),
 		10,
-		JobDeadlines { accept_within: Some(accept_within), ..Default::default() },
+		deadlines,
 	)
 	.map(|()| id)
+}
+
+/// `submit_job` with an expiry the requester chose: `accept_within` blocks.
+fn submit_expiring_in(accept_within: u64) -> Result<JobId, sp_runtime::DispatchError> {
+	submit_with(JobDeadlines { accept_within: Some(accept_within), ..Default::default() })
 }
 
 #[test]
@@ -155,17 +160,7 @@ fn default_expiries_are_refused_when_no_block_within_the_shift_has_room() {
 				submit_expiring_in(10 + block).expect("room");
 			}
 		}
-		assert_noop!(
-			Compute::submit_job(
-				RuntimeOrigin::signed(REQUESTER),
-				H256::zero(),
-				bounded("u"),
-				Requirements::default(),
-				10,
-				JobDeadlines::default()
-			),
-			Error::<Test>::TooManyTimers
-		);
+		assert_noop!(submit_with(JobDeadlines::default()), Error::<Test>::TooManyTimers);
 	});
 }
 
