@@ -190,6 +190,14 @@ async fn job_is_paid_90_10(net: &Network) {
 		"http://artifacts/out",
 		&result_key,
 	);
+	// The pool of validator 2 checks the result against its own best block: wait until that
+	// block shows the assignment too (it may import the block after validator 1 reported it).
+	net.wait_for("job 0 assigned as validator 2 sees it", blocks(20), || async move {
+		let at = net.rpc[2].best_hash().await?;
+		let status = job(net, 2, 0, Some(at)).await?.map(|j| j.status);
+		Ok(matches!(status, Some(JobStatus::Assigned { .. })).then_some(()))
+	})
+	.await;
 	net.rpc[2].submit(&result).await.unwrap_or_else(|e| panic!("result refused: {e}"));
 	let (submitted_at, challenge_until) = net
 		.wait_for("the result on chain", blocks(20), || async move {
