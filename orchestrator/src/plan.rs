@@ -210,12 +210,7 @@ impl Plan {
     }
 
     fn daemon_config(&self, node: &ComputeNode, keys: &NodeKeys, faulty_workers: bool) -> DaemonConfig {
-        let caps = node.capabilities();
-        let gpu = caps.gpu.as_ref().map(|g| GpuDecl {
-            count: g.count.get(),
-            model: g.model.as_str().to_owned(),
-            vram_mb: clamp_u32(g.vram_mb.get()),
-        });
+        let (cpu_cores, memory_mb, gpu) = declared(node);
         // A self-voter's side: every node of its group.
         let allies: Vec<String> = match node.behaviour() {
             Behaviour::SelfVoter => self
@@ -230,8 +225,8 @@ impl Plan {
             name: node.name().as_str().to_owned(),
             account_seed: keys.account.seed().clone(),
             result_seed: keys.result_key.seed().clone(),
-            cpu_cores: caps.cpu_cores.get(),
-            memory_mb: clamp_u32(caps.memory_mb.get()),
+            cpu_cores,
+            memory_mb,
             gpu,
             behaviour: node.behaviour(),
             role: node.role(),
@@ -262,19 +257,27 @@ fn clamp_u32(v: u64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
+/// `(cpu_cores, memory_mb, gpu)` a node declares to the chain: what its daemon registers, and
+/// what genesis registers for it.
+fn declared(node: &ComputeNode) -> (u32, u32, Option<GpuDecl>) {
+    let caps = node.capabilities();
+    let gpu = caps.gpu.as_ref().map(|g| GpuDecl {
+        count: g.count.get(),
+        model: g.model.as_str().to_owned(),
+        vram_mb: clamp_u32(g.vram_mb.get()),
+    });
+    (caps.cpu_cores.get(), clamp_u32(caps.memory_mb.get()), gpu)
+}
+
 /// A node registered in genesis with exactly what its daemon would register with.
 fn genesis_node(node: &ComputeNode, keys: &NodeKeys) -> GenesisNode {
-    let caps = node.capabilities();
+    let (cpu_cores, memory_mb, gpu) = declared(node);
     GenesisNode {
         account: keys.account.ss58(),
         capabilities: GenesisCapabilities {
-            cpu_cores: caps.cpu_cores.get(),
-            memory_mb: clamp_u32(caps.memory_mb.get()),
-            gpu: caps.gpu.as_ref().map(|g| GenesisGpu {
-                count: g.count.get(),
-                model: g.model.as_str().as_bytes().to_vec(),
-                vram_mb: clamp_u32(g.vram_mb.get()),
-            }),
+            cpu_cores,
+            memory_mb,
+            gpu: gpu.map(|g| GenesisGpu { count: g.count, model: g.model.into_bytes(), vram_mb: g.vram_mb }),
         },
         result_key: keys.result_key.public(),
         stake: u128::from(node.stake_tokens().0) * cr_protocol::chain::UNIT,
