@@ -131,9 +131,9 @@ mod lab_swarm {
         rt.block_on(async {
             let name = unique("lab-image");
             let p = swarm().await;
-            let network = p.ensure_network(&name).await.unwrap_or_else(|e| panic!("{e}"));
+            let network = p.ensure_network(&name, 0).await.unwrap_or_else(|e| panic!("{e}"));
             let mut spec = ContainerSpec::new(&name, "lonely", "compute", "cr-testnet-test/never-staged:local");
-            spec.network = Some(network);
+            spec.networks = vec![network];
             let error = p.create_container(&spec).await.err().unwrap_or_else(|| panic!("created from a missing image"));
             assert!(matches!(error, ProviderError::ImageMissingOnHost { .. }), "{error}");
             let message = error.to_string();

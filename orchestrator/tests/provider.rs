@@ -26,22 +26,22 @@ async fn provider_network_dns_ports_files_logs_stats_faults_teardown() {
     let _guard = TestnetGuard(testnet.clone());
     let image = busybox_image(&p).await;
 
-    let net = p.ensure_network(&testnet).await.unwrap_or_else(|e| panic!("{e}"));
-    let again = p.ensure_network(&testnet).await.unwrap_or_else(|e| panic!("{e}"));
+    let net = p.ensure_network(&testnet, 0).await.unwrap_or_else(|e| panic!("{e}"));
+    let again = p.ensure_network(&testnet, 0).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(net, again, "ensure_network is idempotent");
     assert_eq!(net.name, format!("crt-{testnet}"));
 
     let token = format!("token-{}", std::process::id());
     let mut web = ContainerSpec::new(&testnet, "web", "store", &image);
     web.cmd = ["httpd", "-f", "-p", "8080", "-h", "/www"].map(String::from).to_vec();
-    web.network = Some(net.clone());
+    web.networks = vec![net.clone()];
     web.publish = vec![PortPublish { container_port: 8080, host_port: 0 }];
     web.files = vec![FileEntry::bytes("/www/index.html", token.clone())];
     web.memory_limit = Some(64 << 20);
 
     let mut probe = ContainerSpec::new(&testnet, "probe", "compute", &image);
     probe.cmd = vec!["sh".into(), "-c".into(), PROBE.into()];
-    probe.network = Some(net.clone());
+    probe.networks = vec![net.clone()];
 
     let mut reader = ContainerSpec::new(&testnet, "reader", "validator", &image);
     reader.cmd = vec!["sh".into(), "-c".into(), "cat /etc/crt/hello.txt; echo to-stderr >&2".into()];
@@ -135,11 +135,11 @@ async fn provider_testnets_coexist_and_teardown_is_scoped() {
     let _guards = (TestnetGuard(a.clone()), TestnetGuard(b.clone()));
 
     for testnet in [&a, &b] {
-        let net = p.ensure_network(testnet).await.unwrap_or_else(|e| panic!("{e}"));
+        let net = p.ensure_network(testnet, 0).await.unwrap_or_else(|e| panic!("{e}"));
         // The same node name in both testnets: names and aliases are scoped.
         let mut spec = ContainerSpec::new(testnet, "node-0", "compute", &image);
         spec.cmd = vec!["sleep".into(), "300".into()];
-        spec.network = Some(net);
+        spec.networks = vec![net];
         let c = p.create_container(&spec).await.unwrap_or_else(|e| panic!("{e}"));
         p.start(&c).await.unwrap_or_else(|e| panic!("{e}"));
         labelled_volume(&p, testnet).await;

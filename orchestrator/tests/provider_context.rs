@@ -129,7 +129,8 @@ async fn provider_ldd_on_real_binaries() {
 #[test]
 fn container_names_separate_testnet_and_node_unambiguously() {
     assert_eq!(container_name("demo", "validator-0"), "crt_demo_validator-0");
-    assert_eq!(network_name("demo"), "crt-demo");
+    assert_eq!(network_name("demo", 0), "crt-demo");
+    assert_eq!(network_name("demo", 2), "crt-demo_2");
     // With `-` as separator both would be `crt-a-b-c`.
     assert_ne!(container_name("a-b", "c"), container_name("a", "b-c"));
 }

@@ -15,7 +15,7 @@ async fn provider_lifecycle_stop_kill_restart_exit_codes() {
     let testnet = unique("life");
     let _guard = TestnetGuard(testnet.clone());
     let image = busybox_image(&p).await;
-    let net = p.ensure_network(&testnet).await.unwrap_or_else(|e| panic!("{e}"));
+    let net = p.ensure_network(&testnet, 0).await.unwrap_or_else(|e| panic!("{e}"));
 
     let mut exits = ContainerSpec::new(&testnet, "exits", "compute", &image);
     exits.cmd = vec!["sh".into(), "-c".into(), "echo started; exit 3".into()];
@@ -27,7 +27,7 @@ async fn provider_lifecycle_stop_kill_restart_exit_codes() {
 
     let mut sleeper = ContainerSpec::new(&testnet, "sleeper", "validator", &image);
     sleeper.cmd = vec!["sleep".into(), "300".into()];
-    sleeper.network = Some(net);
+    sleeper.networks = vec![net];
     let sleeper = p.create_container(&sleeper).await.unwrap_or_else(|e| panic!("{e}"));
     p.start(&sleeper).await.unwrap_or_else(|e| panic!("{e}"));
     let running = p.inspect(&sleeper).await.unwrap_or_else(|e| panic!("{e}"));

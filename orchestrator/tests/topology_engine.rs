@@ -71,6 +71,22 @@ mod topology_engine {
     }
 
     #[test]
+    fn a_network_capacity_bounds_the_segments_and_must_leave_room_for_compute() {
+        assert_eq!(valid("").network_capacity(), None);
+        let t = valid("engine: {kind: local, network_capacity: 5}\ncompute:\n  - {group: cpu, count: 3}\n");
+        assert_eq!(t.network_capacity(), Some(5));
+        let segments = testnet::network::Segments::for_topology(&t, 1000).expect("room");
+        assert_eq!(segments.count(), 3, "3 validators and the store leave one place per network");
+        assert_eq!((0..3).map(|i| segments.of_compute(i)).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(testnet::network::Segments::for_topology(&t, 4).map(|s| s.count()).ok(), None, "engine's bound wins");
+        let kind = one(
+            "engine: {kind: local, network_capacity: 4}\n",
+            "t.yaml:4:41: engine.network_capacity: a network of 4 containers has no room for compute beside the 4 validators and store on every network; set engine.network_capacity to more than 4, or remove it to use what the engine holds",
+        );
+        assert_eq!(kind, ProblemKind::NetworkTooSmall { written: 4, shared: 4 });
+    }
+
+    #[test]
     fn a_misspelt_placement_is_refused_with_the_three_spellings() {
         let kind = one(
             "engine: {kind: swarm}\ncompute:\n  - {group: gpu, placement: 'host=lab-node-1'}\n",

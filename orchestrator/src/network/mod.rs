@@ -1,10 +1,12 @@
 //! Running testnets: bring one up from a plan, find it again from its labels, take it down.
 
 mod ready;
+mod segments;
 mod state;
 pub mod status;
 mod up;
 
 pub use ready::wait_ready;
+pub use segments::Segments;
 pub use state::{Endpoints, NodeEndpoint, TestnetState};
 pub use up::{up, UpError, UpOptions};

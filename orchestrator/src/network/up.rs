@@ -3,6 +3,7 @@
 //! leaves nothing running (or says exactly what remains and how to remove it).
 
 use super::ready::{wait_ready, NotReady};
+use super::segments::Segments;
 use super::state::{Endpoints, NodeEndpoint, TestnetState};
 use crate::artifacts::{ArtifactError, Workspace};
 use crate::node_kind::NodeKind;
@@ -228,13 +229,22 @@ async fn start(
     progress: &mut Progress,
     first_start: &mut Option<Instant>,
 ) -> Result<Endpoints, Failure> {
-    let network = provider.ensure_network(&plan.testnet).await.map_err(Failure::Provider)?;
+    let segments =
+        Segments::for_topology(plan.topology(), provider.network_capacity()).map_err(Failure::Provider)?;
+    let mut networks = Vec::with_capacity(segments.count());
+    for segment in segments.all() {
+        networks.push(provider.ensure_network(&plan.testnet, segment).await.map_err(Failure::Provider)?);
+    }
     let with_network = |mut specs: Vec<ContainerSpec>| {
         for s in &mut specs {
-            s.network = Some(network.clone());
+            s.networks = networks.clone();
         }
         specs
     };
+    let mut compute_specs = plan.compute_specs();
+    for (index, spec) in compute_specs.iter_mut().enumerate() {
+        spec.networks = vec![networks[segments.of_compute(index)].clone()];
+    }
     let validators = create_and_start(
         provider,
         &with_network(plan.validator_specs(chain_spec)),
@@ -253,7 +263,7 @@ async fn start(
     };
     let compute = create_and_start(
         provider,
-        &with_network(plan.compute_specs()),
+        &compute_specs,
         options,
         progress,
         "compute containers",

@@ -51,9 +51,14 @@ pub const LABEL_KIND: &str = "io.cr-testnet.kind";
 /// Label on built images: Blake2-256 of the recipe, used to skip identical rebuilds.
 pub const LABEL_CONTENT_HASH: &str = "io.cr-testnet.content-hash";
 
-/// Name of the one network of a testnet.
-pub fn network_name(testnet: &str) -> String {
-    format!("crt-{testnet}")
+/// Name of one network of a testnet: segment 0 is `crt-<testnet>`, segment `k` is
+/// `crt-<testnet>_<k>` (`_` is not allowed in testnet names, so no testnet's first network
+/// can take another's segment name).
+pub fn network_name(testnet: &str, segment: usize) -> String {
+    match segment {
+        0 => format!("crt-{testnet}"),
+        k => format!("crt-{testnet}_{k}"),
+    }
 }
 
 /// Name of a node's container: `crt_<testnet>_<node>`.
@@ -80,8 +85,13 @@ pub trait Provider: Send + Sync {
         Ok(())
     }
 
-    /// Create the testnet's network if it does not exist; idempotent.
-    async fn ensure_network(&self, testnet: &str) -> Result<NetworkRef>;
+    /// Create network `segment` of the testnet if it does not exist; idempotent. A testnet
+    /// whose containers outgrow [`Provider::network_capacity`] spreads over several.
+    async fn ensure_network(&self, testnet: &str, segment: usize) -> Result<NetworkRef>;
+
+    /// The most containers one network holds (a Linux bridge takes 1,024 ports; an overlay
+    /// /22 as many addresses).
+    fn network_capacity(&self) -> usize;
 
     /// Create (not start) a container, with its files already in place.
     async fn create_container(&self, spec: &ContainerSpec) -> Result<ContainerRef>;

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 pub struct NetworkRef {
     /// Testnet the network belongs to.
     pub testnet: String,
-    /// Runtime name (`crt-<testnet>`).
+    /// Runtime name ([`network_name`](super::network_name)).
     pub name: String,
     /// Runtime id.
     pub id: String,
@@ -86,8 +86,8 @@ pub struct ContainerSpec {
     pub cmd: Vec<String>,
     /// Environment variables.
     pub env: Vec<(String, String)>,
-    /// Network to join at creation, under the node name as alias.
-    pub network: Option<NetworkRef>,
+    /// Networks to join before start, under the node name as alias on each.
+    pub networks: Vec<NetworkRef>,
     /// Ports published on 127.0.0.1.
     pub publish: Vec<PortPublish>,
     /// Extra labels (the testnet, node and kind labels are always set).
@@ -111,7 +111,7 @@ impl ContainerSpec {
             entrypoint: None,
             cmd: Vec::new(),
             env: Vec::new(),
-            network: None,
+            networks: Vec::new(),
             publish: Vec::new(),
             labels: BTreeMap::new(),
             memory_limit: None,

@@ -3,6 +3,7 @@
 
 use super::model::{FaultAction, FaultNode, JobPlan, Scenario, UpgradeTo};
 use crate::artifacts::Workspace;
+use crate::network::Segments;
 use crate::plan::Plan;
 use crate::provider::{ContainerRef, Provider};
 use crate::runtime::RuntimeFile;
@@ -12,6 +13,7 @@ use cr_protocol::keys::Sr25519Key;
 use cr_protocol::store_client::StoreClient;
 use cr_protocol::workload::WorkloadSpec;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::time::Duration;
 
 /// Upload one spec; returns its Blake2-256 and its URI as daemons inside the network see it.
@@ -182,37 +184,43 @@ pub fn upgrade_code(workspace: &Workspace, to: &UpgradeTo) -> anyhow::Result<Vec
     }
 }
 
-/// The container a fault targets (a daemon may share its container with others).
-pub async fn fault_target(
-    provider: &dyn Provider,
-    scenario: &Scenario,
-    node: &FaultNode,
-) -> anyhow::Result<ContainerRef> {
-    let testnet = scenario.topology().name().as_str();
-    let label = match node {
+/// The container a fault targets (a daemon may share its container with others) and the
+/// networks it is on.
+pub struct Target {
+    container: ContainerRef,
+    segments: Range<usize>,
+}
+
+/// Find the container of `node` and where it is attached.
+pub async fn fault_target(provider: &dyn Provider, scenario: &Scenario, node: &FaultNode) -> anyhow::Result<Target> {
+    let topology = scenario.topology();
+    let testnet = topology.name().as_str();
+    let layout = Segments::for_topology(topology, provider.network_capacity())?;
+    let (label, segments) = match node {
         FaultNode::Compute(name) => {
-            let topology = scenario.topology();
             let daemon = topology
                 .compute_nodes()
                 .iter()
                 .find(|n| n.name() == name)
                 .ok_or_else(|| anyhow::anyhow!("no compute node {}", name.as_str()))?;
-            topology.compute_containers()[daemon.container()].label()
+            let segment = layout.of_compute(daemon.container());
+            (topology.compute_containers()[daemon.container()].label(), segment..segment + 1)
         }
-        other => other.name().to_owned(),
+        other => (other.name().to_owned(), layout.all()),
     };
-    provider
+    let container = provider
         .list(testnet)
         .await?
         .into_iter()
         .find(|c| c.node == label)
         .map(|c| c.to_ref())
-        .ok_or_else(|| anyhow::anyhow!("testnet {testnet} has no container for {label}"))
+        .ok_or_else(|| anyhow::anyhow!("testnet {testnet} has no container for {label}"))?;
+    Ok(Target { container, segments })
 }
 
-/// Do `action` to `container`.
-pub async fn apply_fault(provider: &dyn Provider, container: &ContainerRef, action: FaultAction) -> anyhow::Result<()> {
-    let network = || provider.ensure_network(&container.testnet);
+/// Do `action` to the target's container.
+pub async fn apply_fault(provider: &dyn Provider, target: &Target, action: FaultAction) -> anyhow::Result<()> {
+    let container = &target.container;
     match action {
         FaultAction::Kill => provider.kill(container, "SIGKILL").await?,
         FaultAction::Stop => provider.stop(container, Duration::from_secs(10)).await?,
@@ -220,8 +228,18 @@ pub async fn apply_fault(provider: &dyn Provider, container: &ContainerRef, acti
         FaultAction::Restart => provider.restart(container, Duration::from_secs(10)).await?,
         FaultAction::Pause => provider.pause(container).await?,
         FaultAction::Unpause => provider.unpause(container).await?,
-        FaultAction::Disconnect => provider.disconnect_network(container, &network().await?).await?,
-        FaultAction::Reconnect => provider.connect_network(container, &network().await?).await?,
+        FaultAction::Disconnect => {
+            for segment in target.segments.clone() {
+                let network = provider.ensure_network(&container.testnet, segment).await?;
+                provider.disconnect_network(container, &network).await?;
+            }
+        }
+        FaultAction::Reconnect => {
+            for segment in target.segments.clone() {
+                let network = provider.ensure_network(&container.testnet, segment).await?;
+                provider.connect_network(container, &network).await?;
+            }
+        }
         FaultAction::HostDown => {
             let host = provider.host_down(container).await?;
             tracing::info!(host, node = %container.node, "host-down");

@@ -193,7 +193,7 @@ pub async fn run(
                 Action::Fault { index, fault } => {
                     let outcome = match fault.target() {
                         FaultTarget::Node(node) => match fault_target(provider, scenario, node).await {
-                            Ok(container) => apply_fault(provider, &container, fault.action()).await,
+                            Ok(target) => apply_fault(provider, &target, fault.action()).await,
                             Err(e) => Err(e),
                         },
                         // Takes blocks: the run goes on reading them meanwhile.

@@ -22,6 +22,11 @@ pub(crate) struct RawEngine {
     /// `tcp://host:2375`); omit it to use `$CR_SWARM_MANAGER`.
     #[serde(default)]
     pub manager: Option<Sp<String>>,
+    /// Containers one network holds at most (default: as many as the engine's network takes,
+    /// 1,000 on a bridge); a bigger fleet spreads its compute containers over several
+    /// networks, and the validators and the store join every one.
+    #[serde(default)]
+    pub network_capacity: Option<Sp<u32>>,
 }
 
 /// The engine the topology chose (`local` without an `engine:` section).
@@ -54,6 +59,23 @@ pub(crate) fn engine(raw: Option<&Sp<RawEngine>>, report: &mut Collector<'_, Pro
             None
         }
     }
+}
+
+/// `engine.network_capacity`, when given: it must leave room beside the `shared` containers
+/// (validators and store) that join every network.
+pub(crate) fn network_capacity(
+    raw: Option<&Sp<RawEngine>>,
+    shared: usize,
+    report: &mut Collector<'_, ProblemKind>,
+) -> Option<Option<usize>> {
+    let Some(written) = raw.and_then(|e| e.value().network_capacity.as_ref()) else { return Some(None) };
+    let capacity = usize::try_from(*written.value()).unwrap_or(usize::MAX);
+    if capacity <= shared {
+        let kind = ProblemKind::NetworkTooSmall { written: capacity, shared };
+        report.add(written.at(), Location::UNKNOWN, "engine.network_capacity", kind);
+        return None;
+    }
+    Some(Some(capacity))
 }
 
 /// A `placement` as written: `spread`, `node:<host>` or `label:<key>=<value>`.

@@ -105,6 +105,9 @@ impl Kind for ProblemKind {
                  `label:<key>=<value>` (a node label)"
             ),
             Self::PlacementNeedsSwarm => format!("remove {field}, or add `engine: {{kind: swarm}}`"),
+            Self::NetworkTooSmall { shared, .. } => {
+                format!("set {field} to more than {shared}, or remove it to use what the engine holds")
+            }
         }
     }
 
@@ -147,6 +150,7 @@ impl Kind for ProblemKind {
             Self::BadManager { .. } => "bad-manager",
             Self::BadPlacement { .. } => "bad-placement",
             Self::PlacementNeedsSwarm => "placement-needs-swarm",
+            Self::NetworkTooSmall { .. } => "network-too-small",
         }
     }
 }

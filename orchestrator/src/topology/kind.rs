@@ -235,4 +235,12 @@ pub enum ProblemKind {
     /// A pinned placement on the local engine, which has one host.
     #[error("placing on a host needs an engine of several hosts, and this topology runs on the local one")]
     PlacementNeedsSwarm,
+    /// `engine.network_capacity` that leaves no room for a compute container.
+    #[error("a network of {written} containers has no room for compute beside the {shared} validators and store on every network")]
+    NetworkTooSmall {
+        /// The capacity as written.
+        written: usize,
+        /// Validators plus the store.
+        shared: usize,
+    },
 }

@@ -59,6 +59,7 @@ pub struct Topology {
     store_enabled: bool,
     publish: Publish,
     engine: EngineChoice,
+    network_capacity: Option<usize>,
     placements: Placements,
 }
 
@@ -149,6 +150,10 @@ impl Topology {
         }
         self.engine = engine;
         Ok(self)
+    }
+    /// Containers per network at most, when the file bounds it below the engine's own.
+    pub fn network_capacity(&self) -> Option<usize> {
+        self.network_capacity
     }
     /// The engine the testnet runs on.
     pub fn engine(&self) -> &EngineChoice {

@@ -51,6 +51,8 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Collector<'_, ProblemKind
     let validator_count = validators.as_ref().map_or(1, Vec::len);
     let publish = publish(&raw.publish, validator_count, store_enabled, report);
     let engine = engine::engine(raw.engine.as_ref(), report);
+    let shared = validator_count + usize::from(store_enabled);
+    let network_capacity = engine::network_capacity(raw.engine.as_ref(), shared, report);
     let placements = placements(raw, engine.as_ref(), report);
 
     if !report.is_clean() {
@@ -74,6 +76,7 @@ pub(crate) fn validate(raw: &RawTopology, report: &mut Collector<'_, ProblemKind
         store_enabled,
         publish,
         engine: engine?,
+        network_capacity: network_capacity?,
         placements: placements?,
     })
 }

@@ -37,14 +37,24 @@ pub(super) async fn create(p: &DockerProvider, spec: &ContainerSpec) -> Result<C
         .await
         .map_err(|e| create_error(p, spec, &name, e))?;
     let container = ContainerRef { id: created.id, name, testnet: spec.testnet.clone(), node: spec.node.clone() };
-    if !spec.files.is_empty() {
-        if let Err(e) = upload(p, &container, spec).await {
-            // Best effort: the upload error is the one worth reporting.
-            let _ = remove(p, &container).await;
-            return Err(e);
-        }
+    if let Err(e) = prepare(p, &container, spec).await {
+        // Best effort: the first error is the one worth reporting.
+        let _ = remove(p, &container).await;
+        return Err(e);
     }
     Ok(container)
+}
+
+/// What a created container needs before it starts: its other networks (the create request
+/// names only the first, which every engine version accepts) and its files.
+async fn prepare(p: &DockerProvider, container: &ContainerRef, spec: &ContainerSpec) -> Result<()> {
+    for net in spec.networks.iter().skip(1) {
+        super::network::connect(p, container, net).await?;
+    }
+    if !spec.files.is_empty() {
+        upload(p, container, spec).await?;
+    }
+    Ok(())
 }
 
 /// The engine's create request for `spec`.
@@ -72,10 +82,10 @@ fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
         memory: spec.memory_limit.map(|m| i64::try_from(m).unwrap_or(i64::MAX)),
         restart_policy: Some(RestartPolicy { name: Some(RestartPolicyNameEnum::NO), maximum_retry_count: None }),
         port_bindings: Some(port_bindings.clone()),
-        network_mode: spec.network.as_ref().map(|n| n.name.clone()),
+        network_mode: spec.networks.first().map(|n| n.name.clone()),
         ..Default::default()
     };
-    let networking_config = spec.network.as_ref().map(|net| NetworkingConfig {
+    let networking_config = spec.networks.first().map(|net| NetworkingConfig {
         endpoints_config: Some(HashMap::from([(
             net.name.clone(),
             EndpointSettings { aliases: Some(vec![spec.node.clone()]), ..Default::default() },
@@ -100,7 +110,7 @@ fn create_error(p: &DockerProvider, spec: &ContainerSpec, name: &str, e: Bollard
         if message.contains("image") {
             return ProviderError::ImageNotFound { image: spec.image.clone() };
         }
-        if let Some(net) = &spec.network {
+        if let Some(net) = spec.networks.first() {
             return ProviderError::NotFound { operation: "attach container to network", object: net.name.clone() };
         }
     }

@@ -39,7 +39,12 @@ pub struct DockerProvider {
     /// Serialises network creation: engines before API 1.44 do not refuse a second network
     /// with the same name, so two concurrent `ensure_network` calls could make twins.
     network_lock: tokio::sync::Mutex<()>,
+    network_capacity: usize,
 }
+
+/// Containers on one bridge: the kernel's bridge takes 1,024 ports; some left for whatever
+/// else joins (a debugging container, a reconnect that races a disconnect).
+pub const BRIDGE_CAPACITY: usize = 1000;
 
 impl std::fmt::Debug for DockerProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +69,19 @@ impl DockerProvider {
             |e: BollardError| ProviderError::EngineUnreachable { host: host.to_owned(), reason: error_chain(&e), fix };
         let docker =
             Docker::connect_with_host(host).map_err(unreachable)?.negotiate_version().await.map_err(unreachable)?;
-        Ok(Self { docker, host: host.to_owned(), network_lock: tokio::sync::Mutex::new(()) })
+        Ok(Self {
+            docker,
+            host: host.to_owned(),
+            network_lock: tokio::sync::Mutex::new(()),
+            network_capacity: BRIDGE_CAPACITY,
+        })
+    }
+
+    /// Hold at most `containers` on one network: for an engine whose bridges hold fewer, and
+    /// for tests that spread a few containers over several networks.
+    pub fn with_network_capacity(mut self, containers: usize) -> Self {
+        self.network_capacity = containers.max(1);
+        self
     }
 
     /// The bollard client, for what the trait does not cover (tests, image housekeeping).
@@ -192,8 +209,12 @@ impl Provider for DockerProvider {
         capabilities()
     }
 
-    async fn ensure_network(&self, testnet: &str) -> Result<NetworkRef> {
-        network::ensure(self, testnet).await
+    async fn ensure_network(&self, testnet: &str, segment: usize) -> Result<NetworkRef> {
+        network::ensure(self, testnet, segment).await
+    }
+
+    fn network_capacity(&self) -> usize {
+        self.network_capacity
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<ContainerRef> {

@@ -8,10 +8,10 @@ use super::{check_own_network, DockerProvider};
 use crate::provider::error::check_name;
 use crate::provider::{network_name, ContainerRef, NetworkRef, Result, LABEL_TESTNET};
 
-/// Return the testnet's network, creating it when missing.
-pub(super) async fn ensure(p: &DockerProvider, testnet: &str) -> Result<NetworkRef> {
+/// Return network `segment` of the testnet, creating it when missing.
+pub(super) async fn ensure(p: &DockerProvider, testnet: &str, segment: usize) -> Result<NetworkRef> {
     check_name("testnet name", testnet, false)?;
-    let name = network_name(testnet);
+    let name = network_name(testnet, segment);
     let _serial = p.network_lock.lock().await;
     match p.docker.inspect_network(&name, None).await {
         Ok(existing) => {

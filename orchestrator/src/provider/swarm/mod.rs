@@ -117,8 +117,13 @@ impl Provider for SwarmProvider {
         files::stage(self, images).await
     }
 
-    async fn ensure_network(&self, testnet: &str) -> Result<NetworkRef> {
-        teardown::ensure_network(self, testnet).await
+    async fn ensure_network(&self, testnet: &str, segment: usize) -> Result<NetworkRef> {
+        teardown::ensure_network(self, testnet, segment).await
+    }
+
+    fn network_capacity(&self) -> usize {
+        // A /22 overlay has 1,021 addresses for tasks, less one per host for its attachment.
+        1000
     }
 
     async fn create_container(&self, spec: &ContainerSpec) -> Result<ContainerRef> {

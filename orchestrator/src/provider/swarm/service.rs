@@ -117,13 +117,16 @@ fn service_spec(spec: &ContainerSpec, name: &str, image: String, constraints: Ve
                 ..Default::default()
             }),
             placement: Some(TaskSpecPlacement { constraints: Some(constraints), ..Default::default() }),
-            networks: spec.network.as_ref().map(|n| {
-                vec![NetworkAttachmentConfig {
-                    target: Some(n.name.clone()),
-                    aliases: Some(vec![spec.node.clone()]),
-                    ..Default::default()
-                }]
-            }),
+            networks: Some(
+                spec.networks
+                    .iter()
+                    .map(|n| NetworkAttachmentConfig {
+                        target: Some(n.name.clone()),
+                        aliases: Some(vec![spec.node.clone()]),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
             force_update: Some(0),
             ..Default::default()
         }),

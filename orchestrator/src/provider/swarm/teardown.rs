@@ -32,9 +32,9 @@ const OVERLAY_MTU: &str = "1350";
 const PARALLELISM: usize = 8;
 
 /// The testnet's overlay, created with a free subnet when missing.
-pub(super) async fn ensure_network(p: &SwarmProvider, testnet: &str) -> Result<NetworkRef> {
+pub(super) async fn ensure_network(p: &SwarmProvider, testnet: &str, segment: usize) -> Result<NetworkRef> {
     check_name("testnet name", testnet, false)?;
-    let name = network_name(testnet);
+    let name = network_name(testnet, segment);
     let _serial = p.network_lock.lock().await;
     let client = p.manager.client();
     let err = |op, e| map_error(p.manager.host(), op, &name, e);
@@ -174,26 +174,43 @@ pub(super) async fn teardown(p: &SwarmProvider, testnet: &str) -> Result<Teardow
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    remove_network(p, testnet, &mut report).await;
+    remove_networks(p, testnet, &mut report).await;
     for host in p.hosts.all() {
         host_leftovers(host, testnet, &mut report).await;
     }
     Ok(report)
 }
 
-async fn remove_network(p: &SwarmProvider, testnet: &str, report: &mut TeardownReport) {
-    let name = network_name(testnet);
+/// Every overlay of the testnet (one per network segment), found by label.
+async fn remove_networks(p: &SwarmProvider, testnet: &str, report: &mut TeardownReport) {
+    let client = p.manager.client();
+    let options = ListNetworksOptions { filters: Some(label_filter(Some(testnet))) };
+    let mut names: Vec<String> = match client.list_networks(Some(options)).await {
+        Ok(networks) => networks.into_iter().filter_map(|n| n.name).collect(),
+        Err(_) => Vec::new(),
+    };
+    // Asked for by name too: a label filter that failed must not leave the first overlay.
+    let first = network_name(testnet, 0);
+    if !names.contains(&first) {
+        names.push(first);
+    }
+    for name in names {
+        remove_network(p, &name, report).await;
+    }
+}
+
+async fn remove_network(p: &SwarmProvider, name: &str, report: &mut TeardownReport) {
     let client = p.manager.client();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        match client.remove_network(&name).await {
-            Ok(()) => return report.networks.push(name),
+        match client.remove_network(name).await {
+            Ok(()) => return report.networks.push(name.to_owned()),
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return,
             Err(e) if Instant::now() > deadline => {
                 return report.leftovers.push(Leftover {
                     kind: ObjectKind::Network,
-                    name: name.clone(),
-                    error: map_error(p.manager.host(), "remove network", &name, e).to_string(),
+                    name: name.to_owned(),
+                    error: map_error(p.manager.host(), "remove network", name, e).to_string(),
                     command: format!("docker -H {} network rm {name}", p.manager.host()),
                 })
             }
