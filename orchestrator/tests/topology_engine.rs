@@ -78,7 +78,11 @@ mod topology_engine {
         let segments = testnet::network::Segments::for_topology(&t, 1000).expect("room");
         assert_eq!(segments.count(), 3, "3 validators and the store leave one place per network");
         assert_eq!((0..3).map(|i| segments.of_compute(i)).collect::<Vec<_>>(), [0, 1, 2]);
-        assert_eq!(testnet::network::Segments::for_topology(&t, 4).map(|s| s.count()).ok(), None, "engine's bound wins");
+        assert_eq!(
+            testnet::network::Segments::for_topology(&t, 4).map(|s| s.count()).ok(),
+            None,
+            "engine's bound wins"
+        );
         let kind = one(
             "engine: {kind: local, network_capacity: 4}\n",
             "t.yaml:4:41: engine.network_capacity: a network of 4 containers has no room for compute beside the 4 validators and store on every network; set engine.network_capacity to more than 4, or remove it to use what the engine holds",

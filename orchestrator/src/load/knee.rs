@@ -46,6 +46,9 @@ pub struct Step {
     pub achieved: f64,
     /// Mean extrinsics per block (inherents excluded) while the step ran.
     pub extrinsics_per_block: f64,
+    /// Percent of this machine's CPU busy while the step ran (validators, fleet and driver
+    /// share it when the engine is local); `None` where it cannot be read.
+    pub host_cpu_busy: Option<f64>,
     /// Per stage, as in the run's own latency table.
     pub latency: Vec<(String, Percentiles)>,
 }
@@ -72,6 +75,8 @@ pub struct Knee {
     pub ratio_to_job_ceiling: Option<f64>,
     /// Extrinsics per block at the knee.
     pub extrinsics_per_block: f64,
+    /// This machine's CPU busy at the knee, percent.
+    pub host_cpu_busy: Option<f64>,
     /// The step that broke, and why; `None` when every step kept up (raise `--max-steps`).
     pub broke_at: Option<usize>,
     pub why: Option<String>,
@@ -146,6 +151,7 @@ pub fn knee(steps: &[Step], climb: &Climb, job_ceiling: Option<f64>) -> Knee {
         offered: at.map_or(0.0, |s| s.offered),
         ratio_to_job_ceiling: job_ceiling.filter(|c| *c > 0.0).map(|c| achieved / c),
         extrinsics_per_block: at.map_or(0.0, |s| s.extrinsics_per_block),
+        host_cpu_busy: at.and_then(|s| s.host_cpu_busy),
         broke_at: broke.as_ref().map(|(i, _)| *i),
         why: broke.map(|(_, why)| why),
         saturated_stage,
@@ -172,6 +178,7 @@ mod tests {
             completed: 40,
             achieved,
             extrinsics_per_block: offered * 6.0,
+            host_cpu_busy: None,
             latency: vec![
                 stage("submit->included", included, included * 2.0),
                 stage("included->accepted", accepted, accepted * 2.0),

@@ -7,6 +7,7 @@ mod arrival;
 mod ceiling;
 mod drive;
 mod fleet;
+mod host;
 pub mod knee;
 pub mod report;
 mod stats;
@@ -326,7 +327,9 @@ impl Phases<'_> {
         for i in 0..climb.max_steps {
             let (rate, jobs) = (climb.rate(i), climb.jobs(i));
             let offset = started.elapsed().as_secs_f64();
+            let cpu_before = host::CpuTimes::now();
             let (mut observed, sampled) = self.drive(first, jobs, rate, progress).await?;
+            let host_cpu_busy = host::CpuTimes::now().zip(cpu_before).and_then(|(a, b)| a.busy_percent_since(&b));
             first += jobs;
             under_load = sampled.or(under_load);
             observed.shift(offset);
@@ -336,6 +339,7 @@ impl Phases<'_> {
                 completed: count(&observed.records).0,
                 achieved: knee::achieved(&observed.records),
                 extrinsics_per_block: observed.mean_extrinsics_per_block(),
+                host_cpu_busy,
                 latency: latencies(&observed.records),
             };
             progress.step(&format!("step {}: offered {rate:.2}/s, settled {:.2}/s", i + 1, step.achieved), 0);

@@ -100,8 +100,17 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
     let Some(k) = &r.knee else { return };
     let _ = writeln!(
         out,
-        "  {:<5} {:>8} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "step", "offered", "settled", "jobs", "ext/block", "p50 sub>in", "p50 in>acc", "p50 acc>res", "p99 e2e"
+        "  {:<5} {:>8} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
+        "step",
+        "offered",
+        "settled",
+        "jobs",
+        "ext/block",
+        "p50 sub>in",
+        "p50 in>acc",
+        "p50 acc>res",
+        "p99 e2e",
+        "host cpu"
     );
     for (i, s) in r.steps.iter().enumerate() {
         let p = |stage: &str, pick: fn(&super::Percentiles) -> f64| {
@@ -116,7 +125,7 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
         };
         let _ = writeln!(
             out,
-            "  {:<5} {:>8.2} {:>8.2} {:>6} {:>10.1} {:>10} {:>10} {:>10} {:>10}{mark}",
+            "  {:<5} {:>8.2} {:>8.2} {:>6} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>8}{mark}",
             i + 1,
             s.offered,
             s.achieved,
@@ -126,13 +135,18 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
             p("included->accepted", |p| p.p50),
             p("accepted->result", |p| p.p50),
             p("submit->settled", |p| p.p99),
+            s.host_cpu_busy.map_or("-".into(), |c| format!("{c:.0}%")),
         );
     }
     let ratio = k.ratio_to_job_ceiling.map_or("-".into(), |v| format!("{:.1}%", v * 100.0));
     let _ = writeln!(
         out,
-        "  knee: {:.2} jobs/s settled ({:.2} offered) = {ratio} of the job ceiling, {:.1} extrinsics per block",
-        k.achieved, k.offered, k.extrinsics_per_block
+        "  knee: {:.2} jobs/s settled ({:.2} offered) = {ratio} of the job ceiling, {:.1} extrinsics per block, \
+         this machine's CPU {} busy",
+        k.achieved,
+        k.offered,
+        k.extrinsics_per_block,
+        k.host_cpu_busy.map_or("-".into(), |c| format!("{c:.0}%"))
     );
     match (&k.why, &k.saturated_stage) {
         (Some(why), stage) => {

@@ -29,15 +29,14 @@ impl Segments {
 
     /// `shared` containers on every segment and `compute` spread over as few as hold them.
     pub fn layout(shared: usize, compute: usize, capacity: usize) -> Result<Self, ProviderError> {
-        let compute_per_segment = capacity.checked_sub(shared).filter(|&room| room > 0).ok_or_else(|| {
-            ProviderError::Invalid {
+        let compute_per_segment =
+            capacity.checked_sub(shared).filter(|&room| room > 0).ok_or_else(|| ProviderError::Invalid {
                 what: "network capacity",
                 message: format!(
                     "one network of this engine holds {capacity} containers, but the {shared} validators and \
                      store that join every network leave no room for compute containers: run fewer validators"
                 ),
-            }
-        })?;
+            })?;
         Ok(Self { count: compute.div_ceil(compute_per_segment).max(1), compute_per_segment })
     }
 

@@ -229,8 +229,7 @@ async fn start(
     progress: &mut Progress,
     first_start: &mut Option<Instant>,
 ) -> Result<Endpoints, Failure> {
-    let segments =
-        Segments::for_topology(plan.topology(), provider.network_capacity()).map_err(Failure::Provider)?;
+    let segments = Segments::for_topology(plan.topology(), provider.network_capacity()).map_err(Failure::Provider)?;
     let mut networks = Vec::with_capacity(segments.count());
     for segment in segments.all() {
         networks.push(provider.ensure_network(&plan.testnet, segment).await.map_err(Failure::Provider)?);
@@ -261,15 +260,8 @@ async fn start(
         }
         None => Vec::new(),
     };
-    let compute = create_and_start(
-        provider,
-        &compute_specs,
-        options,
-        progress,
-        "compute containers",
-        first_start,
-    )
-    .await?;
+    let compute =
+        create_and_start(provider, &compute_specs, options, progress, "compute containers", first_start).await?;
 
     // A node that rejects its command line exits at once; say why instead of timing out later.
     tokio::time::sleep(Duration::from_secs(2)).await;
