@@ -59,6 +59,7 @@ mod scenario_model_files {
             "false-challenge",
             "gpu-only",
             "happy-path",
+            "segmented-fleet",
             "store-outage",
             "upgrade-broken-migration",
             "upgrade-in-flight",
