@@ -228,16 +228,14 @@ pub async fn apply_fault(provider: &dyn Provider, target: &Target, action: Fault
         FaultAction::Restart => provider.restart(container, Duration::from_secs(10)).await?,
         FaultAction::Pause => provider.pause(container).await?,
         FaultAction::Unpause => provider.unpause(container).await?,
-        FaultAction::Disconnect => {
+        FaultAction::Disconnect | FaultAction::Reconnect => {
             for segment in target.segments.clone() {
                 let network = provider.ensure_network(&container.testnet, segment).await?;
-                provider.disconnect_network(container, &network).await?;
-            }
-        }
-        FaultAction::Reconnect => {
-            for segment in target.segments.clone() {
-                let network = provider.ensure_network(&container.testnet, segment).await?;
-                provider.connect_network(container, &network).await?;
+                if action == FaultAction::Disconnect {
+                    provider.disconnect_network(container, &network).await?;
+                } else {
+                    provider.connect_network(container, &network).await?;
+                }
             }
         }
         FaultAction::HostDown => {
