@@ -44,25 +44,9 @@ impl SubstrateCli for Cli {
 	}
 }
 
-/// Command line with our defaults added.
-///
-/// The fork-aware transaction pool (sc-cli's default) stops this node a few seconds after start:
-/// its essential `txpool-background` task ends ("Essential task `txpool-background` failed";
-/// reproduce with `cr-node --dev --tmp --pool-type fork-aware`). Until that is understood the
-/// node defaults to the single-state pool; an explicit `--pool-type` still wins.
-fn args() -> Vec<std::ffi::OsString> {
-	let mut args: Vec<_> = std::env::args_os().collect();
-	let explicit = args.iter().any(|a| a.to_string_lossy().starts_with("--pool-type"));
-	let runs_node = args.get(1).is_none_or(|a| a.to_string_lossy().starts_with('-'));
-	if runs_node && !explicit {
-		args.extend(["--pool-type".into(), "single-state".into()]);
-	}
-	args
-}
-
 /// Parse the command line and run it.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_iter(args());
+	let cli = Cli::from_args();
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
 		Some(Subcommand::ExportChainSpec(cmd)) => {
