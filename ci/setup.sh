@@ -3,6 +3,7 @@
 # this kind (Rust toolchain and Docker engine already present). Safe to run again.
 set -euo pipefail
 
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 need_apt=()
 command -v protoc >/dev/null 2>&1 || need_apt+=(protobuf-compiler)
 # The provider tests build a tiny image from the host's static busybox (nothing is pulled).
@@ -13,7 +14,6 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
@@ -24,6 +24,16 @@ for target in wasm32v1-none wasm32-unknown-unknown; do
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 done
 rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
+
+# Every container's neighbour (ARP) entries share one kernel table, 1,024 entries on a stock
+# kernel: a fleet of ~250 containers or more fills it and connections between containers time
+# out (`testnet up` refuses such a testnet and names this setting). Room for ~4,000 containers.
+if [ "$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh3 2>/dev/null || echo 0)" -lt 16384 ]; then
+  ${SUDO:+$SUDO -n} sysctl -q -w net.ipv4.neigh.default.gc_thresh1=4096 net.ipv4.neigh.default.gc_thresh2=8192 \
+    net.ipv4.neigh.default.gc_thresh3=16384 \
+    || echo "setup: could not raise the kernel's neighbour table (net.ipv4.neigh.default.gc_thresh3); \
+testnet up refuses fleets that would overflow it" >&2
+fi
 
 docker info >/dev/null 2>&1 || { echo "setup: no Docker engine answers; start dockerd first" >&2; exit 1; }
 echo "setup: ok"

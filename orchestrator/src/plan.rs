@@ -70,6 +70,11 @@ impl Plan {
         Ok(Self { testnet, genesis, validators, requesters, sudo, compute, seed: 0, topology: topology.clone() })
     }
 
+    /// Containers the testnet runs: validators, the store, compute containers.
+    pub fn container_count(&self) -> usize {
+        self.validators.len() + usize::from(self.topology.store_enabled()) + self.topology.compute_containers().len()
+    }
+
     /// The topology the plan came from.
     pub fn topology(&self) -> &Topology {
         &self.topology
@@ -124,6 +129,10 @@ impl Plan {
                     "--prometheus-external",
                     "--prometheus-port",
                     "9615",
+                    // Reports read every block's events back; a 1,000-container bring-up lasted
+                    // 376 blocks, past the default 256 blocks of state.
+                    "--state-pruning",
+                    "archive-canonical",
                     "--no-mdns",
                     "--no-telemetry",
                     "--allow-private-ip",
@@ -337,4 +346,19 @@ fn genesis(
             .collect(),
         runtime: topology.runtime().map(|r| GenesisRuntime { code: r.code.to_vec(), layout: r.layout }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_container_count_is_every_container_the_plan_makes() {
+        let text = "name: x\nvalidators:\n  count: 3\ncompute:\n  - {group: w, count: 5, per_container: 2}\n";
+        let topology = Topology::parse("t.yaml", text).expect("a valid topology");
+        let plan = Plan::new(&topology).expect("keys");
+        let made =
+            plan.validator_specs(b"{}").len() + usize::from(plan.store_spec().is_some()) + plan.compute_specs().len();
+        assert_eq!((plan.container_count(), made), (7, 7));
+    }
 }

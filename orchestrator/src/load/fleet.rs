@@ -13,15 +13,21 @@ use std::collections::BTreeMap;
 const STATS_PARALLELISM: usize = 16;
 
 /// `(seconds since up started, daemons registered by then)`, one point per block that
-/// registered any, from each block's own timestamp; `in_genesis` were registered from block 0.
+/// registered any, from each block's own timestamp; `in_genesis` of the `workers` (every
+/// compute node) were registered from block 0.
 pub async fn registration_curve(
     chain: &Chain,
     up_started_ms: u64,
     in_genesis: usize,
+    workers: usize,
 ) -> anyhow::Result<Vec<(f64, usize)>> {
-    let (best, _) = chain.heads().await?;
     let mut registered = in_genesis;
     let mut curve = if in_genesis > 0 { vec![(0.0, in_genesis)] } else { Vec::new() };
+    if in_genesis >= workers {
+        // Nothing registers later: no block to read.
+        return Ok(curve);
+    }
+    let (best, _) = chain.heads().await?;
     for number in 1..=best {
         let Some((block, timestamp_ms)) = chain.block_by_number(number).await? else { break };
         let n = block.events.iter().filter(|e| matches!(e, MarketEvent::NodeRegistered { .. })).count();

@@ -94,6 +94,13 @@ pub async fn up(
     {
         return Err(UpError::Exists(testnet));
     }
+    // Refused before minutes of building, not after.
+    let mut plan = Plan::new(topology)?;
+    plan.seed = options.seed;
+    provider
+        .check_room(plan.container_count())
+        .await
+        .map_err(|source| UpError::Provider { source, teardown: String::new() })?;
     if options.build {
         progress.step("building cr-node and cr-compute (cargo; quick when nothing changed)", 0);
         workspace.build_binaries().await?;
@@ -108,8 +115,6 @@ pub async fn up(
             images.iter().map(|i| format!("{} {:?}", i.tag, i.outcome)).collect::<Vec<_>>().join(", ")
         ),
     );
-    let mut plan = Plan::new(topology)?;
-    plan.seed = options.seed;
     let chain_spec = chain_spec(workspace, &plan).await?;
 
     let mut first_start = None;
@@ -264,18 +269,28 @@ async fn start(
         create_and_start(provider, &compute_specs, options, progress, "compute containers", first_start).await?;
 
     // A node that rejects its command line exits at once; say why instead of timing out later.
+    // One inspection per container, several at once: a fleet has a thousand of them.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    for container in validators.iter().chain(&store).chain(&compute) {
-        let state = provider.inspect(container).await.map_err(Failure::Provider)?;
+    let all: Vec<&ContainerRef> = validators.iter().chain(&store).chain(&compute).collect();
+    let states: Vec<_> =
+        futures::stream::iter(&all).map(|c| provider.inspect(c)).buffered(options.parallelism.max(1)).collect().await;
+    let mut ports = Vec::with_capacity(all.len());
+    for (container, state) in all.iter().zip(states) {
+        let state = state.map_err(Failure::Provider)?;
         if state.status != ContainerStatus::Running {
             return Err(Failure::Exited { node: container.node.clone(), log: log_tail(provider, container).await });
         }
+        ports.push(state.ports);
     }
+    let (validator_ports, rest) = ports.split_at(validators.len());
+    let (store_ports, compute_ports) = rest.split_at(store.len());
     let mut endpoints = Endpoints::default();
-    let kinds =
-        validators.iter().map(|c| (c, NodeKind::Validator)).chain(compute.iter().map(|c| (c, NodeKind::Compute)));
-    for (container, kind) in kinds {
-        let ports = provider.inspect(container).await.map_err(Failure::Provider)?.ports;
+    let kinds = validators
+        .iter()
+        .zip(validator_ports)
+        .map(|(c, p)| (c, p, NodeKind::Validator))
+        .chain(compute.iter().zip(compute_ports).map(|(c, p)| (c, p, NodeKind::Compute)));
+    for (container, ports, kind) in kinds {
         let url = |port: u16, scheme: &str, suffix: &str| ports.get(&port).map(|a| format!("{scheme}://{a}{suffix}"));
         endpoints.nodes.push(NodeEndpoint {
             node: container.node.clone(),
@@ -284,10 +299,7 @@ async fn start(
             metrics: kind.metrics_port().and_then(|p| url(p, "http", "/metrics")),
         });
     }
-    if let Some(store) = store.first() {
-        let ports = provider.inspect(store).await.map_err(Failure::Provider)?.ports;
-        endpoints.store = ports.get(&STORE_PORT).map(|a| a.to_string());
-    }
+    endpoints.store = store_ports.first().and_then(|p| p.get(&STORE_PORT)).map(|a| a.to_string());
 
     let rpc = endpoints.validator_rpcs().first().map(|s| s.to_string()).unwrap_or_default();
     progress.step(&format!("connecting to {rpc}"), 0);

@@ -118,6 +118,25 @@ pub enum ProviderError {
         message: String,
     },
 
+    /// The machine under the engine would run out of a kernel table a testnet this size fills.
+    #[error(
+        "a testnet of {containers} containers needs about {needed} entries in the kernel's neighbour (ARP) \
+         table, which holds {limit} (net.ipv4.neigh.default.gc_thresh3), {held} of them in use; past it, \
+         connections between containers time out. Raise it: {fix}"
+    )]
+    HostLimit {
+        /// Containers the testnet would run.
+        containers: usize,
+        /// Entries they need.
+        needed: usize,
+        /// Entries the kernel allows.
+        limit: usize,
+        /// Entries already held (other testnets, the host).
+        held: usize,
+        /// The command that makes room, or the alternative.
+        fix: String,
+    },
+
     /// An argument is unusable.
     #[error("invalid {what}: {message}")]
     Invalid {

@@ -93,6 +93,13 @@ pub trait Provider: Send + Sync {
     /// /22 as many addresses).
     fn network_capacity(&self) -> usize;
 
+    /// Refuse, before anything is created, a testnet of `containers` that the machines under
+    /// this engine cannot hold (a kernel table it would overflow); the error names what to
+    /// raise. Nothing to check unless an engine knows of such a limit.
+    async fn check_room(&self, _containers: usize) -> Result<()> {
+        Ok(())
+    }
+
     /// Create (not start) a container, with its files already in place.
     async fn create_container(&self, spec: &ContainerSpec) -> Result<ContainerRef>;
 

@@ -4,6 +4,7 @@
 //! behind `DOCKER_HOST` works the same as the local socket.
 
 mod container;
+mod host;
 mod image;
 mod network;
 mod observe;
@@ -211,6 +212,10 @@ impl Provider for DockerProvider {
 
     async fn ensure_network(&self, testnet: &str, segment: usize) -> Result<NetworkRef> {
         network::ensure(self, testnet, segment).await
+    }
+
+    async fn check_room(&self, containers: usize) -> Result<()> {
+        host::check_neighbours(&self.host, containers)
     }
 
     fn network_capacity(&self) -> usize {
