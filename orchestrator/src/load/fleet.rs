@@ -23,12 +23,13 @@ pub async fn registration_curve(
 ) -> anyhow::Result<Vec<(f64, usize)>> {
     let mut registered = in_genesis;
     let mut curve = if in_genesis > 0 { vec![(0.0, in_genesis)] } else { Vec::new() };
-    if in_genesis >= workers {
-        // Nothing registers later: no block to read.
-        return Ok(curve);
-    }
     let (best, _) = chain.heads().await?;
+    // Blocks after the last registration add nothing: a bring-up of 1,000 containers is
+    // hundreds of blocks, each read back whole.
     for number in 1..=best {
+        if registered >= workers {
+            break;
+        }
         let Some((block, timestamp_ms)) = chain.block_by_number(number).await? else { break };
         let n = block.events.iter().filter(|e| matches!(e, MarketEvent::NodeRegistered { .. })).count();
         if n > 0 {
