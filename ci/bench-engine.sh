@@ -13,6 +13,7 @@ dir=$(mktemp -d)
 cleanup() {
   docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null
   docker network rm "$net" >/dev/null 2>&1 || true
+  docker rmi "$image" >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
 trap cleanup EXIT

@@ -172,8 +172,8 @@ async fn run(
 
     progress.step("reading the fleet's bring-up from the chain", 0);
     let in_genesis = topology.compute_nodes().iter().filter(|n| n.registration() == Registration::Genesis).count();
-    let registering = topology.compute_nodes().len();
-    let bring_up = fleet::registration_curve(&chain, up_started_ms, in_genesis, registering).await?;
+    let nodes = topology.compute_nodes().len();
+    let bring_up = fleet::registration_curve(&chain, up_started_ms, in_genesis, nodes).await?;
     progress.step("sampling idle daemons (docker stats)", 0);
     let idle = fleet::sample(provider, topology, "idle").await.ok();
     let keys: Vec<_> = plan.requesters.iter().map(|r| r.key.clone()).collect();

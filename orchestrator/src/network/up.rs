@@ -271,35 +271,33 @@ async fn start(
     // A node that rejects its command line exits at once; say why instead of timing out later.
     // One inspection per container, several at once: a fleet has a thousand of them.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let all: Vec<&ContainerRef> = validators.iter().chain(&store).chain(&compute).collect();
-    let states: Vec<_> =
-        futures::stream::iter(&all).map(|c| provider.inspect(c)).buffered(options.parallelism.max(1)).collect().await;
-    let mut ports = Vec::with_capacity(all.len());
-    for (container, state) in all.iter().zip(states) {
+    let all: Vec<(&ContainerRef, NodeKind)> = (validators.iter().map(|c| (c, NodeKind::Validator)))
+        .chain(store.iter().map(|c| (c, NodeKind::Store)))
+        .chain(compute.iter().map(|c| (c, NodeKind::Compute)))
+        .collect();
+    let states: Vec<_> = futures::stream::iter(&all)
+        .map(|(c, _)| provider.inspect(c))
+        .buffered(options.parallelism.max(1))
+        .collect()
+        .await;
+    let mut endpoints = Endpoints::default();
+    for ((container, kind), state) in all.iter().zip(states) {
         let state = state.map_err(Failure::Provider)?;
         if state.status != ContainerStatus::Running {
             return Err(Failure::Exited { node: container.node.clone(), log: log_tail(provider, container).await });
         }
-        ports.push(state.ports);
+        let url =
+            |port: u16, scheme: &str, suffix: &str| state.ports.get(&port).map(|a| format!("{scheme}://{a}{suffix}"));
+        match kind {
+            NodeKind::Store => endpoints.store = state.ports.get(&STORE_PORT).map(|a| a.to_string()),
+            _ => endpoints.nodes.push(NodeEndpoint {
+                node: container.node.clone(),
+                kind: *kind,
+                rpc: url(RPC_PORT, "ws", ""),
+                metrics: kind.metrics_port().and_then(|p| url(p, "http", "/metrics")),
+            }),
+        }
     }
-    let (validator_ports, rest) = ports.split_at(validators.len());
-    let (store_ports, compute_ports) = rest.split_at(store.len());
-    let mut endpoints = Endpoints::default();
-    let kinds = validators
-        .iter()
-        .zip(validator_ports)
-        .map(|(c, p)| (c, p, NodeKind::Validator))
-        .chain(compute.iter().zip(compute_ports).map(|(c, p)| (c, p, NodeKind::Compute)));
-    for (container, ports, kind) in kinds {
-        let url = |port: u16, scheme: &str, suffix: &str| ports.get(&port).map(|a| format!("{scheme}://{a}{suffix}"));
-        endpoints.nodes.push(NodeEndpoint {
-            node: container.node.clone(),
-            kind,
-            rpc: url(RPC_PORT, "ws", ""),
-            metrics: kind.metrics_port().and_then(|p| url(p, "http", "/metrics")),
-        });
-    }
-    endpoints.store = store_ports.first().and_then(|p| p.get(&STORE_PORT)).map(|a| a.to_string());
 
     let rpc = endpoints.validator_rpcs().first().map(|s| s.to_string()).unwrap_or_default();
     progress.step(&format!("connecting to {rpc}"), 0);

@@ -3,8 +3,9 @@
 //! Every container's network namespace keeps its neighbour (ARP) entries in one kernel table
 //! shared by the whole machine, bounded by `net.ipv4.neigh.default.gc_thresh3` (1,024 on a
 //! stock kernel). A compute container holds an entry for the validator its daemons follow and
-//! the validator one for each container, the store likewise, so a fleet of many containers fills the table; past it
-//! the kernel refuses new entries and connections between containers time out. A
+//! the validator one for each container, the store likewise, so a fleet of many containers
+//! fills the table; past it the kernel refuses new entries and connections between containers
+//! time out. A
 //! 1,000-container fleet on a stock kernel lost a tenth of its daemons that way, after three
 //! minutes of retries, while the table refused entries tens of thousands of times
 //! (`table_fulls` in `/proc/net/stat/arp_cache`). So `up` refuses such a fleet before
@@ -22,7 +23,8 @@ const GC_THRESH3: &str = "/proc/sys/net/ipv4/neigh/default/gc_thresh3";
 const ARP_CACHE: &str = "/proc/net/stat/arp_cache";
 
 /// Neighbour entries a container costs the shared table: its own entry for the validator it
-/// follows and the store, and theirs for it.
+/// follows and the store, and theirs for it (3.0 measured on an idle fleet, whose store talks
+/// to no one).
 pub(super) const NEIGHBOURS_PER_CONTAINER: usize = 4;
 
 /// Whether `containers` fit the neighbour table of the machine this process runs on, when the
@@ -78,6 +80,7 @@ mod tests {
     fn a_fleet_within_the_neighbour_table_is_accepted() {
         assert!(neighbour_room(1024, 0, 9).is_ok());
         assert!(neighbour_room(1024, 0, 1024 / NEIGHBOURS_PER_CONTAINER).is_ok());
+        assert!(neighbour_room(1024, 0, 1024 / NEIGHBOURS_PER_CONTAINER + 1).is_err());
     }
 
     #[test]
