@@ -33,3 +33,41 @@ fn a_wrong_expectation_fails_naming_job_expected_and_actual() {
     assert!(saved >= 3, "container logs saved in {}: {saved} files", logs.display());
     assert_eq!(labelled("ci"), (0, 0, 0), "the testnet is removed after the run");
 }
+
+/// A user's testnet that happens to share a scenario's or a load run's topology is theirs: the
+/// run is refused before it starts anything, and it neither takes its logs nor removes it.
+#[test]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
+fn a_run_refused_over_a_running_testnet_leaves_it_running() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let name = unique("held");
+    let topology = write_topology(dir.path(), &name, &[]);
+    let _guard = Down(name.clone());
+    up(&topology);
+    let held = labelled(&name);
+    assert!(held.0 >= 5, "2 validators, the store, 2 daemons: {held:?}");
+
+    let scenario = dir.path().join("over-held.yaml");
+    let yaml = format!(
+        "name: over-held\ntopology: ./{name}.yaml\ntimeout_blocks: 10\n\
+         jobs:\n  - {{name: j, workload: hash-chain, size: 1000, budget: 100}}\n"
+    );
+    std::fs::write(&scenario, yaml).unwrap_or_else(|e| panic!("writing the scenario: {e}"));
+    let reports = dir.path().join("reports");
+    let reports_arg = reports.to_string_lossy().into_owned();
+    let scenario_arg = scenario.to_string_lossy().into_owned();
+    let test = testnet(&["test", "--no-build", "--reports", &reports_arg, &scenario_arg]);
+    let all = text(&test);
+    assert_eq!(test.status.code(), Some(1), "{all}");
+    assert!(all.contains(&format!("testnet {name} is already running")), "{all}");
+    assert_eq!(labelled(&name), held, "`testnet test` removed a testnet it did not start: {all}");
+
+    let topology_arg = topology.to_string_lossy().into_owned();
+    let load = testnet(&["load", "--no-build", "--jobs", "1", "--reports", &reports_arg, &topology_arg]);
+    let all = text(&load);
+    assert_ne!(load.status.code(), Some(0), "{all}");
+    assert!(all.contains(&format!("testnet {name} is already running")), "{all}");
+    assert_eq!(labelled(&name), held, "`testnet load` removed a testnet it did not start: {all}");
+    let (code, status) = status(&name);
+    assert_eq!(code, Some(0), "still healthy: {status:#}");
+}

@@ -131,6 +131,11 @@ pub async fn run_one(
 ) -> anyhow::Result<LoadReport> {
     let provider = engine.provider.as_ref();
     let result = run(engine, workspace, topology, topology_path, options, up, progress).await;
+    if let Err(e) = &result {
+        if network::UpError::refused_over_running(e) {
+            return result;
+        }
+    }
     let testnet = topology.name().as_str();
     let failed = result.as_ref().map_or(true, |r| !r.passed);
     let logs = if failed { save_logs(provider, testnet, &options.reports).await } else { None };

@@ -75,6 +75,14 @@ pub enum UpError {
     Chain { source: ChainError, teardown: String },
 }
 
+impl UpError {
+    /// Whether `error` is `up` refusing a testnet that already runs. Whoever asked did not
+    /// start that testnet, so it must neither take its logs nor remove it.
+    pub fn refused_over_running(error: &anyhow::Error) -> bool {
+        matches!(error.downcast_ref::<UpError>(), Some(UpError::Exists(_)))
+    }
+}
+
 /// Bring up the testnet of `topology`, returning once it is ready.
 pub async fn up(
     engine: &Engine,

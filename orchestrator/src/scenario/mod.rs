@@ -102,7 +102,10 @@ pub async fn run_one(
     let name = scenario.name().as_str();
     let testnet = scenario.topology().name().as_str().to_owned();
     let started = std::time::Instant::now();
-    let mut report = match runner::run(engine, workspace, scenario, up, progress).await {
+    let outcome = runner::run(engine, workspace, scenario, up, progress).await;
+    // A testnet of that name already ran: someone else's, so its logs and its life stay theirs.
+    let ours = !matches!(&outcome, Err(e) if crate::network::UpError::refused_over_running(e));
+    let mut report = match outcome {
         Ok(report) => report,
         Err(e) => {
             let mut r = ScenarioReport::aborted(name, scenario.topology_path(), &format!("{e:#}"));
@@ -119,6 +122,9 @@ pub async fn run_one(
     report.run = run;
     report.file = scenario.file().map(Path::to_owned);
     report.seed = up.seed;
+    if !ours {
+        return report;
+    }
     if !report.passed {
         let dir = match run {
             1 => reports_dir.join(format!("{name}-logs")),
