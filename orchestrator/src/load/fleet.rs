@@ -13,13 +13,13 @@ use std::collections::BTreeMap;
 const STATS_PARALLELISM: usize = 16;
 
 /// `(seconds since up started, daemons registered by then)`, one point per block that
-/// registered any, from each block's own timestamp; `in_genesis` of the `nodes` (every
-/// compute node) were registered from block 0.
+/// registered any, from each block's own timestamp; `in_genesis` of the `workers` (the
+/// compute nodes that register) were registered from block 0.
 pub async fn registration_curve(
     chain: &Chain,
     up_started_ms: u64,
     in_genesis: usize,
-    nodes: usize,
+    workers: usize,
 ) -> anyhow::Result<Vec<(f64, usize)>> {
     let mut registered = in_genesis;
     let mut curve = if in_genesis > 0 { vec![(0.0, in_genesis)] } else { Vec::new() };
@@ -27,7 +27,7 @@ pub async fn registration_curve(
     // Blocks after the last registration add nothing: a bring-up of 1,000 containers is
     // hundreds of blocks, each read back whole.
     for number in 1..=best {
-        if registered >= nodes {
+        if registered >= workers {
             break;
         }
         let Some((block, timestamp_ms)) = chain.block_by_number(number).await? else { break };

@@ -24,7 +24,7 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::provider::{Engine, Provider};
 use crate::scenario::inject::{upload_spec, JobRequest};
-use crate::topology::{Registration, Tokens, Topology};
+use crate::topology::{Registration, Role, Tokens, Topology};
 use cr_protocol::chain::{AccountId32, Chain, Finality};
 use cr_protocol::lifecycle::Outcome;
 use cr_protocol::store_client::StoreClient;
@@ -176,9 +176,15 @@ async fn run(
     let chain = Arc::new(Chain::connect_retrying(&rpc, Duration::from_secs(30)).await?);
 
     progress.step("reading the fleet's bring-up from the chain", 0);
-    let in_genesis = topology.compute_nodes().iter().filter(|n| n.registration() == Registration::Genesis).count();
-    let nodes = topology.compute_nodes().len();
-    let bring_up = fleet::registration_curve(&chain, up_started_ms, in_genesis, nodes).await?;
+    // Verifiers never register as nodes: counting them, the read never saw everyone in and
+    // went on through every block of the bring-up (over 11 minutes at 1,000 containers).
+    let workers = network::status::expected_workers(topology);
+    let in_genesis = topology
+        .compute_nodes()
+        .iter()
+        .filter(|n| n.role() == Role::Worker && n.registration() == Registration::Genesis)
+        .count();
+    let bring_up = fleet::registration_curve(&chain, up_started_ms, in_genesis, workers).await?;
     progress.step("sampling idle daemons (docker stats)", 0);
     let idle = fleet::sample(provider, topology, "idle").await.ok();
     let keys: Vec<_> = plan.requesters.iter().map(|r| r.key.clone()).collect();
