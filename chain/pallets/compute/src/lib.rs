@@ -68,8 +68,10 @@ mod tests;
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
+	use crate::timers::MAX_TIMER_SHIFT;
 	use alloc::vec::Vec;
 	use frame_support::{
+		dispatch::PostDispatchInfo,
 		pallet_prelude::*,
 		traits::{
 			fungible::{Inspect, Mutate, MutateHold},
@@ -479,7 +481,7 @@ pub mod pallet {
 		/// is held in escrow at once. Deadlines default to the genesis parameters; a chosen
 		/// execution window may not be below `min_execute_within`.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::submit_job())]
+		#[pallet::weight(T::WeightInfo::submit_job(MAX_TIMER_SHIFT))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			spec_hash: sp_core::H256,
@@ -487,40 +489,46 @@ pub mod pallet {
 			requirements: Requirements,
 			budget: BalanceOf<T>,
 			deadlines: JobDeadlines<BlockNumberFor<T>>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_submit(who, spec_hash, spec_uri, requirements, budget, deadlines)
+			let probes =
+				Self::do_submit(who, spec_hash, spec_uri, requirements, budget, deadlines)?;
+			Ok(Some(T::WeightInfo::submit_job(probes)).into())
 		}
 
 		/// Withdraw an open job; the budget is released in full.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::cancel_job())]
-		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::cancel_job(MAX_TIMER_SHIFT))]
+		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_cancel(who, job_id)
+			let probes = Self::do_cancel(who, job_id)?;
+			Ok(Some(T::WeightInfo::cancel_job(probes)).into())
 		}
 
 		/// Take an open job before it expires. The caller must be an online registered node with
 		/// spare capacity, stake enough to cover one more job at risk, and capabilities that
 		/// cover the job's requirements. Free when it succeeds.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::accept_job())]
+		#[pallet::weight(T::WeightInfo::accept_job(MAX_TIMER_SHIFT))]
 		pub fn accept_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_accept(who, job_id)?;
-			Ok(Pays::No.into())
+			let probes = Self::do_accept(who, job_id)?;
+			Ok(PostDispatchInfo {
+				actual_weight: Some(T::WeightInfo::accept_job(probes)),
+				pays_fee: Pays::No,
+			})
 		}
 
 		/// Post a result: UNSIGNED, authenticated in transaction validation by the assigned
 		/// node's result-key signature over the SCALE-encoded payload; refused from the
 		/// execution deadline's block on.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::submit_result())]
+		#[pallet::weight(T::WeightInfo::submit_result(MAX_TIMER_SHIFT))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			payload: PayloadOf<T>,
 			signature: [u8; 64],
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			ensure_none(origin)?;
 			let late = ResultRejection::DeadlinePassed as u8;
 			Self::check_result(&payload, &signature).map_err(|e| match e {
@@ -529,15 +537,17 @@ pub mod pallet {
 				}
 				_ => Error::<T>::InvalidResult,
 			})?;
-			Self::do_submit_result(payload)
+			let probes = Self::do_submit_result(payload)?;
+			Ok(Some(T::WeightInfo::submit_result(probes)).into())
 		}
 
 		/// Challenge a result during its challenge window, holding the challenge bond.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::challenge())]
-		pub fn challenge(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+		#[pallet::weight(T::WeightInfo::challenge(MAX_TIMER_SHIFT))]
+		pub fn challenge(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_challenge(who, job_id)
+			let probes = Self::do_challenge(who, job_id)?;
+			Ok(Some(T::WeightInfo::challenge(probes)).into())
 		}
 
 		/// A committee member's vote on a disputed result it is not party to. Free when it

@@ -158,6 +158,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Returns the timer loads the deadline search read, as every `do_*` below that sets a
+	/// deadline does: the call is charged for those.
 	pub(crate) fn do_submit(
 		who: T::AccountId,
 		spec_hash: sp_core::H256,
@@ -165,7 +167,7 @@ impl<T: Config> Pallet<T> {
 		requirements: Requirements,
 		budget: BalanceOf<T>,
 		deadlines: JobDeadlines<BlockNumberFor<T>>,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		let params = Self::params()?;
 		ensure!(!budget.is_zero(), Error::<T>::ZeroBudget);
 		Self::check_uri(&spec_uri)?;
@@ -182,10 +184,11 @@ impl<T: Config> Pallet<T> {
 		});
 		// A chosen expiry is kept exactly; the default one is the marketplace's to place.
 		let earliest = now.saturating_add(accept_within);
-		let expires_at = match deadlines.accept_within {
-			Some(_) => Self::set_requested_timer(earliest, job_id).map(|()| earliest)?,
+		let placed = match deadlines.accept_within {
+			Some(_) => Self::set_requested_timer(earliest, job_id)?,
 			None => Self::set_default_expiry(earliest, job_id)?,
 		};
+		let expires_at = placed.at;
 		Jobs::<T>::insert(
 			job_id,
 			Job {
@@ -210,10 +213,10 @@ impl<T: Config> Pallet<T> {
 			requirements,
 			expires_at,
 		});
-		Ok(())
+		Ok(placed.probes)
 	}
 
-	pub(crate) fn do_cancel(who: T::AccountId, job_id: JobId) -> DispatchResult {
+	pub(crate) fn do_cancel(who: T::AccountId, job_id: JobId) -> Result<u32, DispatchError> {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.requester == who, Error::<T>::NotRequester);
 		let JobStatus::Open { expires_at } = job.status else {
@@ -224,12 +227,12 @@ impl<T: Config> Pallet<T> {
 		job.status = JobStatus::Cancelled;
 		let refunded = job.budget;
 		Jobs::<T>::insert(job_id, job);
-		Self::schedule_removal(job_id);
+		let probes = Self::schedule_removal(job_id);
 		Self::deposit_event(Event::JobCancelled { job_id, refunded });
-		Ok(())
+		Ok(probes)
 	}
 
-	pub(crate) fn do_accept(who: T::AccountId, job_id: JobId) -> DispatchResult {
+	pub(crate) fn do_accept(who: T::AccountId, job_id: JobId) -> Result<u32, DispatchError> {
 		let params = Self::params()?;
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		let JobStatus::Open { expires_at } = job.status else {
@@ -246,7 +249,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(node.exposure.saturating_add(at_risk) <= node.stake, Error::<T>::StakeExhausted);
 
 		Self::clear_timer(expires_at, job_id);
-		let deadline = Self::set_timer(Self::now().saturating_add(job.execute_within), job_id)?;
+		let placed = Self::set_timer(Self::now().saturating_add(job.execute_within), job_id)?;
+		let deadline = placed.at;
 		node.active_jobs += 1;
 		node.unsettled_jobs += 1;
 		node.exposure = node.exposure.saturating_add(at_risk);
@@ -257,11 +261,11 @@ impl<T: Config> Pallet<T> {
 		let attempt = job.attempt;
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobAccepted { job_id, node: who, attempt, deadline });
-		Ok(())
+		Ok(placed.probes)
 	}
 
 	/// Called after [`Self::check_result`] passed: record the result and open the window.
-	pub(crate) fn do_submit_result(payload: PayloadOf<T>) -> DispatchResult {
+	pub(crate) fn do_submit_result(payload: PayloadOf<T>) -> Result<u32, DispatchError> {
 		let params = Self::params()?;
 		let mut job = Jobs::<T>::get(payload.job_id).ok_or(Error::<T>::UnknownJob)?;
 		let JobStatus::Assigned { node, deadline } = job.status else {
@@ -269,10 +273,11 @@ impl<T: Config> Pallet<T> {
 		};
 		Self::clear_timer(deadline, payload.job_id);
 		// The window's last block is `challenge_until`; settlement runs in the block after.
-		let settles_at = Self::set_timer(
+		let placed = Self::set_timer(
 			Self::now().saturating_add(params.challenge_window).saturating_add(1u32.into()),
 			payload.job_id,
 		)?;
+		let settles_at = placed.at;
 		let challenge_until = settles_at.saturating_sub(1u32.into());
 		Nodes::<T>::mutate(&node, |n| {
 			if let Some(n) = n {
@@ -290,10 +295,10 @@ impl<T: Config> Pallet<T> {
 			output_hash: result.output_hash,
 			challenge_until,
 		});
-		Ok(())
+		Ok(placed.probes)
 	}
 
-	pub(crate) fn do_challenge(who: T::AccountId, job_id: JobId) -> DispatchResult {
+	pub(crate) fn do_challenge(who: T::AccountId, job_id: JobId) -> Result<u32, DispatchError> {
 		let params = Self::params()?;
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		let JobStatus::Submitted { node, result, challenge_until } = job.status else {
@@ -305,10 +310,11 @@ impl<T: Config> Pallet<T> {
 		let bond = params.challenge_bond;
 		Self::hold(HoldReason::ChallengeBond, &who, bond)?;
 		Self::clear_timer(challenge_until.saturating_add(1u32.into()), job_id);
-		let decided_at = Self::set_timer(
+		let placed = Self::set_timer(
 			now.saturating_add(params.voting_period).saturating_add(1u32.into()),
 			job_id,
 		)?;
+		let decided_at = placed.at;
 		let voting_until = decided_at.saturating_sub(1u32.into());
 		job.status = JobStatus::Disputed {
 			node,
@@ -320,7 +326,7 @@ impl<T: Config> Pallet<T> {
 		};
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::JobChallenged { job_id, challenger: who, bond, voting_until });
-		Ok(())
+		Ok(placed.probes)
 	}
 
 	pub(crate) fn do_vote(who: T::AccountId, job_id: JobId, result_valid: bool) -> DispatchResult {

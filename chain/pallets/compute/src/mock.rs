@@ -24,6 +24,8 @@ frame_support::construct_runtime!(
 impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountData = pallet_balances::AccountData<u64>;
+	// Priced storage, so the weights the calls report can be told apart in `tests/weights.rs`.
+	type DbWeight = frame_support::weights::constants::ParityDbWeight;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -56,7 +58,7 @@ impl Config for Test {
 	type MaxTimersPerBlock = ConstU32<16>;
 	type MaxDeadline = ConstU64<1000>;
 	type UnsignedPriority = ConstU64<1_000_000>;
-	type WeightInfo = ();
+	type WeightInfo = crate::weights::SubstrateWeight<Test>;
 }
 
 /// Genesis parameters used by most tests.

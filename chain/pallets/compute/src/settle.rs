@@ -87,7 +87,11 @@ impl<T: Config> Pallet<T> {
 		Self::node_job_done(&node, true, at_risk);
 		let attempt = job.attempt;
 		let reopened_until = (job.attempt < params.max_attempts)
-			.then(|| Self::set_timer(Self::now().saturating_add(job.accept_within), job_id).ok())
+			.then(|| {
+				Self::set_timer(Self::now().saturating_add(job.accept_within), job_id)
+					.ok()
+					.map(|placed| placed.at)
+			})
 			.flatten();
 		match reopened_until {
 			Some(expires_at) => {

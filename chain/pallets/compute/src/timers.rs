@@ -10,6 +10,15 @@ use sp_runtime::traits::{One, Saturating};
 /// Blocks a marketplace-chosen deadline may move forward to find room.
 pub(crate) const MAX_TIMER_SHIFT: u32 = 64;
 
+/// Where a deadline landed, and how many blocks' timer loads were read to find room there.
+/// A call that sets a deadline declares the worst case (`MAX_TIMER_SHIFT` reads) and is
+/// charged afterwards for `probes`, so one block holds as many calls as their real cost allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Placed<N> {
+	pub at: N,
+	pub probes: u32,
+}
+
 impl<T: Config> Pallet<T> {
 	/// Deadlines requesters may place in one block: half of it, so the marketplace's own
 	/// deadlines (results, disputes, removals) always find room nearby.
@@ -21,30 +30,29 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn set_requested_timer(
 		at: BlockNumberFor<T>,
 		job_id: JobId,
-	) -> Result<(), Error<T>> {
+	) -> Result<Placed<BlockNumberFor<T>>, Error<T>> {
 		let load = TimerLoad::<T>::get(at);
 		ensure!(load < Self::requester_share(), Error::<T>::TooManyTimers);
 		Self::insert_timer(at, job_id, load);
-		Ok(())
+		Ok(Placed { at, probes: 1 })
 	}
 
 	/// Set the default expiry of a job whose requester chose none: at `earliest`, or the first
 	/// later block where requesters still have room, so a burst of submissions in one block
-	/// spills into the next blocks instead of being refused while they are empty. Returns the
-	/// block it landed on.
+	/// spills into the next blocks instead of being refused while they are empty.
 	pub(crate) fn set_default_expiry(
 		earliest: BlockNumberFor<T>,
 		job_id: JobId,
-	) -> Result<BlockNumberFor<T>, Error<T>> {
+	) -> Result<Placed<BlockNumberFor<T>>, Error<T>> {
 		Self::set_in_first_block_with_room(earliest, job_id, Self::requester_share())
 	}
 
 	/// Set a deadline the marketplace chooses: at `earliest`, or the first later block with
-	/// room. Returns the block it landed on, which the job's state must record.
+	/// room. The block it landed on is what the job's state must record.
 	pub(crate) fn set_timer(
 		earliest: BlockNumberFor<T>,
 		job_id: JobId,
-	) -> Result<BlockNumberFor<T>, Error<T>> {
+	) -> Result<Placed<BlockNumberFor<T>>, Error<T>> {
 		Self::set_in_first_block_with_room(earliest, job_id, T::MaxTimersPerBlock::get())
 	}
 
@@ -54,13 +62,13 @@ impl<T: Config> Pallet<T> {
 		earliest: BlockNumberFor<T>,
 		job_id: JobId,
 		limit: u32,
-	) -> Result<BlockNumberFor<T>, Error<T>> {
+	) -> Result<Placed<BlockNumberFor<T>>, Error<T>> {
 		let mut at = earliest;
-		for _ in 0..MAX_TIMER_SHIFT {
+		for probes in 1..=MAX_TIMER_SHIFT {
 			let load = TimerLoad::<T>::get(at);
 			if load < limit {
 				Self::insert_timer(at, job_id, load);
-				return Ok(at);
+				return Ok(Placed { at, probes });
 			}
 			at = at.saturating_add(One::one());
 		}
@@ -82,9 +90,10 @@ impl<T: Config> Pallet<T> {
 
 	/// A job reached a terminal state: remove its record after the retention period. With no
 	/// room within `MAX_TIMER_SHIFT` blocks of that, the record stays (it is correct, only kept).
-	pub(crate) fn schedule_removal(job_id: JobId) {
-		let Ok(params) = Self::params() else { return };
+	/// Returns the timer loads read.
+	pub(crate) fn schedule_removal(job_id: JobId) -> u32 {
+		let Ok(params) = Self::params() else { return 0 };
 		let at = frame_system::Pallet::<T>::block_number().saturating_add(params.retention);
-		let _ = Self::set_timer(at, job_id);
+		Self::set_timer(at, job_id).map_or(MAX_TIMER_SHIFT, |placed| placed.probes)
 	}
 }

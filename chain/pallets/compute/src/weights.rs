@@ -2,11 +2,13 @@
 //!
 //! Not benchmarked: the chain is built without the benchmarking feature to keep CI builds small.
 //! Each weight is a base execution cost plus the storage reads and writes the call performs,
-//! counted from the code on each call's worst path, priced with the runtime's `DbWeight`. A
-//! deadline the marketplace sets may look at up to `MAX_TIMER_SHIFT` blocks' timer loads, which
-//! every call that sets one pays for. The result submission pays for two sr25519
-//! verifications: `pre_dispatch` validates the unsigned extrinsic again inside the block, then
-//! dispatch checks it against the state it executes on.
+//! counted from the code on each call's worst path, priced with the runtime's `DbWeight`. A call
+//! that sets a deadline may read up to `MAX_TIMER_SHIFT` blocks' timer loads to find room: it
+//! declares that many (`timer_probes`) and is charged afterwards for those it read, usually
+//! one: charged the worst case, a load run's blocks were full by weight at 282 marketplace calls
+//! while they took a fraction of the block time to build (docs/NOTES.md). The result submission
+//! pays for two sr25519 verifications: `pre_dispatch` validates the unsigned extrinsic again
+//! inside the block, then dispatch checks it against the state it executes on.
 
 use core::marker::PhantomData;
 use frame_support::weights::Weight;
@@ -18,11 +20,12 @@ pub trait WeightInfo {
 	fn add_stake() -> Weight;
 	fn set_online() -> Weight;
 	fn deregister_node() -> Weight;
-	fn submit_job() -> Weight;
-	fn cancel_job() -> Weight;
-	fn accept_job() -> Weight;
-	fn submit_result() -> Weight;
-	fn challenge() -> Weight;
+	/// Each of these five sets a deadline after reading `timer_probes` blocks' timer loads.
+	fn submit_job(timer_probes: u32) -> Weight;
+	fn cancel_job(timer_probes: u32) -> Weight;
+	fn accept_job(timer_probes: u32) -> Weight;
+	fn submit_result(timer_probes: u32) -> Weight;
+	fn challenge(timer_probes: u32) -> Weight;
 	fn vote() -> Weight;
 	fn set_params() -> Weight;
 	fn set_committee() -> Weight;
@@ -37,8 +40,9 @@ const SR25519_VERIFY: u64 = 50_000_000;
 
 /// Storage reads and writes of each call's worst path, counted from the code; the weights
 /// below price them and `tests/weights.rs` checks them against the keys the calls touch.
+/// `probes` is the number of blocks' timer loads a deadline search read.
 pub mod storage {
-	/// Timer loads read by the search for a block with room.
+	/// Timer loads read by the longest search for a block with room.
 	const SHIFT: u64 = crate::timers::MAX_TIMER_SHIFT as u64;
 
 	/// Params, Nodes, account + hold.
@@ -49,16 +53,26 @@ pub mod storage {
 	pub const DEREGISTER_NODE: (u64, u64) = (3, 3);
 	/// Params, NextJobId, account + hold, the search for a block with room (a default
 	/// expiry); writes those, Jobs and Timers.
-	pub const SUBMIT_JOB: (u64, u64) = (4 + SHIFT, 6);
+	pub const fn submit_job(probes: u32) -> (u64, u64) {
+		(4 + probes as u64, 6)
+	}
 	/// Jobs, Params, account + hold, Timers + TimerLoad cleared, removal scheduled.
-	pub const CANCEL_JOB: (u64, u64) = (6 + SHIFT, 8);
+	pub const fn cancel_job(probes: u32) -> (u64, u64) {
+		(6 + probes as u64, 8)
+	}
 	/// Params, Jobs, Nodes, the expiry cleared, the deadline set.
-	pub const ACCEPT_JOB: (u64, u64) = (5 + SHIFT, 6);
+	pub const fn accept_job(probes: u32) -> (u64, u64) {
+		(5 + probes as u64, 6)
+	}
 	/// Validation (genesis hash, Jobs, Nodes), then dispatch again, Params, deadline cleared,
 	/// settlement set, Nodes.
-	pub const SUBMIT_RESULT: (u64, u64) = (10 + SHIFT, 6);
+	pub const fn submit_result(probes: u32) -> (u64, u64) {
+		(10 + probes as u64, 6)
+	}
 	/// Params, Jobs, account + hold, window cleared, vote deadline set.
-	pub const CHALLENGE: (u64, u64) = (6 + SHIFT, 7);
+	pub const fn challenge(probes: u32) -> (u64, u64) {
+		(6 + probes as u64, 7)
+	}
 	/// Committee, Jobs.
 	pub const VOTE: (u64, u64) = (2, 1);
 	pub const SET_PARAMS: (u64, u64) = (1, 1);
@@ -98,20 +112,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn deregister_node() -> Weight {
 		rw::<T>(storage::DEREGISTER_NODE)
 	}
-	fn submit_job() -> Weight {
-		rw::<T>(storage::SUBMIT_JOB)
+	fn submit_job(timer_probes: u32) -> Weight {
+		rw::<T>(storage::submit_job(timer_probes))
 	}
-	fn cancel_job() -> Weight {
-		rw::<T>(storage::CANCEL_JOB)
+	fn cancel_job(timer_probes: u32) -> Weight {
+		rw::<T>(storage::cancel_job(timer_probes))
 	}
-	fn accept_job() -> Weight {
-		rw::<T>(storage::ACCEPT_JOB)
+	fn accept_job(timer_probes: u32) -> Weight {
+		rw::<T>(storage::accept_job(timer_probes))
 	}
-	fn submit_result() -> Weight {
-		rw::<T>(storage::SUBMIT_RESULT).saturating_add(Weight::from_parts(2 * SR25519_VERIFY, 0))
+	fn submit_result(timer_probes: u32) -> Weight {
+		rw::<T>(storage::submit_result(timer_probes))
+			.saturating_add(Weight::from_parts(2 * SR25519_VERIFY, 0))
 	}
-	fn challenge() -> Weight {
-		rw::<T>(storage::CHALLENGE)
+	fn challenge(timer_probes: u32) -> Weight {
+		rw::<T>(storage::challenge(timer_probes))
 	}
 	fn vote() -> Weight {
 		rw::<T>(storage::VOTE)
@@ -146,19 +161,19 @@ impl WeightInfo for () {
 	fn deregister_node() -> Weight {
 		Weight::zero()
 	}
-	fn submit_job() -> Weight {
+	fn submit_job(_: u32) -> Weight {
 		Weight::zero()
 	}
-	fn cancel_job() -> Weight {
+	fn cancel_job(_: u32) -> Weight {
 		Weight::zero()
 	}
-	fn accept_job() -> Weight {
+	fn accept_job(_: u32) -> Weight {
 		Weight::zero()
 	}
-	fn submit_result() -> Weight {
+	fn submit_result(_: u32) -> Weight {
 		Weight::zero()
 	}
-	fn challenge() -> Weight {
+	fn challenge(_: u32) -> Weight {
 		Weight::zero()
 	}
 	fn vote() -> Weight {

@@ -20,6 +20,8 @@ fn submit_with(requester: u64, req: Requirements, deadlines: JobDeadlines<u64>) 
 		10,
 		deadlines,
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 fn unmatchable() -> Requirements {

@@ -88,7 +88,8 @@ fn submit_with(deadlines: JobDeadlines<u64>) -> Result<JobId, sp_runtime::Dispat
 		10,
 		deadlines,
 	)
-	.map(|()| id)
+	.map(|_| id)
+	.map_err(|e| e.error)
 }
 
 /// `submit_job` with an expiry the requester chose: `accept_within` blocks.

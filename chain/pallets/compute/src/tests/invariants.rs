@@ -127,9 +127,10 @@ fn apply(a: &Action) {
 				)
 			})
 			.collect::<Result<Vec<_>, _>>()
-			.map(|_| ()),
+			.map(|_| ())
+			.map_err(|e| e.error),
 		Action::Cancel { requester, job } => {
-			Compute::cancel_job(signed(REQUESTERS[requester]), job)
+			Compute::cancel_job(signed(REQUESTERS[requester]), job).map(|_| ()).map_err(|e| e.error)
 		}
 		Action::Accept { node, job } => {
 			Compute::accept_job(signed(NODES[node]), job).map(|_| ()).map_err(|e| e.error)
@@ -137,8 +138,12 @@ fn apply(a: &Action) {
 		Action::PostResult { node, job } => {
 			let (payload, sig) = signed_result(job, NODES[node], H256::repeat_byte(5));
 			Compute::submit_result(RuntimeOrigin::none(), payload, sig)
+				.map(|_| ())
+				.map_err(|e| e.error)
 		}
-		Action::Challenge { who, job } => Compute::challenge(signed(CHALLENGERS[who]), job),
+		Action::Challenge { who, job } => {
+			Compute::challenge(signed(CHALLENGERS[who]), job).map(|_| ()).map_err(|e| e.error)
+		}
 		Action::Vote { member, job, valid } => {
 			Compute::vote(signed(VOTERS[member]), job, valid).map(|_| ()).map_err(|e| e.error)
 		}

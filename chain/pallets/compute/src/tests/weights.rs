@@ -1,9 +1,16 @@
-//! The declared weights against the storage each call really touches on its worst path: the
-//! calls run inside externalities that record every distinct key read and written, and the
-//! counts must not exceed what `weights.rs` charges. (The chain is built without the
+//! The weights against the storage each call really touches: the calls run inside
+//! externalities that record every distinct key read and written, and the counts must not
+//! exceed what `weights.rs` charges, declared before the call and reported after it. (The chain is built without the
 //! benchmarking feature; this keeps the hand-counted weights honest.)
-use crate::{mock::*, weights::storage, *};
-use frame_support::{assert_ok, traits::Hooks};
+use crate::{mock::*, timers::MAX_TIMER_SHIFT, weights::storage, *};
+use frame_support::{
+	assert_ok,
+	dispatch::{DispatchResultWithPostInfo, PostDispatchInfo},
+	traits::Hooks,
+	weights::Weight,
+};
+
+type Weights = crate::weights::SubstrateWeight<Test>;
 use sp_core::{
 	storage::{ChildInfo, StateVersion, TrackedStorageKey},
 	H256,
@@ -262,6 +269,31 @@ fn on_initialize_weight_covers_a_lost_dispute() {
 	assert_covers("on_initialize (a lost dispute)", storage::on_initialize(1, 1), used);
 }
 
+/// The timer loads a call's reported actual weight pays for: the `probes` whose weight it is.
+fn probes_charged(post: PostDispatchInfo, weight_of: fn(u32) -> Weight) -> u32 {
+	let actual = post.actual_weight.expect("a call that sets a deadline reports its actual weight");
+	(0..=MAX_TIMER_SHIFT)
+		.find(|probes| weight_of(*probes) == actual)
+		.unwrap_or_else(|| panic!("actual weight {actual:?} is no number of timer probes"))
+}
+
+/// Run `call` recording the keys it touches; the keys must fit what its reported actual weight
+/// charges for (`storage_of` the probes charged). Returns those probes.
+fn assert_charged(
+	ext: &mut sp_io::TestExternalities,
+	what: &str,
+	weight_of: fn(u32) -> Weight,
+	storage_of: fn(u32) -> (u64, u64),
+	call: impl FnOnce() -> DispatchResultWithPostInfo,
+) -> u32 {
+	let mut post = None;
+	let used = touched(ext, || post = Some(call()));
+	let post = post.expect("the call ran").unwrap_or_else(|e| panic!("{what} failed: {e:?}"));
+	let probes = probes_charged(post, weight_of);
+	assert_covers(what, storage_of(probes), used);
+	probes
+}
+
 #[test]
 fn submit_result_weight_covers_validation_and_dispatch() {
 	let mut ext = ExtBuilder::default().build();
@@ -271,35 +303,46 @@ fn submit_result_weight_covers_validation_and_dispatch() {
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), job));
 		signed_result(job, NODE, H256::repeat_byte(1))
 	});
-	let used = touched(&mut ext, || {
-		#[allow(deprecated)]
-		use frame_support::pallet_prelude::{TransactionSource, ValidateUnsigned};
-		let call = Call::submit_result { payload: payload.clone(), signature: sig };
-		#[allow(deprecated)]
-		let valid = Compute::validate_unsigned(TransactionSource::InBlock, &call);
-		assert!(valid.is_ok());
-		assert_ok!(Compute::submit_result(RuntimeOrigin::none(), payload, sig));
-	});
-	assert_covers("submit_result", storage::SUBMIT_RESULT, used);
+	let probes = assert_charged(
+		&mut ext,
+		"submit_result",
+		Weights::submit_result,
+		storage::submit_result,
+		|| {
+			#[allow(deprecated)]
+			use frame_support::pallet_prelude::{TransactionSource, ValidateUnsigned};
+			let call = Call::submit_result { payload: payload.clone(), signature: sig };
+			#[allow(deprecated)]
+			let valid = Compute::validate_unsigned(TransactionSource::InBlock, &call);
+			assert!(valid.is_ok());
+			Compute::submit_result(RuntimeOrigin::none(), payload, sig)
+		},
+	);
+	assert_eq!(probes, 1, "an empty deadline queue has room in the first block");
 }
 
 #[test]
 fn call_weights_cover_their_paths() {
 	let mut ext = ExtBuilder::default().build();
 	ext.execute_with(|| register(NODE, cpu(4), 1_000));
-	let used = touched(&mut ext, || {
-		submit(REQUESTER, 500, Requirements::default());
+	let submit_job = || {
+		Compute::submit_job(
+			RuntimeOrigin::signed(REQUESTER),
+			H256::repeat_byte(7),
+			bounded("http://store:7070/blobs/07"),
+			Requirements::default(),
+			500,
+			JobDeadlines::default(),
+		)
+	};
+	assert_charged(&mut ext, "submit_job", Weights::submit_job, storage::submit_job, submit_job);
+	assert_charged(&mut ext, "accept_job", Weights::accept_job, storage::accept_job, || {
+		Compute::accept_job(RuntimeOrigin::signed(NODE), 0)
 	});
-	assert_covers("submit_job", storage::SUBMIT_JOB, used);
-	let used = touched(&mut ext, || {
-		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), 0));
-	});
-	assert_covers("accept_job", storage::ACCEPT_JOB, used);
 	ext.execute_with(|| post_result(0, NODE, H256::zero()));
-	let used = touched(&mut ext, || {
-		assert_ok!(Compute::challenge(RuntimeOrigin::signed(CHALLENGER), 0));
+	assert_charged(&mut ext, "challenge", Weights::challenge, storage::challenge, || {
+		Compute::challenge(RuntimeOrigin::signed(CHALLENGER), 0)
 	});
-	assert_covers("challenge", storage::CHALLENGE, used);
 	let used = touched(&mut ext, || {
 		assert_ok!(Compute::vote(RuntimeOrigin::signed(MEMBERS[0]), 0, true));
 	});
@@ -307,8 +350,81 @@ fn call_weights_cover_their_paths() {
 	ext.execute_with(|| {
 		submit(REQUESTER, 500, Requirements::default());
 	});
-	let used = touched(&mut ext, || {
-		assert_ok!(Compute::cancel_job(RuntimeOrigin::signed(REQUESTER), 1));
+	assert_charged(&mut ext, "cancel_job", Weights::cancel_job, storage::cancel_job, || {
+		Compute::cancel_job(RuntimeOrigin::signed(REQUESTER), 1)
 	});
-	assert_covers("cancel_job", storage::CANCEL_JOB, used);
+}
+
+/// Each call that sets a deadline declares the longest search, which is what a block's room
+/// is checked against before it runs.
+#[test]
+fn deadline_setting_calls_declare_the_longest_timer_search() {
+	use frame_support::dispatch::GetDispatchInfo;
+	let declared = |call: Call<Test>| call.get_dispatch_info().call_weight;
+	let submit = Call::<Test>::submit_job {
+		spec_hash: H256::zero(),
+		spec_uri: bounded("u"),
+		requirements: Requirements::default(),
+		budget: 1,
+		deadlines: JobDeadlines::default(),
+	};
+	assert_eq!(declared(submit), Weights::submit_job(MAX_TIMER_SHIFT));
+	assert_eq!(declared(Call::cancel_job { job_id: 0 }), Weights::cancel_job(MAX_TIMER_SHIFT));
+	assert_eq!(declared(Call::accept_job { job_id: 0 }), Weights::accept_job(MAX_TIMER_SHIFT));
+	assert_eq!(declared(Call::challenge { job_id: 0 }), Weights::challenge(MAX_TIMER_SHIFT));
+	let (payload, signature) =
+		ExtBuilder::default().build().execute_with(|| signed_result(0, NODE, H256::zero()));
+	assert_eq!(
+		declared(Call::submit_result { payload, signature }),
+		Weights::submit_result(MAX_TIMER_SHIFT)
+	);
+}
+
+/// A requester who fills the next blocks' deadline room makes the next submission search
+/// further; the refund must charge every block it read, not the usual one.
+#[test]
+fn a_burst_that_fills_deadline_blocks_pays_for_the_longer_search() {
+	let mut ext = ExtBuilder::default().build();
+	let full = 5;
+	ext.execute_with(|| {
+		let earliest = System::block_number() + default_params().accept_timeout;
+		for block in earliest..earliest + full {
+			TimerLoad::<Test>::insert(block, 16);
+		}
+	});
+	let probes =
+		assert_charged(&mut ext, "submit_job", Weights::submit_job, storage::submit_job, || {
+			Compute::submit_job(
+				RuntimeOrigin::signed(REQUESTER),
+				H256::repeat_byte(7),
+				bounded("http://store:7070/blobs/07"),
+				Requirements::default(),
+				500,
+				JobDeadlines::default(),
+			)
+		});
+	assert_eq!(probes, full as u32 + 1);
+}
+
+/// With no room within the longest search the call fails, and a failed call is charged what it
+/// declared: filling the queue cannot buy cheap block space.
+#[test]
+fn a_search_that_finds_no_room_is_charged_in_full() {
+	ExtBuilder::default().build().execute_with(|| {
+		let earliest = System::block_number() + default_params().accept_timeout;
+		for block in earliest..earliest + u64::from(MAX_TIMER_SHIFT) {
+			TimerLoad::<Test>::insert(block, 16);
+		}
+		let failed = Compute::submit_job(
+			RuntimeOrigin::signed(REQUESTER),
+			H256::repeat_byte(7),
+			bounded("http://store:7070/blobs/07"),
+			Requirements::default(),
+			500,
+			JobDeadlines::default(),
+		)
+		.expect_err("no block has room");
+		assert_eq!(failed.error, Error::<Test>::TooManyTimers.into());
+		assert_eq!(failed.post_info.actual_weight, None, "None charges the declared weight");
+	});
 }
