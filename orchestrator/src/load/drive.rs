@@ -34,11 +34,23 @@ pub struct JobRecord {
     pub error: Option<String>,
 }
 
+/// A block as the run saw it.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct BlockSeen {
+    /// When it arrived, in seconds since the run started.
+    pub secs: f64,
+    pub number: u64,
+    /// Extrinsics, the inherent excluded.
+    pub extrinsics: usize,
+    /// Reference time its normal-class extrinsics were charged, in picoseconds.
+    pub normal_weight: u64,
+}
+
 /// Everything the run observed.
 pub struct Observed {
     pub records: Vec<JobRecord>,
-    /// `(seconds, block number, extrinsics without the inherent)` for every block seen.
-    pub blocks: Vec<(f64, u64, usize)>,
+    /// Every block seen.
+    pub blocks: Vec<BlockSeen>,
 }
 
 impl Observed {
@@ -51,16 +63,25 @@ impl Observed {
             }
         }
         for b in &mut self.blocks {
-            b.0 += by;
+            b.secs += by;
         }
     }
 
     /// Mean extrinsics per block (inherents excluded) over the blocks seen.
     pub fn mean_extrinsics_per_block(&self) -> f64 {
+        self.mean(|b| b.extrinsics as f64)
+    }
+
+    /// Mean share of `limit` (the normal-class weight a block may hold) the blocks seen used.
+    pub fn mean_weight_full(&self, limit: u64) -> f64 {
+        self.mean(|b| b.normal_weight as f64 / limit.max(1) as f64)
+    }
+
+    fn mean(&self, of: impl Fn(&BlockSeen) -> f64) -> f64 {
         if self.blocks.is_empty() {
             return 0.0;
         }
-        self.blocks.iter().map(|b| b.2 as f64).sum::<f64>() / self.blocks.len() as f64
+        self.blocks.iter().map(of).sum::<f64>() / self.blocks.len() as f64
     }
 }
 
@@ -111,7 +132,12 @@ pub async fn drive(
                 let block = block.ok_or_else(|| anyhow::anyhow!("the block subscription ended"))??;
                 let now = since(Instant::now());
                 seen.entry(block.number).or_insert(now);
-                block_log.push((now, block.number, block.extrinsics.saturating_sub(1)));
+                block_log.push(BlockSeen {
+                    secs: now,
+                    number: block.number,
+                    extrinsics: block.extrinsics.saturating_sub(1),
+                    normal_weight: block.normal_weight,
+                });
                 traces.apply(block.number, &block.events);
             },
             _ = tokio::time::sleep_until(deadline.into()) => break,

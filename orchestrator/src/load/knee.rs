@@ -46,6 +46,9 @@ pub struct Step {
     pub achieved: f64,
     /// Mean extrinsics per block (inherents excluded) while the step ran.
     pub extrinsics_per_block: f64,
+    /// Mean share of a block's normal-class weight limit its transactions were charged while
+    /// the step ran; near 1, blocks refuse more however fast they are built.
+    pub weight_full: Option<f64>,
     /// Percent of this machine's CPU busy while the step ran (validators, fleet and driver
     /// share it when the engine is local); `None` where it cannot be read.
     pub host_cpu_busy: Option<f64>,
@@ -75,6 +78,8 @@ pub struct Knee {
     pub ratio_to_job_ceiling: Option<f64>,
     /// Extrinsics per block at the knee.
     pub extrinsics_per_block: f64,
+    /// Share of the blocks' normal-class weight limit used at the knee.
+    pub weight_full: Option<f64>,
     /// This machine's CPU busy at the knee, percent.
     pub host_cpu_busy: Option<f64>,
     /// The step that broke, and why; `None` when every step kept up (raise `--max-steps`).
@@ -151,6 +156,7 @@ pub fn knee(steps: &[Step], climb: &Climb, job_ceiling: Option<f64>) -> Knee {
         offered: at.map_or(0.0, |s| s.offered),
         ratio_to_job_ceiling: job_ceiling.filter(|c| *c > 0.0).map(|c| achieved / c),
         extrinsics_per_block: at.map_or(0.0, |s| s.extrinsics_per_block),
+        weight_full: at.and_then(|s| s.weight_full),
         host_cpu_busy: at.and_then(|s| s.host_cpu_busy),
         broke_at: broke.as_ref().map(|(i, _)| *i),
         why: broke.map(|(_, why)| why),
@@ -178,6 +184,7 @@ mod tests {
             completed: 40,
             achieved,
             extrinsics_per_block: offered * 6.0,
+            weight_full: None,
             host_cpu_busy: None,
             latency: vec![
                 stage("submit->included", included, included * 2.0),

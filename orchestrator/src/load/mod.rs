@@ -29,6 +29,7 @@ use cr_protocol::chain::{AccountId32, Chain, Finality};
 use cr_protocol::lifecycle::Outcome;
 use cr_protocol::store_client::StoreClient;
 use cr_protocol::workload::{Workload, WorkloadSpec};
+pub use drive::BlockSeen;
 pub use drive::JobRecord;
 use drive::{JobOrder, Observed};
 use futures::StreamExt;
@@ -101,8 +102,10 @@ pub struct LoadReport {
     pub steps: Vec<Step>,
     pub knee: Option<Knee>,
     pub records: Vec<JobRecord>,
-    /// `(seconds, block, extrinsics)` for every block of the job phase.
-    pub blocks: Vec<(f64, u64, usize)>,
+    /// Every block of the job phase.
+    pub blocks: Vec<BlockSeen>,
+    /// Reference time (picoseconds) a block's normal-class transactions may be charged.
+    pub normal_weight_limit: u64,
     pub problems: Vec<String>,
     pub passed: bool,
     /// Where every container's log was saved, when the run failed.
@@ -202,8 +205,10 @@ async fn run(
         lanes.push(Arc::new(Chain::connect(&rpc).await?));
     }
     let grace = Duration::from_millis(u64::from(topology.block_time_ms()) * u64::from(options.grace_blocks));
+    let normal_weight_limit = chain.normal_weight_limit().await?;
     let job_ceiling = ceiling.as_ref().map(|c| c.extrinsics_per_second / EXTRINSICS_PER_JOB);
-    let phases = Phases { provider, topology, store: &store, keys: &keys, lanes: &lanes, grace, options };
+    let phases =
+        Phases { provider, topology, store: &store, keys: &keys, lanes: &lanes, grace, normal_weight_limit, options };
     let (observed, under_load, steps) = match &options.climb {
         None => {
             let (observed, under_load) = phases.drive(0, options.jobs, options.rate, progress).await?;
@@ -282,6 +287,7 @@ async fn run(
         problems,
         records: observed.records,
         blocks: observed.blocks,
+        normal_weight_limit,
     })
 }
 
@@ -293,6 +299,7 @@ struct Phases<'a> {
     keys: &'a [cr_protocol::keys::Sr25519Key],
     lanes: &'a [Arc<Chain>],
     grace: Duration,
+    normal_weight_limit: u64,
     options: &'a LoadOptions,
 }
 
@@ -351,6 +358,7 @@ impl Phases<'_> {
                 completed: count(&observed.records).0,
                 achieved: knee::achieved(&observed.records),
                 extrinsics_per_block: observed.mean_extrinsics_per_block(),
+                weight_full: Some(observed.mean_weight_full(self.normal_weight_limit)),
                 host_cpu_busy,
                 latency: latencies(&observed.records),
             };

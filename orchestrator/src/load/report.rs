@@ -95,17 +95,23 @@ pub fn table(r: &LoadReport) -> String {
     out
 }
 
+/// A share as a whole percentage, `-` when unknown.
+fn percent(share: Option<f64>) -> String {
+    share.map_or("-".into(), |v| format!("{:.0}%", v * 100.0))
+}
+
 /// The steps of `--find-ceiling` and its knee.
 fn climb_lines(out: &mut String, r: &LoadReport) {
     let Some(k) = &r.knee else { return };
     let _ = writeln!(
         out,
-        "  {:<5} {:>8} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
+        "  {:<5} {:>8} {:>8} {:>6} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10} {:>8}",
         "step",
         "offered",
         "settled",
         "jobs",
         "ext/block",
+        "weight",
         "p50 sub>in",
         "p50 in>acc",
         "p50 acc>res",
@@ -125,12 +131,13 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
         };
         let _ = writeln!(
             out,
-            "  {:<5} {:>8.2} {:>8.2} {:>6} {:>10.1} {:>10} {:>10} {:>10} {:>10} {:>8}{mark}",
+            "  {:<5} {:>8.2} {:>8.2} {:>6} {:>10.1} {:>8} {:>10} {:>10} {:>10} {:>10} {:>8}{mark}",
             i + 1,
             s.offered,
             s.achieved,
             s.jobs,
             s.extrinsics_per_block,
+            percent(s.weight_full),
             p("submit->included", |p| p.p50),
             p("included->accepted", |p| p.p50),
             p("accepted->result", |p| p.p50),
@@ -142,10 +149,11 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
     let _ = writeln!(
         out,
         "  knee: {:.2} jobs/s settled ({:.2} offered) = {ratio} of the job ceiling, {:.1} extrinsics per block, \
-         this machine's CPU {} busy",
+         blocks {} full by weight, this machine's CPU {} busy",
         k.achieved,
         k.offered,
         k.extrinsics_per_block,
+        percent(k.weight_full),
         k.host_cpu_busy.map_or("-".into(), |c| format!("{c:.0}%"))
     );
     match (&k.why, &k.saturated_stage) {
@@ -220,7 +228,7 @@ fn charts(r: &LoadReport) -> Vec<String> {
         name: "extrinsics per block",
         color: "#805ad5",
         mark: Mark::Line,
-        points: r.blocks.iter().map(|b| (b.0, b.2 as f64)).collect(),
+        points: r.blocks.iter().map(|b| (b.secs, b.extrinsics as f64)).collect(),
     }];
     if let (Some(c), Some(last)) = (&r.ceiling, r.blocks.last()) {
         let per_block = c.extrinsics_per_second * block_s;
@@ -228,7 +236,7 @@ fn charts(r: &LoadReport) -> Vec<String> {
             name: "measured ceiling",
             color: "#e53e3e",
             mark: Mark::Line,
-            points: vec![(0.0, per_block), (last.0, per_block)],
+            points: vec![(0.0, per_block), (last.secs, per_block)],
         });
     }
     let chain = chart("Chain load against its ceiling", "seconds into the run", "extrinsics per block", &extrinsics);

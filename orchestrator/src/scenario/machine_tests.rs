@@ -28,7 +28,15 @@ fn account(n: u8) -> AccountId32 {
 }
 
 fn block(number: u64, events: Vec<MarketEvent>) -> BlockEvents {
-    BlockEvents { number, hash: H256([number as u8; 32]), extrinsics: 1, events, fees: vec![], refused: vec![] }
+    BlockEvents {
+        number,
+        hash: H256([number as u8; 32]),
+        extrinsics: 1,
+        events,
+        fees: vec![],
+        refused: vec![],
+        normal_weight: 0,
+    }
 }
 
 fn submitted(job_id: u64, requester: u8) -> MarketEvent {

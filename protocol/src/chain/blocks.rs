@@ -104,8 +104,15 @@ pub(super) async fn read(number: u64, hash: H256, at: &AtBlock) -> Result<ReadBl
     let what = || format!("reading block #{number}");
     let body = at.extrinsics().fetch().await.map_err(|e| ChainError::rpc(what(), e))?;
     let raw = at.events().fetch().await.map_err(|e| ChainError::rpc(what(), e))?;
-    let mut events =
-        BlockEvents { number, hash, extrinsics: body.len(), events: Vec::new(), fees: Vec::new(), refused: Vec::new() };
+    let mut events = BlockEvents {
+        number,
+        hash,
+        extrinsics: body.len(),
+        events: Vec::new(),
+        fees: Vec::new(),
+        refused: Vec::new(),
+        normal_weight: 0,
+    };
     let mut extrinsics: Vec<ExtrinsicOutcome> = body
         .iter()
         .map(|ext| ExtrinsicOutcome { hash: ext.map(|e| e.hash()).unwrap_or_default(), ..Default::default() })
@@ -128,7 +135,11 @@ pub(super) async fn read(number: u64, hash: H256, at: &AtBlock) -> Result<ReadBl
                 let event = ev.event_name().to_owned();
                 return Err(ChainError::UnknownEvent { block: format!("#{number}"), event, reason: e.to_string() });
             }
-            Ok(api::Event::System(api::system::Event::ExtrinsicFailed { dispatch_error, .. })) => {
+            Ok(api::Event::System(api::system::Event::ExtrinsicSuccess { dispatch_info })) => {
+                events.normal_weight += normal_weight(&dispatch_info);
+            }
+            Ok(api::Event::System(api::system::Event::ExtrinsicFailed { dispatch_error, dispatch_info })) => {
+                events.normal_weight += normal_weight(&dispatch_info);
                 if let Some(x) = mine {
                     x.failed = Some(match super::refused::pallet_error(&dispatch_error, at.metadata_ref()) {
                         Some((pallet, variant)) => Failure::Module(format!("{pallet}::{variant}")),
@@ -160,4 +171,13 @@ pub(super) async fn read(number: u64, hash: H256, at: &AtBlock) -> Result<ReadBl
         events.refused.extend(super::refused::refused_call(names, call, ext.address_bytes(), error, at.metadata_ref()));
     }
     Ok(ReadBlock { events, extrinsics })
+}
+
+/// The weight an extrinsic was charged, if it is of the normal class (what transactions fill).
+fn normal_weight(info: &api::runtime_types::frame_system::DispatchEventInfo) -> u64 {
+    use api::runtime_types::frame_support::dispatch::DispatchClass;
+    match info.class {
+        DispatchClass::Normal => info.weight.ref_time,
+        _ => 0,
+    }
 }

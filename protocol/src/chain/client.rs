@@ -1,6 +1,6 @@
 //! A connection to one node: typed reads, signed and unsigned submissions, block following.
 
-use super::{AccountId32, ChainError, MarketEvent, H256};
+use super::{api, AccountId32, ChainError, MarketEvent, H256};
 use futures::{Stream, StreamExt};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +22,15 @@ type NonceSlot = Arc<Mutex<Option<u64>>>;
 
 /// Times a vanished best block is looked up again before giving up.
 const BEST_BLOCK_ATTEMPTS: u32 = 10;
+
+/// How far behind the best block a signed transaction is born (its mortality's first block).
+/// A node's pool validates against the newest block it has finished processing, which behind
+/// full blocks lags the best block its RPC already reports; a transaction born at that newer
+/// block is refused there (`AncientBirthBlock` one block behind, a bad proof further back).
+const BIRTH_LAG: u64 = 4;
+
+/// Blocks a signed transaction stays valid from its birth (a power of two, as eras are).
+const MORTAL_PERIOD: u64 = 64;
 
 /// Which block a read refers to (for waits, only `Best` and `Finalized` make sense).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +69,10 @@ pub struct BlockEvents {
     pub fees: Vec<(AccountId32, u128)>,
     /// Marketplace calls of the block whose dispatch failed, with the chain's error.
     pub refused: Vec<super::RefusedCall>,
+    /// Computation time its normal-class extrinsics were charged, in picoseconds of reference
+    /// time (their actual weights, refunds applied): set against
+    /// [`Chain::normal_weight_limit`], how full the block was by weight.
+    pub normal_weight: u64,
 }
 
 /// A connection to one node of the testnet.
@@ -74,6 +87,9 @@ pub struct Chain {
     /// read and a `Core_version` runtime call, and every read and submission opens the best
     /// block (a load run's submissions spent most of their time there).
     opened: std::sync::Mutex<Option<(H256, AtBlock)>>,
+    /// The birth block signed transactions take while the best block is the first hash:
+    /// `(best, birth number, birth hash)`, looked up once per best block.
+    birth: std::sync::Mutex<Option<(H256, u64, H256)>>,
     /// Blocks this connection read lately, shared by its follower and its submissions.
     blocks: super::blocks::RecentBlocks,
 }
@@ -91,6 +107,7 @@ impl Chain {
             rpc: Rpc::new(rpc_client),
             nonces: Mutex::new(std::collections::HashMap::new()),
             opened: std::sync::Mutex::new(None),
+            birth: std::sync::Mutex::new(None),
             blocks: Default::default(),
         })
     }
@@ -115,6 +132,19 @@ impl Chain {
     /// Hash of block 0.
     pub fn genesis_hash(&self) -> H256 {
         self.client.genesis_hash()
+    }
+
+    /// The most computation time (picoseconds of reference time) a block's normal-class
+    /// extrinsics may be charged: blocks that reach it refuse further transactions however
+    /// quickly they were built.
+    pub async fn normal_weight_limit(&self) -> Result<u64, ChainError> {
+        let at = self.at(Finality::Best).await?;
+        let weights = at
+            .constants()
+            .entry(&api::constants().system().block_weights())
+            .map_err(|e| ChainError::rpc("reading the constant System.BlockWeights", e))?;
+        let normal = weights.per_class.normal;
+        Ok(normal.max_total.unwrap_or(weights.max_block).ref_time)
     }
 
     /// Best and finalized block numbers.
@@ -181,6 +211,22 @@ impl Chain {
     fn opened_at(&self, hash: H256) -> Option<AtBlock> {
         let opened = self.opened.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         opened.as_ref().filter(|(h, _)| *h == hash).map(|(_, at)| at.clone())
+    }
+
+    /// The birth of transactions signed while `at` is the best block: `BIRTH_LAG` blocks
+    /// behind it on the best chain, `(number, hash)`.
+    async fn birth(&self, at: &AtBlock) -> Result<(u64, H256), ChainError> {
+        let best = at.block_hash();
+        let lock = || self.birth.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, number, hash)) = lock().filter(|(b, _, _)| *b == best) {
+            return Ok((number, hash));
+        }
+        let number = at.block_number().saturating_sub(BIRTH_LAG);
+        let hash = self.block_hash(number).await?.ok_or_else(|| {
+            ChainError::rpc(format!("chain_getBlockHash({number})"), "the best chain lost that block")
+        })?;
+        *lock() = Some((best, number, hash));
+        Ok((number, hash))
     }
 
     /// Hash of block `number` of the best chain; `None` when the chain is not that long yet.
@@ -267,10 +313,10 @@ impl Chain {
         let mut next = slot.lock().await;
         let first = self.next_nonce(&account, *next).await?;
         let at = self.at(Finality::Best).await?;
+        let birth = self.birth(&at).await?;
         let mut signed = Vec::with_capacity(count as usize);
         for i in 0..u64::from(count) {
-            let params =
-                subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(first + i).build();
+            let params = signing_params(first + i, birth);
             let rejected =
                 |e: &dyn std::fmt::Display| ChainError::Rejected { call: name.clone(), reason: e.to_string() };
             let mut signable = at.transactions().create_signable_offline(call, params).map_err(|e| rejected(&e))?;
@@ -324,8 +370,8 @@ impl Chain {
         let slot = self.nonce_slot(account.0).await;
         let mut next = slot.lock().await;
         let nonce = self.next_nonce(&account, *next).await?;
-        let params = subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new().nonce(nonce).build();
         let at = self.at(Finality::Best).await?;
+        let params = signing_params(nonce, self.birth(&at).await?);
         match send(at, params).await {
             Ok(sent) => {
                 *next = Some(nonce + 1);
@@ -385,4 +431,15 @@ impl Chain {
         });
         Ok(stream.boxed())
     }
+}
+
+/// Extrinsic parameters of a signed transaction: its nonce and a mortality from `birth`.
+fn signing_params(
+    nonce: u64,
+    (birth_number, birth_hash): (u64, H256),
+) -> subxt::config::DefaultExtrinsicParams<SubstrateConfig> {
+    subxt::config::DefaultExtrinsicParamsBuilder::<SubstrateConfig>::new()
+        .nonce(nonce)
+        .mortal_from_unchecked(MORTAL_PERIOD, birth_number, birth_hash)
+        .build()
 }
