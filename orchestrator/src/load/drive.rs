@@ -67,21 +67,27 @@ impl Observed {
         }
     }
 
-    /// Mean extrinsics per block (inherents excluded) over the blocks seen.
+    /// Mean extrinsics per block (inherents excluded) while jobs were being submitted.
     pub fn mean_extrinsics_per_block(&self) -> f64 {
-        self.mean(|b| b.extrinsics as f64)
+        self.mean_while_submitting(|b| b.extrinsics as f64)
     }
 
-    /// Mean share of `limit` (the normal-class weight a block may hold) the blocks seen used.
+    /// Mean share of `limit` (the normal-class weight a block may hold) used by the blocks
+    /// that arrived while jobs were being submitted.
     pub fn mean_weight_full(&self, limit: u64) -> f64 {
-        self.mean(|b| b.normal_weight as f64 / limit.max(1) as f64)
+        self.mean_while_submitting(|b| b.normal_weight as f64 / limit.max(1) as f64)
     }
 
-    fn mean(&self, of: impl Fn(&BlockSeen) -> f64) -> f64 {
-        if self.blocks.is_empty() {
+    /// Over the blocks from the first submission to the last: the chain under the offered
+    /// load, not the idle blocks while the last results settle (which halved a step's mean).
+    fn mean_while_submitting(&self, of: impl Fn(&BlockSeen) -> f64) -> f64 {
+        let sent = self.records.iter().map(|r| r.sent);
+        let (first, last) = (sent.clone().fold(f64::INFINITY, f64::min), sent.fold(f64::NEG_INFINITY, f64::max));
+        let during: Vec<f64> = self.blocks.iter().filter(|b| (first..=last).contains(&b.secs)).map(of).collect();
+        if during.is_empty() {
             return 0.0;
         }
-        self.blocks.iter().map(of).sum::<f64>() / self.blocks.len() as f64
+        during.iter().sum::<f64>() / during.len() as f64
     }
 }
 
