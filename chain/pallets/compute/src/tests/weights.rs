@@ -269,6 +269,18 @@ fn on_initialize_weight_covers_a_lost_dispute() {
 	assert_covers("on_initialize (a lost dispute)", storage::on_initialize(1, 1), used);
 }
 
+/// A 500-unit job with default requirements and deadlines from `REQUESTER`.
+fn submit_job() -> DispatchResultWithPostInfo {
+	Compute::submit_job(
+		RuntimeOrigin::signed(REQUESTER),
+		H256::repeat_byte(7),
+		bounded("http://store:7070/blobs/07"),
+		Requirements::default(),
+		500,
+		JobDeadlines::default(),
+	)
+}
+
 /// The timer loads a call's reported actual weight pays for: the `probes` whose weight it is.
 fn probes_charged(post: PostDispatchInfo, weight_of: fn(u32) -> Weight) -> u32 {
 	let actual = post.actual_weight.expect("a call that sets a deadline reports its actual weight");
@@ -325,16 +337,6 @@ fn submit_result_weight_covers_validation_and_dispatch() {
 fn call_weights_cover_their_paths() {
 	let mut ext = ExtBuilder::default().build();
 	ext.execute_with(|| register(NODE, cpu(4), 1_000));
-	let submit_job = || {
-		Compute::submit_job(
-			RuntimeOrigin::signed(REQUESTER),
-			H256::repeat_byte(7),
-			bounded("http://store:7070/blobs/07"),
-			Requirements::default(),
-			500,
-			JobDeadlines::default(),
-		)
-	};
 	assert_charged(&mut ext, "submit_job", Weights::submit_job, storage::submit_job, submit_job);
 	assert_charged(&mut ext, "accept_job", Weights::accept_job, storage::accept_job, || {
 		Compute::accept_job(RuntimeOrigin::signed(NODE), 0)
@@ -392,17 +394,13 @@ fn a_burst_that_fills_deadline_blocks_pays_for_the_longer_search() {
 			TimerLoad::<Test>::insert(block, 16);
 		}
 	});
-	let probes =
-		assert_charged(&mut ext, "submit_job", Weights::submit_job, storage::submit_job, || {
-			Compute::submit_job(
-				RuntimeOrigin::signed(REQUESTER),
-				H256::repeat_byte(7),
-				bounded("http://store:7070/blobs/07"),
-				Requirements::default(),
-				500,
-				JobDeadlines::default(),
-			)
-		});
+	let probes = assert_charged(
+		&mut ext,
+		"submit_job",
+		Weights::submit_job,
+		storage::submit_job,
+		submit_job,
+	);
 	assert_eq!(probes, full as u32 + 1);
 }
 
@@ -415,15 +413,7 @@ fn a_search_that_finds_no_room_is_charged_in_full() {
 		for block in earliest..earliest + u64::from(MAX_TIMER_SHIFT) {
 			TimerLoad::<Test>::insert(block, 16);
 		}
-		let failed = Compute::submit_job(
-			RuntimeOrigin::signed(REQUESTER),
-			H256::repeat_byte(7),
-			bounded("http://store:7070/blobs/07"),
-			Requirements::default(),
-			500,
-			JobDeadlines::default(),
-		)
-		.expect_err("no block has room");
+		let failed = submit_job().expect_err("no block has room");
 		assert_eq!(failed.error, Error::<Test>::TooManyTimers.into());
 		assert_eq!(failed.post_info.actual_weight, None, "None charges the declared weight");
 	});
