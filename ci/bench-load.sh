@@ -46,12 +46,12 @@ for s in steps:
 knees = [(s, json.load(open(os.path.join(out, s, "load.json")))) for s in steps
          if os.path.exists(os.path.join(out, s, "load.json")) and s.endswith(":knee")]
 if knees:
-    print(f"\n{'fleet':>12} {'knee jobs/s':>12} {'job ceiling':>12} {'ratio':>7} {'ext/block':>10} {'weight':>7} {'stage that saturated':>22}  p50/p99 per stage at the knee (s)")
+    print(f"\n{'fleet':>12} {'knee jobs/s':>12} {'job ceiling':>12} {'ratio':>7} {'ext/block':>10} {'weight':>7} {'lost acc':>8} {'stage that saturated':>22}  p50/p99 per stage at the knee (s)")
 for s, r in knees:
     k, c = r["knee"], r["ceiling"] or {}
     at = r["steps"][k["step"]] if k.get("step") is not None else {"latency": []}
     stages = "  ".join(f"{n} {p['p50']:.1f}/{p['p99']:.1f}" for n, p in at["latency"] if n != "submit->settled")
     ratio = k.get("ratio_to_job_ceiling") or 0
     weight = f"{k['weight_full']:.0%}" if k.get("weight_full") is not None else "-"
-    print(f"{s:>12} {k['achieved']:>12.2f} {c.get('extrinsics_per_second', 0) / 3:>12.1f} {ratio:>7.1%} {k['extrinsics_per_block']:>10.1f} {weight:>7} {k.get('saturated_stage') or '-':>22}  {stages}")
+    print(f"{s:>12} {k['achieved']:>12.2f} {c.get('extrinsics_per_second', 0) / 3:>12.1f} {ratio:>7.1%} {k['extrinsics_per_block']:>10.1f} {weight:>7} {k.get('refused_accepts_per_job', 0):>8.2f} {k.get('saturated_stage') or '-':>22}  {stages}")
 PY

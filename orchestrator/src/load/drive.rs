@@ -35,7 +35,7 @@ pub struct JobRecord {
 }
 
 /// A block as the run saw it.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct BlockSeen {
     /// When it arrived, in seconds since the run started.
     pub secs: f64,
@@ -44,6 +44,9 @@ pub struct BlockSeen {
     pub extrinsics: usize,
     /// Reference time its normal-class extrinsics were charged, in picoseconds.
     pub normal_weight: u64,
+    /// Jobs named by `accept_job` calls the block included and the chain refused (a node that
+    /// tried a job another had taken): each cost block weight and did nothing.
+    pub refused_accepts: Vec<u64>,
 }
 
 /// Everything the run observed.
@@ -76,6 +79,14 @@ impl Observed {
     /// that arrived while jobs were being submitted.
     pub fn mean_weight_full(&self, limit: u64) -> f64 {
         self.mean_while_submitting(|b| b.normal_weight as f64 / limit.max(1) as f64)
+    }
+
+    /// Refused accepts of these records' jobs, per job: 0 when one node tries each job and
+    /// wins; each one above is a node acting on a view in which the job was still open.
+    pub fn refused_accepts_per_job(&self) -> f64 {
+        let jobs: std::collections::BTreeSet<u64> = self.records.iter().filter_map(|r| r.job_id).collect();
+        let refused = self.blocks.iter().flat_map(|b| &b.refused_accepts).filter(|id| jobs.contains(id)).count();
+        refused as f64 / jobs.len().max(1) as f64
     }
 
     /// Over the blocks from the first submission to the last: the chain under the offered
@@ -143,6 +154,12 @@ pub async fn drive(
                     number: block.number,
                     extrinsics: block.extrinsics.saturating_sub(1),
                     normal_weight: block.normal_weight,
+                    refused_accepts: block
+                        .refused
+                        .iter()
+                        .filter(|r| r.call == "Compute.accept_job")
+                        .filter_map(|r| r.job_id)
+                        .collect(),
                 });
                 traces.apply(block.number, &block.events);
             },

@@ -49,6 +49,8 @@ pub struct Step {
     /// Mean share of a block's normal-class weight limit its transactions were charged while
     /// the step's jobs were submitted; near 1, blocks refuse more however fast they are built.
     pub weight_full: Option<f64>,
+    /// `accept_job` calls the chain refused per job of the step (nodes that were late for it).
+    pub refused_accepts_per_job: f64,
     /// Percent of this machine's CPU busy while the step ran (validators, fleet and driver
     /// share it when the engine is local); `None` where it cannot be read.
     pub host_cpu_busy: Option<f64>,
@@ -80,6 +82,8 @@ pub struct Knee {
     pub extrinsics_per_block: f64,
     /// Share of the blocks' normal-class weight limit used at the knee.
     pub weight_full: Option<f64>,
+    /// Refused accepts per job at the knee.
+    pub refused_accepts_per_job: f64,
     /// This machine's CPU busy at the knee, percent.
     pub host_cpu_busy: Option<f64>,
     /// The step that broke, and why; `None` when every step kept up (raise `--max-steps`).
@@ -161,6 +165,7 @@ pub fn knee(steps: &[Step], climb: &Climb, job_ceiling: Option<f64>) -> Knee {
         ratio_to_job_ceiling: job_ceiling.filter(|c| *c > 0.0).map(|c| achieved / c),
         extrinsics_per_block: at.map_or(0.0, |s| s.extrinsics_per_block),
         weight_full: at.and_then(|s| s.weight_full),
+        refused_accepts_per_job: at.map_or(0.0, |s| s.refused_accepts_per_job),
         host_cpu_busy: at.and_then(|s| s.host_cpu_busy),
         broke_at: broke.as_ref().map(|(i, _)| *i),
         why: broke.map(|(_, why)| why),
@@ -189,6 +194,7 @@ mod tests {
             achieved,
             extrinsics_per_block: offered * 6.0,
             weight_full: None,
+            refused_accepts_per_job: 0.0,
             host_cpu_busy: None,
             latency: vec![
                 stage("submit->included", included, included * 2.0),

@@ -359,6 +359,7 @@ impl Phases<'_> {
                 achieved: knee::achieved(&observed.records),
                 extrinsics_per_block: observed.mean_extrinsics_per_block(),
                 weight_full: Some(observed.mean_weight_full(self.normal_weight_limit)),
+                refused_accepts_per_job: observed.refused_accepts_per_job(),
                 host_cpu_busy,
                 latency: latencies(&observed.records),
             };

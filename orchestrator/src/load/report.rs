@@ -105,13 +105,14 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
     let Some(k) = &r.knee else { return };
     let _ = writeln!(
         out,
-        "  {:<5} {:>8} {:>8} {:>6} {:>10} {:>8} {:>10} {:>10} {:>10} {:>10} {:>8}",
+        "  {:<5} {:>8} {:>8} {:>6} {:>10} {:>8} {:>9} {:>10} {:>10} {:>10} {:>10} {:>8}",
         "step",
         "offered",
         "settled",
         "jobs",
         "ext/block",
         "weight",
+        "lost acc",
         "p50 sub>in",
         "p50 in>acc",
         "p50 acc>res",
@@ -131,13 +132,14 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
         };
         let _ = writeln!(
             out,
-            "  {:<5} {:>8.2} {:>8.2} {:>6} {:>10.1} {:>8} {:>10} {:>10} {:>10} {:>10} {:>8}{mark}",
+            "  {:<5} {:>8.2} {:>8.2} {:>6} {:>10.1} {:>8} {:>9.2} {:>10} {:>10} {:>10} {:>10} {:>8}{mark}",
             i + 1,
             s.offered,
             s.achieved,
             s.jobs,
             s.extrinsics_per_block,
             percent(s.weight_full),
+            s.refused_accepts_per_job,
             p("submit->included", |p| p.p50),
             p("included->accepted", |p| p.p50),
             p("accepted->result", |p| p.p50),
@@ -149,11 +151,12 @@ fn climb_lines(out: &mut String, r: &LoadReport) {
     let _ = writeln!(
         out,
         "  knee: {:.2} jobs/s settled ({:.2} offered) = {ratio} of the job ceiling, {:.1} extrinsics per block, \
-         blocks {} full by weight, this machine's CPU {} busy",
+         blocks {} full by weight, {:.2} refused accepts per job (lost acc), this machine's CPU {} busy",
         k.achieved,
         k.offered,
         k.extrinsics_per_block,
         percent(k.weight_full),
+        k.refused_accepts_per_job,
         k.host_cpu_busy.map_or("-".into(), |c| format!("{c:.0}%"))
     );
     match (&k.why, &k.saturated_stage) {

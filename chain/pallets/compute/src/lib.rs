@@ -491,8 +491,8 @@ pub mod pallet {
 			deadlines: JobDeadlines<BlockNumberFor<T>>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let probes =
-				Self::do_submit(who, spec_hash, spec_uri, requirements, budget, deadlines)?;
+			let probes = Self::do_submit(who, spec_hash, spec_uri, requirements, budget, deadlines)
+				.map_err(|e| Self::refused(e, T::WeightInfo::submit_job))?;
 			Ok(Some(T::WeightInfo::submit_job(probes)).into())
 		}
 
@@ -501,7 +501,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::cancel_job(MAX_TIMER_SHIFT))]
 		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let probes = Self::do_cancel(who, job_id)?;
+			let probes = Self::do_cancel(who, job_id)
+				.map_err(|e| Self::refused(e, T::WeightInfo::cancel_job))?;
 			Ok(Some(T::WeightInfo::cancel_job(probes)).into())
 		}
 
@@ -512,7 +513,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::accept_job(MAX_TIMER_SHIFT))]
 		pub fn accept_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let probes = Self::do_accept(who, job_id)?;
+			let probes = Self::do_accept(who, job_id)
+				.map_err(|e| Self::refused(e, T::WeightInfo::accept_job))?;
 			Ok(PostDispatchInfo {
 				actual_weight: Some(T::WeightInfo::accept_job(probes)),
 				pays_fee: Pays::No,
@@ -531,13 +533,19 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			ensure_none(origin)?;
 			let late = ResultRejection::DeadlinePassed as u8;
-			Self::check_result(&payload, &signature).map_err(|e| match e {
-				TransactionValidityError::Invalid(InvalidTransaction::Custom(c)) if c == late => {
-					Error::<T>::DeadlinePassed
-				}
-				_ => Error::<T>::InvalidResult,
+			Self::check_result(&payload, &signature).map_err(|e| {
+				let error = match e {
+					TransactionValidityError::Invalid(InvalidTransaction::Custom(c))
+						if c == late =>
+					{
+						Error::<T>::DeadlinePassed
+					}
+					_ => Error::<T>::InvalidResult,
+				};
+				Self::refused(error.into(), T::WeightInfo::submit_result)
 			})?;
-			let probes = Self::do_submit_result(payload)?;
+			let probes = Self::do_submit_result(payload)
+				.map_err(|e| Self::refused(e, T::WeightInfo::submit_result))?;
 			Ok(Some(T::WeightInfo::submit_result(probes)).into())
 		}
 
@@ -546,7 +554,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::challenge(MAX_TIMER_SHIFT))]
 		pub fn challenge(origin: OriginFor<T>, job_id: JobId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let probes = Self::do_challenge(who, job_id)?;
+			let probes = Self::do_challenge(who, job_id)
+				.map_err(|e| Self::refused(e, T::WeightInfo::challenge))?;
 			Ok(Some(T::WeightInfo::challenge(probes)).into())
 		}
 

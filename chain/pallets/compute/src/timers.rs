@@ -3,9 +3,17 @@
 //! backlog can postpone one.
 
 use crate::{pallet::*, types::*};
-use frame_support::{ensure, traits::Get};
+use frame_support::{
+	dispatch::{DispatchErrorWithPostInfo, WithPostDispatchInfo},
+	ensure,
+	traits::Get,
+	weights::Weight,
+};
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::traits::{One, Saturating};
+use sp_runtime::{
+	traits::{One, Saturating},
+	DispatchError,
+};
 
 /// Blocks a marketplace-chosen deadline may move forward to find room.
 pub(crate) const MAX_TIMER_SHIFT: u32 = 64;
@@ -20,6 +28,18 @@ pub(crate) struct Placed<N> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// A refused call that sets deadlines, charged for what it did: every refusal but
+	/// `TooManyTimers` comes before the deadline search, so the call read its fixed keys and no
+	/// timer load. Charged the declared worst case instead, a losing accept (a node that was a
+	/// block late for a job) cost a block the whole 64-block search it never made.
+	pub(crate) fn refused(
+		error: DispatchError,
+		weight_of: fn(u32) -> Weight,
+	) -> DispatchErrorWithPostInfo {
+		let searched = error == DispatchError::from(Error::<T>::TooManyTimers);
+		error.with_weight(weight_of(if searched { MAX_TIMER_SHIFT } else { 0 }))
+	}
+
 	/// Deadlines requesters may place in one block: half of it, so the marketplace's own
 	/// deadlines (results, disputes, removals) always find room nearby.
 	fn requester_share() -> u32 {

@@ -6,7 +6,8 @@
 //! that sets a deadline may read up to `MAX_TIMER_SHIFT` blocks' timer loads to find room: it
 //! declares that many (`timer_probes`) and is charged afterwards for those it read, usually
 //! one: charged the worst case, a load run's blocks were full by weight at 282 marketplace calls
-//! while they took a fraction of the block time to build (docs/NOTES.md). The result submission
+//! while they took a fraction of the block time to build (docs/NOTES.md). A refused call is
+//! charged its fixed keys and no search (`Pallet::refused`), unless no block had room. The result submission
 //! pays for two sr25519 verifications: `pre_dispatch` validates the unsigned extrinsic again
 //! inside the block, then dispatch checks it against the state it executes on.
 

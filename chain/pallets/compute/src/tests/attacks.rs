@@ -91,7 +91,10 @@ fn attack_timer_flood_cannot_postpone_a_deadline() {
 		let (payload, sig) = signed_result(job, NODE, H256::zero());
 		assert!(Compute::submit_result(RuntimeOrigin::none(), payload, sig).is_err());
 		assert_eq!(status(1), JobStatus::Expired, "the job behind the flood expired on time");
-		assert_noop!(Compute::accept_job(RuntimeOrigin::signed(NODE_2), 1), Error::<Test>::NotOpen);
+		assert_refused!(
+			Compute::accept_job(RuntimeOrigin::signed(NODE_2), 1),
+			Error::<Test>::NotOpen
+		);
 	});
 }
 
@@ -113,13 +116,13 @@ fn attack_late_result_is_refused_even_if_its_timer_has_not_run() {
 			),
 			Err(InvalidTransaction::Custom(ResultRejection::DeadlinePassed as u8).into())
 		);
-		assert_noop!(
+		assert_refused!(
 			Compute::submit_result(RuntimeOrigin::none(), payload, sig),
 			Error::<Test>::DeadlinePassed
 		);
 		let open = submit(REQUESTER, 500, Requirements::default()); // expires 17
 		System::set_block_number(17);
-		assert_noop!(
+		assert_refused!(
 			Compute::accept_job(RuntimeOrigin::signed(NODE), open),
 			Error::<Test>::DeadlinePassed
 		);
@@ -163,7 +166,7 @@ fn attack_min_stake_node_cannot_hold_more_jobs_than_its_stake_covers() {
 		}
 		assert_eq!(held_jobs, 2, "stake 1000 covers two jobs of 500 at risk");
 		let next = submit(REQUESTER, 500, Requirements::default());
-		assert_noop!(
+		assert_refused!(
 			Compute::accept_job(RuntimeOrigin::signed(NODE), next),
 			Error::<Test>::StakeExhausted
 		);

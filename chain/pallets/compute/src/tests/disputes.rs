@@ -45,11 +45,11 @@ fn unchallenged_result_pays_90_10_after_the_window() {
 fn challenge_holds_bond_during_window_only() {
 	ExtBuilder::default().run(|| {
 		let challenge = |who, job| Compute::challenge(RuntimeOrigin::signed(who), job);
-		assert_noop!(challenge(CHALLENGER, 5), Error::<Test>::UnknownJob);
+		assert_refused!(challenge(CHALLENGER, 5), Error::<Test>::UnknownJob);
 		let open = submit(REQUESTER, 10, Requirements::default());
-		assert_noop!(challenge(CHALLENGER, open), Error::<Test>::NotChallengeable);
+		assert_refused!(challenge(CHALLENGER, open), Error::<Test>::NotChallengeable);
 		let job = submitted(1_000);
-		assert_noop!(challenge(NODE, job), Error::<Test>::SelfChallenge);
+		assert_refused!(challenge(NODE, job), Error::<Test>::SelfChallenge);
 		assert_ok!(challenge(CHALLENGER, job));
 		assert_eq!(held(HoldReason::ChallengeBond, CHALLENGER), 100);
 		assert_eq!(
@@ -61,7 +61,7 @@ fn challenge_holds_bond_during_window_only() {
 				voting_until: 5
 			}
 		);
-		assert_noop!(challenge(OUTSIDER, job), Error::<Test>::NotChallengeable);
+		assert_refused!(challenge(OUTSIDER, job), Error::<Test>::NotChallengeable);
 
 		let late = submit(REQUESTER, 10, Requirements::default());
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), late));
@@ -72,7 +72,7 @@ fn challenge_holds_bond_during_window_only() {
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), later));
 		post_result(later, NODE, H256::zero());
 		run_to_block(6 + 5 + 1);
-		assert_noop!(challenge(CHALLENGER, later), Error::<Test>::NotChallengeable);
+		assert_refused!(challenge(CHALLENGER, later), Error::<Test>::NotChallengeable);
 	});
 }
 
@@ -85,7 +85,7 @@ fn challenge_needs_the_bond() {
 	};
 	ExtBuilder::default().params(bond).run(|| {
 		let job = submitted(1_000);
-		assert_noop!(
+		assert_refused!(
 			Compute::challenge(RuntimeOrigin::signed(CHALLENGER), job),
 			Error::<Test>::InsufficientBalance
 		);

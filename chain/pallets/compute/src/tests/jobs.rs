@@ -43,15 +43,18 @@ fn submit_rejects_bad_input() {
 				d,
 			)
 		};
-		assert_noop!(call(0, "u", Default::default()), Error::<Test>::ZeroBudget);
-		assert_noop!(call(10, "", Default::default()), Error::<Test>::BadUri);
+		assert_refused!(call(0, "u", Default::default()), Error::<Test>::ZeroBudget);
+		assert_refused!(call(10, "", Default::default()), Error::<Test>::BadUri);
 		let zero = JobDeadlines { accept_within: Some(0), execute_within: None };
-		assert_noop!(call(10, "u", zero), Error::<Test>::BadDeadline);
+		assert_refused!(call(10, "u", zero), Error::<Test>::BadDeadline);
 		let long = JobDeadlines { accept_within: None, execute_within: Some(1_001) };
-		assert_noop!(call(10, "u", long), Error::<Test>::BadDeadline);
-		assert_noop!(call(ENDOWMENT, "u", Default::default()), Error::<Test>::InsufficientBalance);
+		assert_refused!(call(10, "u", long), Error::<Test>::BadDeadline);
+		assert_refused!(
+			call(ENDOWMENT, "u", Default::default()),
+			Error::<Test>::InsufficientBalance
+		);
 		let short = JobDeadlines { accept_within: None, execute_within: Some(2) };
-		assert_noop!(call(10, "u", short), Error::<Test>::ExecutionWindowTooShort);
+		assert_refused!(call(10, "u", short), Error::<Test>::ExecutionWindowTooShort);
 		let custom = JobDeadlines { accept_within: Some(3), execute_within: Some(3) };
 		assert_ok!(call(10, "u", custom));
 		let job = Jobs::<Test>::get(0).expect("job");
@@ -62,12 +65,12 @@ fn submit_rejects_bad_input() {
 #[test]
 fn cancel_returns_escrow_in_full_only_while_open() {
 	ExtBuilder::default().run(|| {
-		assert_noop!(
+		assert_refused!(
 			Compute::cancel_job(RuntimeOrigin::signed(REQUESTER), 9),
 			Error::<Test>::UnknownJob
 		);
 		let job = submit(REQUESTER, 700, Requirements::default());
-		assert_noop!(
+		assert_refused!(
 			Compute::cancel_job(RuntimeOrigin::signed(REQUESTER_2), job),
 			Error::<Test>::NotRequester
 		);
@@ -77,14 +80,14 @@ fn cancel_returns_escrow_in_full_only_while_open() {
 		assert_eq!(held(HoldReason::JobEscrow, REQUESTER), 0);
 		assert!(!Timers::<Test>::contains_key(11, job));
 		assert_eq!(last_event(), Event::JobCancelled { job_id: job, refunded: 700 });
-		assert_noop!(
+		assert_refused!(
 			Compute::cancel_job(RuntimeOrigin::signed(REQUESTER), job),
 			Error::<Test>::NotOpen
 		);
 		register(NODE, cpu(4), 1_000);
 		let taken = submit(REQUESTER, 700, Requirements::default());
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), taken));
-		assert_noop!(
+		assert_refused!(
 			Compute::cancel_job(RuntimeOrigin::signed(REQUESTER), taken),
 			Error::<Test>::NotOpen
 		);
@@ -116,18 +119,18 @@ fn accept_rejects_nodes_that_cannot_take_the_job() {
 	ExtBuilder::default().run(|| {
 		let job = submit(REQUESTER, 700, gpu_req(Some("A100")));
 		let accept = |who, job| Compute::accept_job(RuntimeOrigin::signed(who), job);
-		assert_noop!(accept(NODE, 42), Error::<Test>::UnknownJob);
-		assert_noop!(accept(NODE, job), Error::<Test>::NotRegistered);
+		assert_refused!(accept(NODE, 42), Error::<Test>::UnknownJob);
+		assert_refused!(accept(NODE, job), Error::<Test>::NotRegistered);
 		register(NODE, cpu(64), 1_000);
-		assert_noop!(accept(NODE, job), Error::<Test>::RequirementsNotMet);
+		assert_refused!(accept(NODE, job), Error::<Test>::RequirementsNotMet);
 		register(NODE_2, gpu_caps("H100", 80_000), 1_000);
-		assert_noop!(accept(NODE_2, job), Error::<Test>::RequirementsNotMet);
+		assert_refused!(accept(NODE_2, job), Error::<Test>::RequirementsNotMet);
 		register(GPU_NODE, gpu_caps("A100", 40_960), 1_000);
 		assert_ok!(Compute::set_online(RuntimeOrigin::signed(GPU_NODE), false));
-		assert_noop!(accept(GPU_NODE, job), Error::<Test>::NodeOffline);
+		assert_refused!(accept(GPU_NODE, job), Error::<Test>::NodeOffline);
 		assert_ok!(Compute::set_online(RuntimeOrigin::signed(GPU_NODE), true));
 		assert_ok!(accept(GPU_NODE, job));
-		assert_noop!(accept(GPU_NODE, job), Error::<Test>::NotOpen);
+		assert_refused!(accept(GPU_NODE, job), Error::<Test>::NotOpen);
 	});
 }
 
@@ -138,7 +141,7 @@ fn accept_respects_declared_concurrency() {
 		let jobs: Vec<_> = (0..3).map(|_| submit(REQUESTER, 10, Requirements::default())).collect();
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), jobs[0]));
 		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), jobs[1]));
-		assert_noop!(
+		assert_refused!(
 			Compute::accept_job(RuntimeOrigin::signed(NODE), jobs[2]),
 			Error::<Test>::NodeAtCapacity
 		);
@@ -158,7 +161,7 @@ fn accept_requires_minimum_stake() {
 			p.min_node_stake = 2_000;
 			p
 		}));
-		assert_noop!(
+		assert_refused!(
 			Compute::accept_job(RuntimeOrigin::signed(NODE), job),
 			Error::<Test>::StakeTooLow
 		);

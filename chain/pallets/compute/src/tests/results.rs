@@ -1,6 +1,6 @@
 use crate::{mock::*, *};
 use codec::Encode;
-use frame_support::{assert_noop, assert_ok, pallet_prelude::*};
+use frame_support::{assert_ok, pallet_prelude::*};
 use sp_core::{Pair, H256};
 use sp_runtime::transaction_validity::TransactionSource;
 
@@ -71,7 +71,7 @@ fn forged_signature_is_rejected() {
 		tampered.output_hash = H256::repeat_byte(8);
 		let (_, good_sig) = signed_result(job, NODE, H256::repeat_byte(9));
 		assert_eq!(validate(tampered.clone(), good_sig), Err(InvalidTransaction::BadProof.into()));
-		assert_noop!(
+		assert_refused!(
 			Compute::submit_result(RuntimeOrigin::none(), tampered, good_sig),
 			Error::<Test>::InvalidResult
 		);
@@ -117,7 +117,7 @@ fn unassigned_and_unknown_jobs_are_rejected() {
 		assert_eq!(validate(payload, sig), custom(ResultRejection::NotAssigned));
 		let (payload, sig) = signed_result(77, NODE, H256::repeat_byte(9));
 		assert_eq!(validate(payload.clone(), sig), custom(ResultRejection::UnknownJob));
-		assert_noop!(
+		assert_refused!(
 			Compute::submit_result(RuntimeOrigin::none(), payload, sig),
 			Error::<Test>::InvalidResult
 		);
@@ -131,7 +131,7 @@ fn replay_is_rejected() {
 		let (payload, sig) = signed_result(job, NODE, H256::repeat_byte(9));
 		assert_ok!(Compute::submit_result(RuntimeOrigin::none(), payload.clone(), sig));
 		assert_eq!(validate(payload.clone(), sig), custom(ResultRejection::NotAssigned));
-		assert_noop!(
+		assert_refused!(
 			Compute::submit_result(RuntimeOrigin::none(), payload, sig),
 			Error::<Test>::InvalidResult
 		);
@@ -166,7 +166,7 @@ fn only_submit_result_is_unsigned() {
 			Err(InvalidTransaction::Call.into())
 		);
 		let (payload, sig) = signed_result(0, NODE, H256::zero());
-		assert_noop!(
+		assert_refused!(
 			Compute::submit_result(RuntimeOrigin::signed(NODE), payload, sig),
 			sp_runtime::DispatchError::BadOrigin
 		);

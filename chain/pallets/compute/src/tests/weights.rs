@@ -404,8 +404,8 @@ fn a_burst_that_fills_deadline_blocks_pays_for_the_longer_search() {
 	assert_eq!(probes, full as u32 + 1);
 }
 
-/// With no room within the longest search the call fails, and a failed call is charged what it
-/// declared: filling the queue cannot buy cheap block space.
+/// With no room within the longest search the call fails, charged the whole search: filling the
+/// queue cannot buy cheap block space.
 #[test]
 fn a_search_that_finds_no_room_is_charged_in_full() {
 	ExtBuilder::default().build().execute_with(|| {
@@ -415,6 +415,95 @@ fn a_search_that_finds_no_room_is_charged_in_full() {
 		}
 		let failed = submit_job().expect_err("no block has room");
 		assert_eq!(failed.error, Error::<Test>::TooManyTimers.into());
-		assert_eq!(failed.post_info.actual_weight, None, "None charges the declared weight");
+		assert_eq!(failed.post_info.actual_weight, Some(Weights::submit_job(MAX_TIMER_SHIFT)));
 	});
+}
+
+/// Run `call`, which must be refused with `error`, recording the keys it touches: it is charged
+/// its fixed keys and no deadline search, and those cover what it touched.
+fn assert_refused(
+	ext: &mut sp_io::TestExternalities,
+	what: &str,
+	error: Error<Test>,
+	(weight_of, storage_of): (fn(u32) -> Weight, fn(u32) -> (u64, u64)),
+	call: impl FnOnce() -> DispatchResultWithPostInfo,
+) {
+	let mut outcome = None;
+	let used = touched(ext, || outcome = Some(call()));
+	let refused = outcome.expect("the call ran").expect_err(what);
+	assert_eq!(refused.error, error.into(), "{what}");
+	assert_eq!(refused.post_info.actual_weight, Some(weight_of(0)), "{what}: charged no search");
+	assert_covers(what, storage_of(0), used);
+}
+
+/// Two nodes ranked one block apart both see a job open; the second one's accept lands after
+/// the first and is refused. It read the job and stopped: charged the declared 64-block search,
+/// each such accept cost a block more than the winning one (4.3 of them a job at 1,000 daemons).
+#[test]
+fn a_losing_accept_pays_for_what_it_read_not_the_longest_search() {
+	let mut ext = ExtBuilder::default().build();
+	let job = ext.execute_with(|| {
+		register(NODE, cpu(4), 1_000);
+		register(NODE_2, cpu(4), 1_000);
+		let job = submit(REQUESTER, 500, Requirements::default());
+		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), job));
+		job
+	});
+	assert_refused(
+		&mut ext,
+		"the losing accept",
+		Error::NotOpen,
+		(Weights::accept_job, storage::accept_job),
+		|| Compute::accept_job(RuntimeOrigin::signed(NODE_2), job),
+	);
+}
+
+/// Every call that sets a deadline, refused before its search, is charged without it.
+#[test]
+fn refusals_before_the_deadline_search_are_charged_without_it() {
+	let mut ext = ExtBuilder::default().build();
+	let (job, payload, signature) = ext.execute_with(|| {
+		register(NODE, cpu(4), 1_000);
+		let job = submit(REQUESTER, 500, Requirements::default());
+		assert_ok!(Compute::accept_job(RuntimeOrigin::signed(NODE), job));
+		let (payload, _) = signed_result(job, NODE, H256::repeat_byte(1));
+		(job, payload, [0u8; 64])
+	});
+	assert_refused(
+		&mut ext,
+		"a job over the requester's balance",
+		Error::InsufficientBalance,
+		(Weights::submit_job, storage::submit_job),
+		|| {
+			Compute::submit_job(
+				RuntimeOrigin::signed(REQUESTER),
+				H256::repeat_byte(7),
+				bounded("http://store:7070/blobs/07"),
+				Requirements::default(),
+				ENDOWMENT * 2,
+				JobDeadlines::default(),
+			)
+		},
+	);
+	assert_refused(
+		&mut ext,
+		"cancelling a job already taken",
+		Error::NotOpen,
+		(Weights::cancel_job, storage::cancel_job),
+		|| Compute::cancel_job(RuntimeOrigin::signed(REQUESTER), job),
+	);
+	assert_refused(
+		&mut ext,
+		"a result under a forged signature",
+		Error::InvalidResult,
+		(Weights::submit_result, storage::submit_result),
+		|| Compute::submit_result(RuntimeOrigin::none(), payload, signature),
+	);
+	assert_refused(
+		&mut ext,
+		"challenging a job with no result",
+		Error::NotChallengeable,
+		(Weights::challenge, storage::challenge),
+		|| Compute::challenge(RuntimeOrigin::signed(CHALLENGER), job),
+	);
 }
