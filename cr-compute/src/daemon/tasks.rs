@@ -131,11 +131,12 @@ pub(super) fn spawn_execution(cx: Context, job_id: u64, attempt: u32, tx: mpsc::
     });
 }
 
-async fn still_mine(cx: &Context, job_id: u64, attempt: u32) -> anyhow::Result<Option<u32>> {
+/// The job and its deadline while `attempt` of it is still assigned to us.
+async fn still_mine(cx: &Context, job_id: u64, attempt: u32) -> anyhow::Result<Option<(u32, cr_protocol::chain::Job)>> {
     let job = cx.shared.chain.job(job_id, Finality::Best).await?;
     Ok(match job {
         Some(job) if job.attempt == attempt => match job.status {
-            JobStatus::Assigned { node, deadline } if node == cx.me => Some(deadline),
+            JobStatus::Assigned { node, deadline } if node == cx.me => Some((deadline, job)),
             _ => None,
         },
         _ => None,
@@ -149,12 +150,10 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32) -> anyhow::
         // Exit the whole process like a real crash would; the journal makes the restart resume.
         std::process::exit(3);
     }
-    let Some(deadline) = still_mine(cx, job_id, attempt).await? else {
+    let Some((deadline, job)) = still_mine(cx, job_id, attempt).await? else {
         tracing::info!(node = %cx.name, job_id, attempt, "no longer assigned to us; dropping it");
         return Ok(());
     };
-    let job =
-        cx.shared.chain.job(job_id, Finality::Best).await?.ok_or_else(|| anyhow::anyhow!("job {job_id} vanished"))?;
     let spec = before(
         cx,
         u64::from(deadline),
