@@ -419,13 +419,16 @@ fn a_search_that_finds_no_room_is_charged_in_full() {
 	});
 }
 
+/// A call's weight and the storage it is priced for, by timer probes.
+type Priced = (fn(u32) -> Weight, fn(u32) -> (u64, u64));
+
 /// Run `call`, which must be refused with `error`, recording the keys it touches: it is charged
 /// its fixed keys and no deadline search, and those cover what it touched.
 fn assert_refused(
 	ext: &mut sp_io::TestExternalities,
 	what: &str,
 	error: Error<Test>,
-	(weight_of, storage_of): (fn(u32) -> Weight, fn(u32) -> (u64, u64)),
+	(weight_of, storage_of): Priced,
 	call: impl FnOnce() -> DispatchResultWithPostInfo,
 ) {
 	let mut outcome = None;
