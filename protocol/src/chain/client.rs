@@ -27,10 +27,10 @@ const BEST_BLOCK_ATTEMPTS: u32 = 10;
 /// A node's pool validates against the newest block it has finished processing, which behind
 /// full blocks lags the best block its RPC already reports; a transaction born at that newer
 /// block is refused there (`AncientBirthBlock` one block behind, a bad proof further back).
-const BIRTH_LAG: u64 = 4;
+pub(super) const BIRTH_LAG: u64 = 4;
 
 /// Blocks a signed transaction stays valid from its birth (a power of two, as eras are).
-const MORTAL_PERIOD: u64 = 64;
+pub(super) const MORTAL_PERIOD: u64 = 64;
 
 /// Which block a read refers to (for waits, only `Best` and `Finalized` make sense).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,22 +264,34 @@ impl Chain {
         signer: &Keypair,
         wait: Finality,
     ) -> Result<TxOutcome, ChainError> {
-        let name = format!("{}.{}", call.pallet_name(), call.call_name());
-        let progress = self
+        let name = call_name(call);
+        let sent = self
             .with_nonce(&name, signer, |at, params| async move {
-                at.transactions().sign_and_submit_then_watch(call, signer, params).await
+                super::follow::send(&at, sign(&at, call, signer, params)?).await
             })
             .await?;
-        super::follow::wait(self, progress, wait, &name).await
+        super::follow::wait(self, sent, wait, &name).await
+    }
+
+    /// Hand a transaction signed earlier (`encoded`, from [`Self::sign_many`]) to the pool and
+    /// wait until it is in a block of the given finality, as [`Self::submit`] does; `call` names
+    /// it in errors. Bytes the pool already holds are followed to their block, not refused.
+    pub async fn submit_encoded(&self, call: &str, encoded: Vec<u8>, wait: Finality) -> Result<TxOutcome, ChainError> {
+        let at = self.at(Finality::Best).await?;
+        let sent = super::follow::send(&at, encoded)
+            .await
+            .map_err(|reason| ChainError::Rejected { call: call.to_owned(), reason })?;
+        super::follow::wait(self, sent, wait, call).await
     }
 
     /// Sign `call` with `signer` and hand it to the pool without watching it (a watch is a
     /// subscription, and a node allows a connection only so many): returns the transaction
     /// hash once the pool accepted it. For floods, where inclusion is read from blocks.
     pub async fn submit_to_pool<C: Payload>(&self, call: &C, signer: &Keypair) -> Result<H256, ChainError> {
-        let name = format!("{}.{}", call.pallet_name(), call.call_name());
+        let name = call_name(call);
         self.with_nonce(&name, signer, |at, params| async move {
-            at.transactions().sign_and_submit(call, signer, params).await
+            let tx = at.transactions().from_bytes(sign(&at, call, signer, params)?);
+            super::follow::pooled(tx.hash(), tx.submit().await)
         })
         .await
     }
@@ -307,7 +319,7 @@ impl Chain {
         signer: &Keypair,
         count: u32,
     ) -> Result<Vec<Vec<u8>>, ChainError> {
-        let name = format!("{}.{}", call.pallet_name(), call.call_name());
+        let name = call_name(call);
         let account = <Keypair as subxt::tx::Signer<SubstrateConfig>>::account_id(signer);
         let slot = self.nonce_slot(account.0).await;
         let mut next = slot.lock().await;
@@ -317,10 +329,10 @@ impl Chain {
         let mut signed = Vec::with_capacity(count as usize);
         for i in 0..u64::from(count) {
             let params = signing_params(first + i, birth);
-            let rejected =
-                |e: &dyn std::fmt::Display| ChainError::Rejected { call: name.clone(), reason: e.to_string() };
-            let mut signable = at.transactions().create_signable_offline(call, params).map_err(|e| rejected(&e))?;
-            signed.push(signable.sign(signer).map_err(|e| rejected(&e))?.encoded().to_vec());
+            signed.push(
+                sign(&at, call, signer, params)
+                    .map_err(|reason| ChainError::Rejected { call: name.clone(), reason })?,
+            );
         }
         *next = Some(first + u64::from(count));
         Ok(signed)
@@ -385,15 +397,13 @@ impl Chain {
         }
     }
 
-    /// Submit an unsigned `call`; returns once the pool accepted it.
+    /// Submit an unsigned `call`; returns once the pool accepted it, or found it already held.
     pub async fn submit_unsigned<C: Payload>(&self, call: &C) -> Result<H256, ChainError> {
-        let name = format!("{}.{}", call.pallet_name(), call.call_name());
+        let name = call_name(call);
+        let rejected = |reason: String| ChainError::Rejected { call: name.clone(), reason };
         let at = self.at(Finality::Best).await?;
-        let tx = at
-            .transactions()
-            .create_unsigned(call)
-            .map_err(|e| ChainError::Rejected { call: name.clone(), reason: e.to_string() })?;
-        tx.submit().await.map_err(|e| ChainError::Rejected { call: name, reason: e.to_string() })
+        let tx = at.transactions().create_unsigned(call).map_err(|e| rejected(e.to_string()))?;
+        super::follow::pooled(tx.hash(), tx.submit().await).map_err(rejected)
     }
 
     /// Every new block of the given finality, with its marketplace events, from now on.
@@ -431,6 +441,22 @@ impl Chain {
         });
         Ok(stream.boxed())
     }
+}
+
+/// `Pallet.call`, how errors name a call.
+fn call_name<C: Payload>(call: &C) -> String {
+    format!("{}.{}", call.pallet_name(), call.call_name())
+}
+
+/// `call` signed by `signer` with `params`, encoded.
+fn sign<C: Payload>(
+    at: &AtBlock,
+    call: &C,
+    signer: &Keypair,
+    params: subxt::config::DefaultExtrinsicParams<SubstrateConfig>,
+) -> Result<Vec<u8>, String> {
+    let mut signable = at.transactions().create_signable_offline(call, params).map_err(|e| e.to_string())?;
+    Ok(signable.sign(signer).map_err(|e| e.to_string())?.into_encoded())
 }
 
 /// Extrinsic parameters of a signed transaction: its nonce and a mortality from `birth`.
