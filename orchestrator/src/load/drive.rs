@@ -183,3 +183,26 @@ pub async fn drive(
     }
     Ok(Observed { records, blocks: block_log })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(secs: f64, refused_accepts: Vec<u64>) -> BlockSeen {
+        BlockSeen { secs, number: secs as u64, extrinsics: 0, normal_weight: 0, refused_accepts }
+    }
+
+    #[test]
+    fn refused_accepts_count_per_job_of_these_records_only() {
+        let record = |job_id| JobRecord { job_id: Some(job_id), ..JobRecord::default() };
+        // Jobs 1 and 2 are this step's; job 9 belongs to another step, and a failed submission
+        // (no job id) is not a job.
+        let observed = Observed {
+            records: vec![record(1), record(2), JobRecord { error: Some("refused".into()), ..JobRecord::default() }],
+            blocks: vec![block(1.0, vec![1, 9]), block(2.0, vec![1, 2, 9, 9])],
+        };
+        assert_eq!(observed.refused_accepts_per_job(), 1.5);
+        let none = Observed { records: vec![], blocks: vec![block(1.0, vec![1])] };
+        assert_eq!(none.refused_accepts_per_job(), 0.0, "no jobs, nothing to divide");
+    }
+}
