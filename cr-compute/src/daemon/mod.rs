@@ -67,7 +67,7 @@ pub async fn run(
         daemons.iter().all(|d| d.tie_break_seed == salt),
         "daemons of one fleet file disagree on tie_break_seed"
     );
-    let board = std::sync::Mutex::new(order::Board::new(salt, std::iter::empty()));
+    let board = std::sync::Mutex::new(order::Board::new(salt));
     let shared = Arc::new(Shared {
         chain,
         store,
@@ -97,20 +97,28 @@ pub async fn run(
         let mut board_stale = true;
         let mut failures = 0;
         while let Some(block) = stream.next().await {
-            if board_stale {
-                match chain.nodes(Finality::Best).await {
-                    Ok(nodes) => {
-                        follow_shared.board().reset_nodes(&nodes);
-                        board_stale = false;
-                    }
-                    Err(e) => tracing::warn!(error = %e, "cannot list the nodes yet"),
-                }
-            }
             match block {
                 // No receiver yet (daemons still registering) is fine: they scan the chain at start.
                 Ok(block) => {
                     failures = 0;
-                    follow_shared.board().apply_block(&block);
+                    // A listing read at this block already holds its events: applied again,
+                    // a node's jobs in hand would count twice.
+                    let wants_listing = board_stale || follow_shared.board().wants_listing();
+                    let listed = wants_listing
+                        && match chain.nodes(Finality::At(block.hash)).await {
+                            Ok(nodes) => {
+                                follow_shared.board().reset_nodes(&nodes);
+                                board_stale = false;
+                                true
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "cannot list the nodes yet");
+                                false
+                            }
+                        };
+                    if !listed {
+                        follow_shared.board().apply_block(&block);
+                    }
                     let _ = blocks_tx.send(Arc::new(block));
                 }
                 // A best block retracted before it was read, or a node too busy to answer in

@@ -86,9 +86,6 @@ impl Node {
             None => None,
         };
         let me = AccountId32(account.account_id());
-        if cfg.role == Role::Worker {
-            shared.board().add_local(me);
-        }
         Ok(Self {
             me,
             account: Arc::new(account),
@@ -291,11 +288,11 @@ impl Node {
                 if !satisfies(&mine, req) {
                     return false;
                 }
-                // Faulty test nodes race; honest ones wait their turn in the ranking.
-                let slot = if self.cfg.behaviour.is_faulty() { 0 } else { board.slot(**job_id, req, &self.me) };
                 // The block that shows a job is the first one to accept it in: an accept sent
                 // now can be in the next block.
-                number >= c.seen_at + delay + slot
+                let Some(waited) = number.checked_sub(c.seen_at + delay) else { return false };
+                // Faulty test nodes race; honest ones wait their turn in the ranking.
+                self.cfg.behaviour.is_faulty() || board.may_try(**job_id, req, &self.me, waited)
             })
             .map(|(id, _)| *id)
             .collect();
