@@ -2,7 +2,7 @@
 //! ended: what happened, when, by the host's clock and by block number.
 
 use crate::scenario::inject::{submit, JobRequest};
-use cr_protocol::chain::{Chain, Finality};
+use cr_protocol::chain::{api, Chain, Finality};
 use cr_protocol::keys::Sr25519Key;
 use cr_protocol::lifecycle::{Histories, Outcome};
 use futures::StreamExt;
@@ -157,7 +157,7 @@ pub async fn drive(
                     refused_accepts: block
                         .refused
                         .iter()
-                        .filter(|r| r.call == "Compute.accept_job")
+                        .filter(|r| r.is::<api::compute::calls::AcceptJob>())
                         .filter_map(|r| r.job_id)
                         .collect(),
                 });

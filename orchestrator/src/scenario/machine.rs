@@ -5,7 +5,7 @@
 use super::model::{Fault, FaultTarget, FloodPlan, JobPlan, Scenario, Trigger};
 use super::upgrades::{upgrade_assertions, upgrade_note};
 use super::verdict::{fee_of, job_assertions, Assertion};
-use cr_protocol::chain::{AccountId32, BlockEvents, MarketEvent, RuntimeUpgrade};
+use cr_protocol::chain::{api, AccountId32, BlockEvents, MarketEvent, RuntimeUpgrade};
 use cr_protocol::lifecycle::{Histories, JobHistory, Outcome};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -190,7 +190,7 @@ impl<'s> Machine<'s> {
                 }
             }
         }
-        for r in block.refused.iter().filter(|r| r.call == "Compute.submit_job") {
+        for r in block.refused.iter().filter(|r| r.is::<api::compute::calls::SubmitJob>()) {
             if let Some(tally) = r.signer.as_ref().and_then(|s| self.flood_of(s)) {
                 *tally.refused.entry(r.error.clone()).or_default() += 1;
             }

@@ -18,6 +18,15 @@ pub struct RefusedCall {
     pub error: String,
 }
 
+impl RefusedCall {
+    /// Whether this is the call `C`, a type of the generated API
+    /// (`api::compute::calls::AcceptJob`): a misspelt name would not compile, where a
+    /// compared string would silently match nothing.
+    pub fn is<C: subxt::extrinsics::DecodeAsExtrinsic>(&self) -> bool {
+        self.call.split_once('.').is_some_and(|(pallet, call)| C::is_extrinsic(pallet, call))
+    }
+}
+
 /// Every error the marketplace pallet can answer with, by name, read from the metadata this
 /// program was built with (so a scenario can be checked for names the chain does not have).
 /// Decoded once per process: a scenario file checks every error name it mentions.
@@ -88,4 +97,20 @@ pub(super) fn refused_call(
         signer,
         error: error_name(error, metadata),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api::compute::calls::{AcceptJob, SubmitJob};
+
+    #[test]
+    fn a_refused_call_is_told_by_the_generated_call_type() {
+        let refused =
+            RefusedCall { call: "Compute.accept_job".into(), job_id: Some(1), signer: None, error: "NotOpen".into() };
+        assert!(refused.is::<AcceptJob>());
+        assert!(!refused.is::<SubmitJob>());
+        let other = RefusedCall { call: "Balances.accept_job".into(), ..refused };
+        assert!(!other.is::<AcceptJob>(), "the pallet counts too");
+    }
 }
