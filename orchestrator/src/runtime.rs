@@ -46,7 +46,9 @@ pub enum RuntimeFileError {
     #[error("{path} is the runtime of {found:?}, not of this chain ({expected:?})")]
     OtherChain { path: String, found: String, expected: String },
     /// A runtime whose storage this build cannot read.
-    #[error("{path} is spec {spec}; this build reads the marketplace storage of spec 100 and spec {built} only")]
+    #[error(
+        "{path} is spec {spec}; this build reads the marketplace storage of spec 100 and specs 101 to {built} only"
+    )]
     UnreadableSpec { path: String, spec: u32, built: u32 },
 }
 

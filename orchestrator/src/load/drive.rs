@@ -44,6 +44,9 @@ pub struct BlockSeen {
     pub extrinsics: usize,
     /// Reference time its normal-class extrinsics were charged, in picoseconds.
     pub normal_weight: u64,
+    /// Reference time of its mandatory part (initialisation with the marketplace's deadlines,
+    /// inherents), in picoseconds: the block's total limit holds both.
+    pub mandatory_weight: u64,
     /// Jobs named by `accept_job` calls the block included and the chain refused (a node that
     /// tried a job another had taken): each cost block weight and did nothing.
     pub refused_accepts: Vec<u64>,
@@ -149,11 +152,15 @@ pub async fn drive(
                 let block = block.ok_or_else(|| anyhow::anyhow!("the block subscription ended"))??;
                 let now = since(Instant::now());
                 seen.entry(block.number).or_insert(now);
+                // One read a block: the deadlines' share of the block, which normal weight
+                // alone does not show.
+                let mandatory_weight = follower.mandatory_weight(Finality::At(block.hash)).await?;
                 block_log.push(BlockSeen {
                     secs: now,
                     number: block.number,
                     extrinsics: block.extrinsics.saturating_sub(1),
                     normal_weight: block.normal_weight,
+                    mandatory_weight,
                     refused_accepts: block
                         .refused
                         .iter()
@@ -189,7 +196,7 @@ mod tests {
     use super::*;
 
     fn block(secs: f64, refused_accepts: Vec<u64>) -> BlockSeen {
-        BlockSeen { secs, number: secs as u64, extrinsics: 0, normal_weight: 0, refused_accepts }
+        BlockSeen { secs, number: secs as u64, extrinsics: 0, normal_weight: 0, mandatory_weight: 0, refused_accepts }
     }
 
     #[test]

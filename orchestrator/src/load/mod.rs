@@ -106,6 +106,9 @@ pub struct LoadReport {
     pub blocks: Vec<BlockSeen>,
     /// Reference time (picoseconds) a block's normal-class transactions may be charged.
     pub normal_weight_limit: u64,
+    /// Reference time (picoseconds) a whole block may hold: normal transactions get no room
+    /// past it, whatever the mandatory part took.
+    pub block_weight_limit: u64,
     pub problems: Vec<String>,
     pub passed: bool,
     /// Where every container's log was saved, when the run failed.
@@ -206,6 +209,7 @@ async fn run(
     }
     let grace = Duration::from_millis(u64::from(topology.block_time_ms()) * u64::from(options.grace_blocks));
     let normal_weight_limit = chain.normal_weight_limit().await?;
+    let block_weight_limit = chain.block_weight_limit().await?;
     let job_ceiling = ceiling.as_ref().map(|c| c.extrinsics_per_second / EXTRINSICS_PER_JOB);
     let phases =
         Phases { provider, topology, store: &store, keys: &keys, lanes: &lanes, grace, normal_weight_limit, options };
@@ -288,6 +292,7 @@ async fn run(
         records: observed.records,
         blocks: observed.blocks,
         normal_weight_limit,
+        block_weight_limit,
     })
 }
 

@@ -147,6 +147,17 @@ impl Chain {
         Ok(normal.max_total.unwrap_or(weights.max_block).ref_time)
     }
 
+    /// Reference time (picoseconds) a whole block may hold, mandatory part included: what
+    /// normal transactions and the block's initialisation share.
+    pub async fn block_weight_limit(&self) -> Result<u64, ChainError> {
+        let at = self.at(Finality::Best).await?;
+        let weights = at
+            .constants()
+            .entry(&api::constants().system().block_weights())
+            .map_err(|e| ChainError::rpc("reading the constant System.BlockWeights", e))?;
+        Ok(weights.max_block.ref_time)
+    }
+
     /// Best and finalized block numbers.
     pub async fn heads(&self) -> Result<(u64, u64), ChainError> {
         let best = self.rpc.chain_get_header(None).await.map_err(|e| ChainError::rpc("chain_getHeader", e))?;

@@ -48,14 +48,13 @@ pub fn built_spec_version() -> u32 {
 
 impl Layout {
     /// The layout a runtime of `spec_version` stores the marketplace in, for the runtimes this
-    /// build reads: spec 100 (v0) and its own spec (v1). `None` for any other.
+    /// build reads: spec 100 (v0) and every spec from the first with v1 up to its own (a spec
+    /// that changed behaviour but not storage keeps the layout). `None` for any other.
     pub fn for_spec(spec_version: u32) -> Option<Self> {
-        if spec_version == built_spec_version() {
-            Some(Self::V1)
-        } else if spec_version == V0_SPEC {
-            Some(Self::V0)
-        } else {
-            None
+        match spec_version {
+            V0_SPEC => Some(Self::V0),
+            spec if (V1_FIRST_SPEC..=built_spec_version()).contains(&spec) => Some(Self::V1),
+            _ => None,
         }
     }
 }
@@ -235,6 +234,8 @@ pub(super) fn of_spec(spec_version: u32, entry: &str, generated: Option<[u8; 32]
 
 /// The runtime whose storage layout is v0.
 const V0_SPEC: u32 = 100;
+/// The first spec that stored v1 (the attack fixes).
+const V1_FIRST_SPEC: u32 = 101;
 
 #[cfg(test)]
 mod tests {
@@ -264,6 +265,18 @@ mod tests {
         for entry in ["Jobs", "Nodes", "Params"] {
             assert_eq!(of(current(), entry, generated(entry)), Ok(Layout::V1), "{entry}");
         }
+    }
+
+    /// Spec 102 changed weights only: the spec-101 runtimes (the broken-migration fixture among
+    /// them) store what this build's metadata describes.
+    #[test]
+    fn every_spec_from_the_first_v1_to_the_build_s_own_is_v1() {
+        assert_eq!(Layout::for_spec(V0_SPEC), Some(Layout::V0));
+        for spec in V1_FIRST_SPEC..=built_spec_version() {
+            assert_eq!(Layout::for_spec(spec), Some(Layout::V1), "spec {spec}");
+        }
+        assert_eq!(Layout::for_spec(V0_SPEC - 1), None);
+        assert_eq!(Layout::for_spec(built_spec_version() + 1), None);
     }
 
     #[test]

@@ -74,6 +74,15 @@ impl Chain {
         Ok(self.read(finality, addr, (), "the block timestamp").await?.unwrap_or_default())
     }
 
+    /// Reference time (picoseconds) a block spent in its mandatory part: its initialisation,
+    /// the marketplace's deadlines among it, and inherents (`System.BlockWeight`). Normal
+    /// transactions get no room past the block's total limit, so this takes theirs.
+    pub async fn mandatory_weight(&self, finality: Finality) -> Result<u64, ChainError> {
+        let addr = api::storage().system().block_weight();
+        let consumed = self.read(finality, addr, (), "the block's consumed weight").await?;
+        Ok(consumed.map_or(0, |c| c.mandatory.ref_time))
+    }
+
     /// `(free, held)` balance of an account in base units.
     pub async fn balance(&self, who: &AccountId32, finality: Finality) -> Result<(u128, u128), ChainError> {
         let addr = api::storage().system().account();

@@ -1,6 +1,7 @@
 //! Deadlines: expiry, execution timeouts, release after the challenge window, dispute tallies,
 //! removal of finished jobs.
 
+use crate::timers::MAX_TIMER_SHIFT;
 use crate::{pallet::*, types::*};
 use frame_support::{
 	pallet_prelude::*,
@@ -16,21 +17,46 @@ use sp_runtime::traits::{One, Saturating, Zero};
 /// Blocks of backlog looked at in one `on_initialize`, so empty blocks cost bounded reads too.
 const MAX_BLOCKS_SCANNED: u32 = 16;
 
+/// The path a deadline took, for its weight: the three differ by up to ten times in storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Deadline {
+	/// A finished job's record removed (or a job already gone).
+	Removed,
+	/// An undisputed result paid out, then the record's removal scheduled after `probes`
+	/// timer loads.
+	Paid { probes: u32 },
+	/// An expiry, a timeout or a dispute's verdict, charged as the costliest of them (a lost
+	/// dispute); `probes` timer loads read.
+	Other { probes: u32 },
+}
+
+impl Deadline {
+	fn weight<T: Config>(self) -> Weight {
+		match self {
+			Self::Removed => T::WeightInfo::remove_job(),
+			Self::Paid { probes } => T::WeightInfo::pay_job(probes),
+			Self::Other { probes } => T::WeightInfo::other_deadline(probes),
+		}
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	/// Handle every deadline due at or before `now`, at most `MaxTimersPerBlock` of them.
+	/// Returns the weight of the paths the deadlines took: a payout or a removal costs a
+	/// fraction of a lost dispute, and what `on_initialize` reports is room normal transactions
+	/// no longer have in this block.
 	pub(crate) fn process_timers(now: BlockNumberFor<T>) -> Weight {
 		let mut budget = T::MaxTimersPerBlock::get();
 		let mut block = TimerCursor::<T>::get();
-		let mut handled = 0u32;
 		let mut scanned = 0u32;
+		let mut handled = Weight::zero();
 		while block <= now && scanned < MAX_BLOCKS_SCANNED {
 			let due: alloc::vec::Vec<JobId> =
 				Timers::<T>::iter_key_prefix(block).take(budget as usize).collect();
 			for job_id in &due {
 				Timers::<T>::remove(block, job_id);
-				Self::on_deadline(block, *job_id);
+				handled.saturating_accrue(Self::on_deadline(block, *job_id).weight::<T>());
 			}
-			handled += due.len() as u32;
 			budget -= due.len() as u32;
 			if budget == 0 && Timers::<T>::iter_key_prefix(block).next().is_some() {
 				break;
@@ -40,69 +66,76 @@ impl<T: Config> Pallet<T> {
 			scanned += 1;
 		}
 		TimerCursor::<T>::put(block);
-		T::WeightInfo::on_initialize(handled, scanned)
+		T::WeightInfo::on_initialize(scanned).saturating_add(handled)
 	}
 
 	/// A job's current state reached its deadline at block `at`.
-	fn on_deadline(at: BlockNumberFor<T>, job_id: JobId) {
-		let Some(job) = Jobs::<T>::get(job_id) else { return };
+	fn on_deadline(at: BlockNumberFor<T>, job_id: JobId) -> Deadline {
+		let Some(job) = Jobs::<T>::get(job_id) else { return Deadline::Removed };
 		match job.status.clone() {
 			// The only timer a finished job has is its removal.
 			s if s.is_terminal() => {
 				Jobs::<T>::remove(job_id);
 				Self::deposit_event(Event::JobPurged { job_id });
+				Deadline::Removed
 			}
-			JobStatus::Open { expires_at } if expires_at == at => Self::expire(job_id, job),
+			JobStatus::Open { expires_at } if expires_at == at => {
+				Deadline::Other { probes: Self::expire(job_id, job) }
+			}
 			JobStatus::Assigned { node, deadline } if deadline == at => {
-				Self::time_out(job_id, job, node)
+				Deadline::Other { probes: Self::time_out(job_id, job, node) }
 			}
 			JobStatus::Submitted { node, result, challenge_until }
 				if challenge_until.saturating_add(One::one()) == at =>
 			{
-				Self::complete(job_id, job, node, result)
+				Deadline::Paid { probes: Self::complete(job_id, job, node, result) }
 			}
 			JobStatus::Disputed { voting_until, .. }
 				if voting_until.saturating_add(One::one()) == at =>
 			{
-				Self::resolve_dispute(job_id, job)
+				Deadline::Other { probes: Self::resolve_dispute(job_id, job) }
 			}
-			// Timers are cleared on every transition, so any other pairing is unreachable.
-			_ => {}
+			// Timers are cleared on every transition, so any other pairing is unreachable; it
+			// read the job and nothing more.
+			_ => Deadline::Removed,
 		}
 	}
 
-	fn expire(job_id: JobId, mut job: JobOf<T>) {
+	/// Returns the timer loads read (here and below: the one deadline search each path makes).
+	fn expire(job_id: JobId, mut job: JobOf<T>) -> u32 {
 		Self::release(HoldReason::JobEscrow, &job.requester, job.budget);
 		job.status = JobStatus::Expired;
 		let refunded = job.budget;
 		Jobs::<T>::insert(job_id, job);
-		Self::schedule_removal(job_id);
+		let probes = Self::schedule_removal(job_id);
 		Self::deposit_event(Event::JobExpired { job_id, refunded });
+		probes
 	}
 
-	fn time_out(job_id: JobId, mut job: JobOf<T>, node: T::AccountId) {
-		let Ok(params) = Self::params() else { return };
+	fn time_out(job_id: JobId, mut job: JobOf<T>, node: T::AccountId) -> u32 {
+		let Ok(params) = Self::params() else { return 0 };
 		let at_risk = core::mem::take(&mut job.stake_at_risk);
 		Self::slash(&node, job_id, at_risk, SlashReason::ExecutionTimeout);
 		Self::node_job_done(&node, true, at_risk);
 		let attempt = job.attempt;
-		let reopened_until = (job.attempt < params.max_attempts)
-			.then(|| {
-				Self::set_timer(Self::now().saturating_add(job.accept_within), job_id)
-					.ok()
-					.map(|placed| placed.at)
-			})
-			.flatten();
-		match reopened_until {
-			Some(expires_at) => {
-				job.status = JobStatus::Open { expires_at };
+		let reopening = (job.attempt < params.max_attempts)
+			.then(|| Self::set_timer(Self::now().saturating_add(job.accept_within), job_id));
+		let (reopened, probes) = match reopening {
+			Some(Ok(placed)) => {
+				job.status = JobStatus::Open { expires_at: placed.at };
 				Jobs::<T>::insert(job_id, job);
+				(true, placed.probes)
 			}
 			// Out of attempts, or (rarely) no room for a new expiry: the requester gets it back.
-			None => Self::refund(job_id, job, RefundReason::AttemptsExhausted),
-		}
-		let reopened = reopened_until.is_some();
+			not_reopened => {
+				// A failed search read every block's load it could move to.
+				let searched = if not_reopened.is_some() { MAX_TIMER_SHIFT } else { 0 };
+				let refunded = Self::refund(job_id, job, RefundReason::AttemptsExhausted);
+				(false, searched.saturating_add(refunded))
+			}
+		};
 		Self::deposit_event(Event::JobTimedOut { job_id, node, attempt, reopened });
+		probes
 	}
 
 	/// Pay the node and the fee account from the requester's escrow.
@@ -111,8 +144,8 @@ impl<T: Config> Pallet<T> {
 		mut job: JobOf<T>,
 		node: T::AccountId,
 		result: JobResult<T::MaxUriLen>,
-	) {
-		let Ok(params) = Self::params() else { return };
+	) -> u32 {
+		let Ok(params) = Self::params() else { return 0 };
 		let protocol_fee = params.protocol_fee.mul_floor(job.budget);
 		let node_payout = job.budget.saturating_sub(protocol_fee);
 		Self::pay_from_hold(HoldReason::JobEscrow, &job.requester, &node, node_payout);
@@ -125,24 +158,26 @@ impl<T: Config> Pallet<T> {
 		Self::node_job_done(&node, false, core::mem::take(&mut job.stake_at_risk));
 		job.status = JobStatus::Completed { node: node.clone(), result, node_payout, protocol_fee };
 		Jobs::<T>::insert(job_id, job);
-		Self::schedule_removal(job_id);
+		let probes = Self::schedule_removal(job_id);
 		Self::deposit_event(Event::JobCompleted { job_id, node, node_payout, protocol_fee });
+		probes
 	}
 
-	fn refund(job_id: JobId, mut job: JobOf<T>, reason: RefundReason) {
+	fn refund(job_id: JobId, mut job: JobOf<T>, reason: RefundReason) -> u32 {
 		Self::release(HoldReason::JobEscrow, &job.requester, job.budget);
 		job.status = JobStatus::Refunded { reason };
 		let (requester, amount) = (job.requester.clone(), job.budget);
 		Jobs::<T>::insert(job_id, job);
-		Self::schedule_removal(job_id);
+		let probes = Self::schedule_removal(job_id);
 		Self::deposit_event(Event::JobRefunded { job_id, requester, amount, reason });
+		probes
 	}
 
-	fn resolve_dispute(job_id: JobId, mut job: JobOf<T>) {
-		let Ok(params) = Self::params() else { return };
+	fn resolve_dispute(job_id: JobId, mut job: JobOf<T>) -> u32 {
+		let Ok(params) = Self::params() else { return 0 };
 		let JobStatus::Disputed { node, result, challenger, bond, votes, .. } = job.status.clone()
 		else {
-			return;
+			return 0;
 		};
 		let committee = Committee::<T>::get();
 		let counted = || votes.iter().filter(|(m, _)| committee.contains(m));
@@ -173,17 +208,17 @@ impl<T: Config> Pallet<T> {
 				let reward =
 					Self::pay_bounty(&challenger, params.challenger_reward.mul_floor(bond));
 				Self::deposit_event(Event::ChallengerRewarded { job_id, challenger, reward });
-				Self::refund(job_id, job, RefundReason::ResultRejected);
+				Self::refund(job_id, job, RefundReason::ResultRejected)
 			}
 			DisputeOutcome::ChallengerWrong => {
 				Self::forfeit_bond(job_id, &challenger, bond);
 				job.stake_at_risk = at_risk;
-				Self::complete(job_id, job, node, result);
+				Self::complete(job_id, job, node, result)
 			}
 			DisputeOutcome::NoQuorum | DisputeOutcome::Tie => {
 				Self::forfeit_bond(job_id, &challenger, bond);
 				Self::node_job_done(&node, false, at_risk);
-				Self::refund(job_id, job, RefundReason::Undecided);
+				Self::refund(job_id, job, RefundReason::Undecided)
 			}
 		}
 	}

@@ -6,7 +6,9 @@
 //! that sets a deadline may read up to `MAX_TIMER_SHIFT` blocks' timer loads to find room: it
 //! declares that many (`timer_probes`) and is charged afterwards for those it read, usually
 //! one: charged the worst case, a load run's blocks were full by weight at 282 marketplace calls
-//! while they took a fraction of the block time to build (docs/NOTES.md). A refused call is
+//! while they took a fraction of the block time to build (docs/NOTES.md). `on_initialize` is
+//! charged the same way, each deadline for the path it took: charged a lost dispute's path, a
+//! block's payouts took normal transactions' room (docs/NOTES.md, 2026-12-07). A refused call is
 //! charged its fixed keys and no search (`Pallet::refused`), unless no block had room. The result submission
 //! pays for two sr25519 verifications: `pre_dispatch` validates the unsigned extrinsic again
 //! inside the block, then dispatch checks it against the state it executes on.
@@ -30,12 +32,18 @@ pub trait WeightInfo {
 	fn vote() -> Weight;
 	fn set_params() -> Weight;
 	fn set_committee() -> Weight;
-	/// `handled` deadlines processed after scanning `scanned` blocks of timers.
-	fn on_initialize(handled: u32, scanned: u32) -> Weight;
+	/// The deadline queue's scan of `scanned` blocks, before the deadlines it handles.
+	fn on_initialize(scanned: u32) -> Weight;
+	/// A finished job's record removed at the end of its retention.
+	fn remove_job() -> Weight;
+	/// An undisputed result paid out when its challenge window closed.
+	fn pay_job(timer_probes: u32) -> Weight;
+	/// Any other deadline: an expiry, a timeout or a dispute's verdict.
+	fn other_deadline(timer_probes: u32) -> Weight;
 }
 
 /// Reference computation time of one call body, before storage: 25 µs.
-const BASE: u64 = 25_000_000;
+pub(crate) const BASE: u64 = 25_000_000;
 /// One sr25519 verification: about 50 µs on reference hardware.
 const SR25519_VERIFY: u64 = 50_000_000;
 
@@ -43,9 +51,6 @@ const SR25519_VERIFY: u64 = 50_000_000;
 /// below price them and `tests/weights.rs` checks them against the keys the calls touch.
 /// `probes` is the number of blocks' timer loads a deadline search read.
 pub mod storage {
-	/// Timer loads read by the longest search for a block with room.
-	const SHIFT: u64 = crate::timers::MAX_TIMER_SHIFT as u64;
-
 	/// Params, Nodes, account + hold.
 	pub const REGISTER_NODE: (u64, u64) = (4, 3);
 	pub const UPDATE_NODE: (u64, u64) = (1, 1);
@@ -79,13 +84,26 @@ pub mod storage {
 	pub const SET_PARAMS: (u64, u64) = (1, 1);
 	pub const SET_COMMITTEE: (u64, u64) = (2, 1);
 
-	/// `handled` deadlines after scanning `scanned` blocks. Per deadline, the worst path (a
-	/// dispute the node loses): Jobs, Params, Committee, Nodes, seven balance entries (node,
-	/// fee account, challenger, requester: accounts and holds), the removal's timer search;
-	/// writes of Jobs, Nodes, those balance entries, Timers and TimerLoad.
-	pub const fn on_initialize(handled: u32, scanned: u32) -> (u64, u64) {
-		let (h, s) = (handled as u64, scanned as u64);
-		(2 + 2 * s + (14 + SHIFT) * h, 1 + s + 16 * h)
+	/// The scan of `scanned` blocks: the cursor, and per block its timers' first key and its
+	/// timer load; writes the cursor and each block's load removed.
+	pub const fn on_initialize(scanned: u32) -> (u64, u64) {
+		let s = scanned as u64;
+		(2 + 2 * s, 1 + s)
+	}
+	/// The timer (read by the scan, removed), Jobs read and removed.
+	pub const REMOVE_JOB: (u64, u64) = (2, 2);
+	/// The timer, Jobs, Params, Nodes, the requester's hold and account, the node's and the fee
+	/// account's accounts, the removal's timer search; writes of those but Params, and the
+	/// removal's Timers entry and TimerLoad.
+	pub const fn pay_job(probes: u32) -> (u64, u64) {
+		(8 + probes as u64, 9)
+	}
+	/// The worst of the other paths (a dispute the node loses): Jobs, Params, Committee, Nodes,
+	/// seven balance entries (node, fee account, challenger, requester: accounts and holds),
+	/// the timer and the timer searches; writes of Jobs, Nodes, those balance entries, Timers
+	/// and TimerLoad.
+	pub const fn other_deadline(probes: u32) -> (u64, u64) {
+		(14 + probes as u64, 16)
 	}
 }
 
@@ -138,10 +156,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_committee() -> Weight {
 		rw::<T>(storage::SET_COMMITTEE)
 	}
-	fn on_initialize(handled: u32, scanned: u32) -> Weight {
-		// Each handled deadline is a call body of its own.
-		rw::<T>(storage::on_initialize(handled, scanned))
-			.saturating_add(Weight::from_parts(BASE, 0).saturating_mul(handled as u64))
+	fn on_initialize(scanned: u32) -> Weight {
+		rw::<T>(storage::on_initialize(scanned))
+	}
+	// Each deadline is a call body of its own.
+	fn remove_job() -> Weight {
+		rw::<T>(storage::REMOVE_JOB)
+	}
+	fn pay_job(timer_probes: u32) -> Weight {
+		rw::<T>(storage::pay_job(timer_probes))
+	}
+	fn other_deadline(timer_probes: u32) -> Weight {
+		rw::<T>(storage::other_deadline(timer_probes))
 	}
 }
 
@@ -186,7 +212,16 @@ impl WeightInfo for () {
 	fn set_committee() -> Weight {
 		Weight::zero()
 	}
-	fn on_initialize(_: u32, _: u32) -> Weight {
+	fn on_initialize(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn remove_job() -> Weight {
+		Weight::zero()
+	}
+	fn pay_job(_: u32) -> Weight {
+		Weight::zero()
+	}
+	fn other_deadline(_: u32) -> Weight {
 		Weight::zero()
 	}
 }
