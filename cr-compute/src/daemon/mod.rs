@@ -2,6 +2,7 @@
 //! fleets of thousands); they share the chain connection, the block stream, the store client
 //! and the metrics endpoint, and each has its own keys, declared machine and journal.
 
+mod clock;
 mod journal;
 mod metrics;
 mod node;
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     /// Who of this process's daemons tries which job when: one for all of them, kept by the
     /// block loop before any daemon sees the block.
     board: std::sync::Mutex<order::Board>,
+    /// How long each job has waited for its turn; kept by the block loop like the board.
+    clock: std::sync::Mutex<clock::TurnClock>,
 }
 
 impl Shared {
@@ -41,6 +44,11 @@ impl Shared {
     pub(crate) fn board(&self) -> std::sync::MutexGuard<'_, order::Board> {
         // A daemon that panicked holding it left the board whole: every update is one call.
         self.board.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The turn clock, locked (never across an await).
+    pub(crate) fn clock(&self) -> std::sync::MutexGuard<'_, clock::TurnClock> {
+        self.clock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -68,6 +76,8 @@ pub async fn run(
         "daemons of one fleet file disagree on tie_break_seed"
     );
     let board = std::sync::Mutex::new(order::Board::new(salt));
+    let normal_weight_limit = chain.normal_weight_limit().await.context("reading the block weight limits")?;
+    let clock = std::sync::Mutex::new(clock::TurnClock::new(normal_weight_limit));
     let shared = Arc::new(Shared {
         chain,
         store,
@@ -75,6 +85,7 @@ pub async fn run(
         metrics: Registry::default(),
         block_time_ms,
         board,
+        clock,
     });
     let _metrics_server = match metrics_listen {
         Some(addr) => Some(serve_metrics(addr, shared.metrics.clone()).await?),
@@ -101,6 +112,7 @@ pub async fn run(
                 // No receiver yet (daemons still registering) is fine: they scan the chain at start.
                 Ok(block) => {
                     failures = 0;
+                    follow_shared.clock().see_block(block.number, block.normal_weight);
                     // A listing read at this block already holds its events: applied again,
                     // a node's jobs in hand would count twice.
                     let wants_listing = board_stale || follow_shared.board().wants_listing();

@@ -277,6 +277,7 @@ impl Node {
         let gpu = self.cfg.gpu.as_ref().map(|g| (g.count, g.model.as_str(), g.vram_mb));
         let Ok(mine) = capabilities(self.cfg.cpu_cores, self.cfg.memory_mb, gpu) else { return };
         let mut board = self.shared.board();
+        let clock = self.shared.clock();
         let due: Vec<u64> = self
             .candidates
             .iter()
@@ -290,13 +291,13 @@ impl Node {
                 }
                 // The block that shows a job is the first one to accept it in: an accept sent
                 // now can be in the next block.
-                let Some(waited) = number.checked_sub(c.seen_at + delay) else { return false };
+                let Some(waited) = clock.waited(c.seen_at + delay, number) else { return false };
                 // Faulty test nodes race; honest ones wait their turn in the ranking.
                 self.cfg.behaviour.is_faulty() || board.may_try(**job_id, req, &self.me, waited)
             })
             .map(|(id, _)| *id)
             .collect();
-        drop(board);
+        drop((board, clock));
         for job_id in due {
             if !self.capacity_left() {
                 break;

@@ -4,7 +4,8 @@
 //! at once, all but one would fail and pay for it, and a large fleet would flood the chain. So
 //! each daemon ranks the eligible nodes by a mix of (salt, job id, account) — a ranking every
 //! node computes identically from the same chain view and the testnet's salt (its run seed) —
-//! and nodes take turns: one node per turn, and a turn lasts two blocks. (Two nodes a block
+//! and nodes take turns: one node per turn, and a turn lasts two blocks, a block full by weight
+//! counting half (`clock.rs`: it may have left the turn's accept in the pool). (Two nodes a block
 //! cost a losing accept for 87% of jobs at 100 daemons, about a quarter of a job's block
 //! weight. One-block turns handed a job to the next node whenever the first accept missed the
 //! next block, which it did far more often after blocks over half full by weight: refused
@@ -158,7 +159,8 @@ impl Board {
         self.forget_rankings();
     }
 
-    /// Whether `me` should try to accept the job now, `waited` blocks after its turn began:
+    /// Whether `me` should try to accept the job now, `waited` blocks after its turn began (as
+    /// the turn clock counts them):
     /// when it is among the first free nodes of the job's ranking (the chain's view), one
     /// more for every `TURN_BLOCKS` waited, or once every eligible node has had a turn (a view
     /// that drifted can delay a node, never bar it). A `me` the view does not list as eligible
