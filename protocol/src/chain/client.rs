@@ -138,11 +138,7 @@ impl Chain {
     /// extrinsics may be charged: blocks that reach it refuse further transactions however
     /// quickly they were built.
     pub async fn normal_weight_limit(&self) -> Result<u64, ChainError> {
-        let at = self.at(Finality::Best).await?;
-        let weights = at
-            .constants()
-            .entry(&api::constants().system().block_weights())
-            .map_err(|e| ChainError::rpc("reading the constant System.BlockWeights", e))?;
+        let weights = self.block_weights().await?;
         let normal = weights.per_class.normal;
         Ok(normal.max_total.unwrap_or(weights.max_block).ref_time)
     }
@@ -150,12 +146,14 @@ impl Chain {
     /// Reference time (picoseconds) a whole block may hold, mandatory part included: what
     /// normal transactions and the block's initialisation share.
     pub async fn block_weight_limit(&self) -> Result<u64, ChainError> {
+        Ok(self.block_weights().await?.max_block.ref_time)
+    }
+
+    async fn block_weights(&self) -> Result<api::runtime_types::frame_system::limits::BlockWeights, ChainError> {
         let at = self.at(Finality::Best).await?;
-        let weights = at
-            .constants()
+        at.constants()
             .entry(&api::constants().system().block_weights())
-            .map_err(|e| ChainError::rpc("reading the constant System.BlockWeights", e))?;
-        Ok(weights.max_block.ref_time)
+            .map_err(|e| ChainError::rpc("reading the constant System.BlockWeights", e))
     }
 
     /// Best and finalized block numbers.

@@ -528,6 +528,19 @@ fn sum(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
 	(a.0 + b.0, a.1 + b.1)
 }
 
+/// A block's initialisation that scanned one block and handled one deadline reported `weight`:
+/// the scan and `path`, and the deadline alone no more than every key the block touched costs.
+fn assert_deadline_charged(what: &str, weight: Weight, path: Weight, used: (u64, u64)) {
+	assert_eq!(weight, Weights::on_initialize(1).saturating_add(path), "{what}");
+	let deadline = weight.saturating_sub(Weights::on_initialize(1));
+	assert!(
+		deadline.all_lte(priced(used, 0)),
+		"the {what} alone was charged {deadline:?}, more than every key the block's \
+		 initialisation touched ({used:?}) costs: {:?}",
+		priced(used, 0)
+	);
+}
+
 /// `on_initialize` at block `at`: the keys it touched and the weight it reported.
 fn initialize(ext: &mut sp_io::TestExternalities, at: u64) -> ((u64, u64), Weight) {
 	ext.execute_with(|| run_to_block(at - 1));
@@ -560,14 +573,7 @@ fn an_undisputed_payout_is_charged_its_own_path_not_a_lost_dispute() {
 		sum(storage::on_initialize(1), storage::pay_job(1)),
 		used,
 	);
-	assert_eq!(weight, Weights::on_initialize(1).saturating_add(Weights::pay_job(1)));
-	let deadline = weight.saturating_sub(Weights::on_initialize(1));
-	assert!(
-		deadline.all_lte(priced(used, 0)),
-		"the payout alone was charged {deadline:?}, more than every key the block's \
-		 initialisation touched ({used:?}) costs: {:?}",
-		priced(used, 0)
-	);
+	assert_deadline_charged("payout", weight, Weights::pay_job(1), used);
 }
 
 /// A finished job's record leaving storage reads and removes it; charged as a lost dispute, every
@@ -589,12 +595,5 @@ fn removing_a_finished_job_is_charged_its_own_path_not_a_lost_dispute() {
 		sum(storage::on_initialize(1), storage::REMOVE_JOB),
 		used,
 	);
-	assert_eq!(weight, Weights::on_initialize(1).saturating_add(Weights::remove_job()));
-	let deadline = weight.saturating_sub(Weights::on_initialize(1));
-	assert!(
-		deadline.all_lte(priced(used, 0)),
-		"the removal alone was charged {deadline:?}, more than every key the block's \
-		 initialisation touched ({used:?}) costs: {:?}",
-		priced(used, 0)
-	);
+	assert_deadline_charged("removal", weight, Weights::remove_job(), used);
 }
