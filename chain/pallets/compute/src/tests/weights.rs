@@ -518,7 +518,6 @@ fn refusals_before_the_deadline_search_are_charged_without_it() {
 /// What the keys `touched` recorded cost at the runtime's prices, with `handled` + 1 call bodies
 /// (the block's scan and each deadline).
 fn priced((reads, writes): (u64, u64), handled: u64) -> Weight {
-	use frame_support::traits::Get;
 	<Test as frame_system::Config>::DbWeight::get()
 		.reads_writes(reads, writes)
 		.saturating_add(Weight::from_parts(crate::weights::BASE, 4_000).saturating_mul(handled + 1))
