@@ -44,21 +44,22 @@ async fn a_spec_100_chain_is_read_refuses_a_non_increasing_upgrade_and_takes_the
     assert!(matches!(&err, UpgradeError::Refused(_)), "{err}");
     assert_eq!(chain.spec_version_at(Finality::Best).await.expect("spec"), 100);
 
-    let done = chain.upgrade_runtime(sudo.keypair(), working_tree_runtime(), 101).await.expect("upgrade");
-    assert_eq!((done.from_spec, done.to_spec), (100, 101));
+    let built = cr_protocol::chain::built_spec_version();
+    let done = chain.upgrade_runtime(sudo.keypair(), working_tree_runtime(), built).await.expect("upgrade");
+    assert_eq!((done.from_spec, done.to_spec), (100, built));
     // `applied_at` is the block after the set_code block by construction; what can fail is
     // that the chain moved on under the new runtime.
     assert_eq!(done.applied_at, done.included_at + 1);
     let (best, _) = chain.heads().await.expect("heads");
     assert!(best >= done.applied_at, "best #{best} before the first block of the new runtime");
-    assert_eq!(chain.spec_version_at(Finality::Best).await.expect("spec"), 101);
+    assert_eq!(chain.spec_version_at(Finality::Best).await.expect("spec"), built);
 
     // The migration ran in that block: v1 parameters with the floor and retention it sets.
     let params = chain.params().await.expect("v1 parameters read");
     assert_eq!((params.challenge_window, params.min_execute_within, params.retention), (4, 5, 21_600));
     // The block that set the code: its state already holds (and reports) the new runtime, but
     // the old one wrote its storage, so it must still read as v0, not be misread as v1.
-    assert_eq!(chain.spec_version_at(Finality::At(done.included_in)).await.expect("spec"), 101);
+    assert_eq!(chain.spec_version_at(Finality::At(done.included_in)).await.expect("spec"), built);
     let params = chain.params_at(Finality::At(done.included_in)).await.expect("v0 parameters at the set_code block");
     assert_eq!((params.min_execute_within, params.retention), (1, u32::MAX));
 }
