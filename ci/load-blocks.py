@@ -4,11 +4,12 @@
 Usage: python3 ci/load-blocks.py REPORTS_DIR [...]
 
 Per step: the share of jobs accepted N blocks after the block that included them (a record's
-`included` and `accepted` seconds mapped to the block the run saw at that second). Then, over
-all blocks of the run: refused accepts in a block, by the previous block's share of the
-normal-class weight limit. Then, per step, the blocks' normal and mandatory weight (the
-mandatory part: initialisation with the marketplace's deadlines) against the block's total
-limit, which the two share, over the blocks seen while the step submitted (reports from before the field was recorded print no such line).
+`included` and `accepted` seconds mapped to the block the run saw at that second), and the
+blocks' normal and mandatory weight (the mandatory part: initialisation with the marketplace's
+deadlines) against the block's total limit, which the two share, over the blocks seen while
+the step submitted (reports from before that field was recorded print no such line). Then,
+over all blocks of the run: refused accepts in a block, by the previous block's share of the
+normal-class weight limit.
 """
 import bisect
 import json
@@ -16,14 +17,10 @@ import sys
 from collections import Counter
 
 
-def step_start(mine):
+def sent_window(mine):
+    """First and last submission of a step's records, in the run's seconds."""
     sent = [r["sent"] for r in mine if r.get("sent") is not None]
-    return min(sent) if sent else 0
-
-
-def step_end(mine):
-    sent = [r["sent"] for r in mine if r.get("sent") is not None]
-    return max(sent) if sent else 0
+    return (min(sent), max(sent)) if sent else (0, 0)
 
 
 def report(path):
@@ -45,7 +42,8 @@ def report(path):
         shares = ", ".join(f"{k}: {v / total:.0%}" for k, v in sorted(waits.items()))
         print(f"  step {step['offered']:.2f}/s: accepted after N blocks {{{shares}}}")
         total_limit = d.get("block_weight_limit")
-        inside = [b for b in blocks if step_start(mine) <= b["secs"] <= step_end(mine)]
+        first, last = sent_window(mine)
+        inside = [b for b in blocks if first <= b["secs"] <= last]
         if total_limit and inside and "mandatory_weight" in inside[0]:
             busiest = max(inside, key=lambda b: b["normal_weight"] + b["mandatory_weight"])
             mean = lambda key: sum(b[key] for b in inside) / len(inside) / total_limit

@@ -117,6 +117,7 @@ pub async fn drive(
     mut on_progress: impl FnMut(usize, usize),
 ) -> anyhow::Result<Observed> {
     let follower = lanes.first().ok_or_else(|| anyhow::anyhow!("no connection to submit through"))?;
+    let mut mandatory_reads = Vec::new();
     let mut blocks = follower.follow(Finality::Best).await?;
     let start = Instant::now();
     let last_send = schedule.last().copied().unwrap_or_default();
@@ -153,14 +154,18 @@ pub async fn drive(
                 let now = since(Instant::now());
                 seen.entry(block.number).or_insert(now);
                 // One read a block: the deadlines' share of the block, which normal weight
-                // alone does not show.
-                let mandatory_weight = follower.mandatory_weight(Finality::At(block.hash)).await?;
+                // alone does not show. Read beside the loop (awaited here it would hold back
+                // the submissions due meanwhile), while the node still keeps the block's state.
+                let (chain, hash) = (follower.clone(), block.hash);
+                mandatory_reads.push((block_log.len(), tokio::spawn(async move {
+                    chain.mandatory_weight(Finality::At(hash)).await
+                })));
                 block_log.push(BlockSeen {
                     secs: now,
                     number: block.number,
                     extrinsics: block.extrinsics.saturating_sub(1),
                     normal_weight: block.normal_weight,
-                    mandatory_weight,
+                    mandatory_weight: 0,
                     refused_accepts: block
                         .refused
                         .iter()
@@ -187,6 +192,9 @@ pub async fn drive(
         let Some(t) = r.job_id.and_then(|id| traces.jobs.get(&id)) else { continue };
         (r.included, r.accepted, r.result, r.settled) = (at(t.submitted), at(t.accepted), at(t.result), at(t.settled));
         r.end = t.end;
+    }
+    for (i, read) in mandatory_reads {
+        block_log[i].mandatory_weight = read.await??;
     }
     Ok(Observed { records, blocks: block_log })
 }

@@ -20,7 +20,8 @@ const MAX_BLOCKS_SCANNED: u32 = 16;
 /// The path a deadline took, for its weight: the three differ by up to ten times in storage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Deadline {
-	/// A finished job's record removed (or a job already gone).
+	/// A finished job's record removed; also a job already gone or a stale pairing, which read
+	/// the job and at most removed the timer (charged as a removal, which covers it).
 	Removed,
 	/// An undisputed result paid out, then the record's removal scheduled after `probes`
 	/// timer loads.
