@@ -4,6 +4,7 @@
 
 mod clock;
 mod journal;
+mod laps;
 mod metrics;
 mod node;
 mod order;
@@ -37,6 +38,8 @@ pub(crate) struct Shared {
     board: std::sync::Mutex<order::Board>,
     /// How long each job has waited for its turn; kept by the block loop like the board.
     clock: std::sync::Mutex<clock::TurnClock>,
+    /// The newest block the loop has seen: how near a deadline is, without a read.
+    best: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -44,6 +47,11 @@ impl Shared {
     pub(crate) fn board(&self) -> std::sync::MutexGuard<'_, order::Board> {
         // A daemon that panicked holding it left the board whole: every update is one call.
         self.board.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The newest block the block loop has handed to the daemons.
+    pub(crate) fn best(&self) -> u64 {
+        self.best.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The turn clock, locked (never across an await).
@@ -86,6 +94,7 @@ pub async fn run(
         block_time_ms,
         board,
         clock,
+        best: Default::default(),
     });
     let _metrics_server = match metrics_listen {
         Some(addr) => Some(serve_metrics(addr, shared.metrics.clone()).await?),
@@ -131,6 +140,7 @@ pub async fn run(
                     if !listed {
                         follow_shared.board().apply_block(&block);
                     }
+                    follow_shared.best.store(block.number, std::sync::atomic::Ordering::Relaxed);
                     let _ = blocks_tx.send(Arc::new(block));
                 }
                 // A best block retracted before it was read, or a node too busy to answer in

@@ -21,8 +21,8 @@ struct Candidate {
 
 /// What background tasks report back to the loop.
 pub(super) enum TaskOutcome {
-    /// Our accept landed: run the job.
-    Accepted { job_id: u64, attempt: u32 },
+    /// Our accept landed: run the job (`known`: as the accept's block showed it).
+    Accepted { job_id: u64, attempt: u32, known: Option<Box<tasks::Assigned>> },
     /// Someone else got it, or it is gone.
     NotTaken { job_id: u64 },
     /// The accept failed but the job is still open: try again at the next block.
@@ -189,9 +189,10 @@ impl Node {
         let (best, _) = self.shared.chain.heads().await?;
         for (job_id, job) in self.shared.chain.jobs(Finality::Best).await? {
             match job.status {
-                JobStatus::Assigned { node, .. } if node == self.me && !self.busy.contains(&job_id) => {
+                JobStatus::Assigned { node, deadline } if node == self.me && !self.busy.contains(&job_id) => {
                     tracing::info!(node = %self.cfg.name, job_id, attempt = job.attempt, "resuming");
-                    self.start_execution(job_id, job.attempt, tx);
+                    let attempt = job.attempt;
+                    self.start_execution(job_id, attempt, Some(tasks::Assigned { deadline, job }), tx);
                 }
                 JobStatus::Open { .. } if !self.refused.contains(&job_id) => {
                     self.candidates
@@ -232,7 +233,7 @@ impl Node {
             MarketEvent::JobAccepted { job_id, node, attempt, .. } => {
                 self.candidates.remove(job_id);
                 if *node == self.me && !self.busy.contains(job_id) {
-                    self.start_execution(*job_id, *attempt, tx);
+                    self.start_execution(*job_id, *attempt, None, tx);
                 }
             }
             MarketEvent::JobCancelled { job_id, .. } | MarketEvent::JobExpired { job_id, .. } => {
@@ -307,18 +308,24 @@ impl Node {
         }
     }
 
-    fn start_execution(&mut self, job_id: u64, attempt: u32, tx: &mpsc::UnboundedSender<TaskOutcome>) {
+    fn start_execution(
+        &mut self,
+        job_id: u64,
+        attempt: u32,
+        known: Option<tasks::Assigned>,
+        tx: &mpsc::UnboundedSender<TaskOutcome>,
+    ) {
         self.busy.insert(job_id);
         self.candidates.remove(&job_id);
         NodeMetrics::inc(&self.metrics.jobs_accepted);
-        tasks::spawn_execution(self.task_context(), job_id, attempt, tx.clone());
+        tasks::spawn_execution(self.task_context(), job_id, attempt, known, tx.clone());
     }
 
     fn on_report(&mut self, report: TaskOutcome, tx: &mpsc::UnboundedSender<TaskOutcome>) {
         match report {
-            TaskOutcome::Accepted { job_id, attempt } => {
+            TaskOutcome::Accepted { job_id, attempt, known } => {
                 self.busy.remove(&job_id);
-                self.start_execution(job_id, attempt, tx);
+                self.start_execution(job_id, attempt, known.map(|k| *k), tx);
             }
             TaskOutcome::NotTaken { job_id } => {
                 self.busy.remove(&job_id);

@@ -6,6 +6,7 @@
 mod arrival;
 mod ceiling;
 mod drive;
+mod finality;
 mod fleet;
 mod host;
 pub mod knee;
@@ -223,8 +224,13 @@ async fn run(
     let knee = options.climb.as_ref().map(|climb| knee::knee(&steps, climb, job_ceiling));
     let (completed, refunded, lost, refused) = count(&observed.records);
     let mut problems = Vec::new();
+    progress.step("waiting for the run's last block to be finalized", 0);
+    let finality_stalled = finality::wait(&chain, topology.block_time_ms()).await?;
+    problems.extend(finality_stalled.clone());
+    // Read where nothing can be undone, unless finality never came.
+    let settled = if finality_stalled.is_none() { Finality::Finalized } else { Finality::Best };
     let open_on_chain: Vec<u64> = chain
-        .jobs(Finality::Best)
+        .jobs(settled)
         .await?
         .into_iter()
         .filter(|(_, j)| !cr_protocol::lifecycle::is_terminal(&j.status))
@@ -249,7 +255,7 @@ async fn run(
     }
     let mut stuck_escrow = 0;
     for key in &keys {
-        stuck_escrow += chain.balance(&AccountId32(key.account_id()), Finality::Best).await?.1;
+        stuck_escrow += chain.balance(&AccountId32(key.account_id()), settled).await?.1;
     }
     if stuck_escrow > 0 {
         problems.push(format!("{stuck_escrow} base units of escrow still held by requesters"));
@@ -286,7 +292,11 @@ async fn run(
         latency: latencies(&observed.records),
         steps,
         knee,
-        passed: lost == 0 && open_on_chain.is_empty() && stuck_escrow == 0 && refused == 0,
+        passed: lost == 0
+            && open_on_chain.is_empty()
+            && stuck_escrow == 0
+            && refused == 0
+            && finality_stalled.is_none(),
         logs_dir: None,
         problems,
         records: observed.records,

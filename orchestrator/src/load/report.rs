@@ -91,7 +91,11 @@ pub fn table(r: &LoadReport) -> String {
     if let Some(dir) = &r.logs_dir {
         let _ = writeln!(out, "  container logs: {}", dir.display());
     }
-    let _ = writeln!(out, "  {}", if r.passed { "PASS: every job ended, no escrow left held" } else { "FAIL" });
+    let _ = writeln!(
+        out,
+        "  {}",
+        if r.passed { "PASS: every job ended, no escrow left held, the run's last block finalized" } else { "FAIL" }
+    );
     out
 }
 
