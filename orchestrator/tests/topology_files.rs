@@ -127,7 +127,7 @@ mod topology_files {
         assert_eq!(models, ["H100", "L4"]);
 
         let t = shipped("load.yaml");
-        assert_eq!(t.validators().len(), 2);
+        assert_eq!(t.validators().len(), 3);
         let workers: Vec<_> = t.compute_nodes().iter().filter(|n| n.role() == Role::Worker).collect();
         assert_eq!(workers.len(), 100);
         let worker_containers = t.compute_containers().iter().filter(|c| c.group.as_str() == "worker");

@@ -18,7 +18,7 @@ pub struct LoadArgs {
     /// Topology of the fleet; ignored with --fleet.
     #[arg(default_value = "topologies/load.yaml")]
     pub topology: PathBuf,
-    /// Generate a topology instead: this many CPU workers (plus one verifier) on 2 validators.
+    /// Generate a topology instead: this many CPU workers (plus one verifier) on 3 validators.
     #[arg(long, value_name = "N")]
     pub fleet: Option<u32>,
     /// With --fleet: daemons per container (the density option).
@@ -146,8 +146,9 @@ fn fleet_topology(fleet: u32, per_container: u32, n: u32, registration: FleetReg
 # 1600: 32 jobs at 50 at risk each. A job is at risk from its accept to its settlement (about
 # 14 s at 2 s blocks), so 100 workers at 50 jobs/s hold about 7 each; with 8 (a stake of 400)
 # the first-ranked node was often out of stake and the job waited a block for the next.
+# Three validators: two authors can split into two branches that never rejoin (topologies/load.yaml).
 name: load-{fleet}
-validators: {{count: 2}}
+validators: {{count: 3}}
 chain:
   block_time_ms: 2000
   market: {{challenge_window_blocks: 5, voting_period_blocks: 5, accept_timeout_blocks: 120,
