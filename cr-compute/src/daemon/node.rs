@@ -189,10 +189,10 @@ impl Node {
         let (best, _) = self.shared.chain.heads().await?;
         for (job_id, job) in self.shared.chain.jobs(Finality::Best).await? {
             match job.status {
-                JobStatus::Assigned { node, deadline } if node == self.me && !self.busy.contains(&job_id) => {
+                JobStatus::Assigned { node, .. } if node == self.me && !self.busy.contains(&job_id) => {
                     tracing::info!(node = %self.cfg.name, job_id, attempt = job.attempt, "resuming");
                     let attempt = job.attempt;
-                    self.start_execution(job_id, attempt, Some(tasks::Assigned { deadline, job }), tx);
+                    self.start_execution(job_id, attempt, tasks::Assigned::to(&self.me, job), tx);
                 }
                 JobStatus::Open { .. } if !self.refused.contains(&job_id) => {
                     self.candidates

@@ -120,13 +120,11 @@ async fn accept(cx: &Context, job_id: u64) -> TaskOutcome {
 
 /// What an accept that did not report success comes to, from the job as the chain has it.
 fn after_refusal(cx: &Context, job_id: u64, job: Option<&cr_protocol::chain::Job>, retry_if_open: bool) -> TaskOutcome {
-    match job.map(|j| (&j.status, j)) {
-        Some((JobStatus::Assigned { node, deadline }, job)) if *node == cx.me => TaskOutcome::Accepted {
-            job_id,
-            attempt: job.attempt,
-            known: Some(Box::new(Assigned { deadline: *deadline, job: job.clone() })),
-        },
-        Some((JobStatus::Open { .. }, _)) if retry_if_open => TaskOutcome::Retry { job_id },
+    if let Some(assigned) = job.and_then(|j| Assigned::to(&cx.me, j.clone())) {
+        return TaskOutcome::Accepted { job_id, attempt: assigned.job.attempt, known: Some(Box::new(assigned)) };
+    }
+    match job.map(|j| &j.status) {
+        Some(JobStatus::Open { .. }) if retry_if_open => TaskOutcome::Retry { job_id },
         _ => TaskOutcome::NotTaken { job_id },
     }
 }
@@ -136,6 +134,16 @@ fn after_refusal(cx: &Context, job_id: u64, job: Option<&cr_protocol::chain::Job
 pub(super) struct Assigned {
     pub deadline: u32,
     pub job: cr_protocol::chain::Job,
+}
+
+impl Assigned {
+    /// `job` if the chain shows it assigned to `me`.
+    pub fn to(me: &AccountId32, job: cr_protocol::chain::Job) -> Option<Self> {
+        match job.status {
+            JobStatus::Assigned { node, deadline } if node == *me => Some(Self { deadline, job }),
+            _ => None,
+        }
+    }
 }
 
 /// Execute an accepted job and post its result. `known`: the assignment as our own accept
@@ -159,13 +167,7 @@ pub(super) fn spawn_execution(
 /// The job and its deadline while `attempt` of it is still assigned to us.
 async fn still_mine(cx: &Context, job_id: u64, attempt: u32) -> anyhow::Result<Option<Assigned>> {
     let job = cx.shared.chain.job(job_id, Finality::Best).await?;
-    Ok(match job {
-        Some(job) if job.attempt == attempt => match job.status {
-            JobStatus::Assigned { node, deadline } if node == cx.me => Some(Assigned { deadline, job }),
-            _ => None,
-        },
-        _ => None,
-    })
+    Ok(job.filter(|j| j.attempt == attempt).and_then(|j| Assigned::to(&cx.me, j)))
 }
 
 async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32, known: Option<Assigned>) -> anyhow::Result<()> {
