@@ -412,6 +412,7 @@ mod tests {
             number,
             hash: cr_protocol::chain::H256::zero(),
             extrinsics: 1,
+            timestamp_ms: None,
             events,
             fees: vec![],
             refused: vec![],

@@ -32,6 +32,7 @@ fn block(number: u64, events: Vec<MarketEvent>) -> BlockEvents {
         number,
         hash: H256([number as u8; 32]),
         extrinsics: 1,
+        timestamp_ms: None,
         events,
         fees: vec![],
         refused: vec![],

@@ -108,6 +108,10 @@ pub(super) async fn read(number: u64, hash: H256, at: &AtBlock) -> Result<ReadBl
         number,
         hash,
         extrinsics: body.len(),
+        timestamp_ms: body.iter().flatten().find_map(|ext| match ext.decode_call_data_as::<api::Call>() {
+            Ok(api::Call::Timestamp(api::timestamp::Call::set { now })) => Some(now),
+            _ => None,
+        }),
         events: Vec::new(),
         fees: Vec::new(),
         refused: Vec::new(),

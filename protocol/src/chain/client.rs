@@ -53,6 +53,8 @@ pub struct TxOutcome {
     pub events: Vec<MarketEvent>,
     /// Fee it paid, in base units.
     pub fee: u128,
+    /// When that block's author made it (its timestamp), ms since the Unix epoch.
+    pub block_timestamp_ms: Option<u64>,
 }
 
 /// What one block did to the marketplace.
@@ -64,6 +66,9 @@ pub struct BlockEvents {
     pub hash: H256,
     /// Number of extrinsics in the block (inherents included).
     pub extrinsics: usize,
+    /// When its author made it: the `Timestamp.set` inherent, ms since the Unix epoch (`None`
+    /// for a block without one, as genesis).
+    pub timestamp_ms: Option<u64>,
     /// Marketplace events, in order.
     pub events: Vec<MarketEvent>,
     /// Transaction fees paid in the block: `(payer, amount)`.

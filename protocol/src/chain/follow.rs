@@ -100,7 +100,7 @@ pub(super) async fn wait(chain: &Chain, sent: Sent, finality: Finality, call: &s
             last_error = Some(missing);
             continue;
         };
-        return answer(outcome, block, call);
+        return answer(outcome, block, read.events.timestamp_ms, call);
     }
     Err(rejected(last_error.unwrap_or_else(|| "the node closed the transaction subscription".into())))
 }
@@ -134,7 +134,7 @@ async fn search(chain: &Chain, hash: H256, from: u64, finality: Finality, call: 
             // Reorganised away before finality: it may be in the new block at that height.
             continue;
         }
-        return answer(outcome, block, call);
+        return answer(outcome, block, read.events.timestamp_ms, call);
     }
     Err(rejected(format!("the pool held it, but no block up to #{until} (its mortality) included it")))
 }
@@ -153,11 +153,11 @@ async fn finalized_as(chain: &Chain, number: u64, block: H256) -> Result<bool, C
 }
 
 /// What an included transaction did: its events, or its dispatch error, which ends the wait.
-fn answer(outcome: &ExtrinsicOutcome, block: H256, call: &str) -> Result<TxOutcome, ChainError> {
+fn answer(outcome: &ExtrinsicOutcome, block: H256, timestamp_ms: Option<u64>, call: &str) -> Result<TxOutcome, ChainError> {
     match &outcome.failed {
         Some(Failure::Module(error)) => Err(ChainError::Failed { call: call.to_owned(), error: error.clone() }),
         Some(Failure::Other(error)) => Err(ChainError::Rejected { call: call.to_owned(), reason: error.clone() }),
-        None => Ok(TxOutcome { block, events: outcome.events.clone(), fee: outcome.fee }),
+        None => Ok(TxOutcome { block, events: outcome.events.clone(), fee: outcome.fee, block_timestamp_ms: timestamp_ms }),
     }
 }
 
