@@ -13,6 +13,8 @@
 //!
 //! Usage: `cargo run --release -p cr-protocol --example read_probe -- ws://127.0.0.1:PORT [JOB_ID]`
 //! (start it beside `testnet load`; it prints p50/p90 ms per minute until the node goes away).
+//! With `JOB_ID --concurrent N` it runs N readers of `Chain::job` on one connection for 20 s
+//! instead: does concurrency on a socket stall reads?
 
 use cr_protocol::chain::{api, Chain, Finality};
 use std::collections::BTreeMap;
@@ -29,8 +31,12 @@ type Samples = BTreeMap<&'static str, Vec<f64>>;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let url = args.next().ok_or("usage: read_probe ws://127.0.0.1:PORT [JOB_ID]")?;
+    let url = args.next().ok_or("usage: read_probe ws://127.0.0.1:PORT [JOB_ID [--concurrent N]]")?;
     let job_id: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1);
+    if args.next().as_deref() == Some("--concurrent") {
+        let readers: usize = args.next().ok_or("--concurrent needs a number")?.parse()?;
+        return concurrent(&url, job_id, readers).await;
+    }
 
     let rpc_client = RpcClient::from_insecure_url(&url).await?;
     let rpc = LegacyRpcMethods::<RpcConfigFor<SubstrateConfig>>::new(rpc_client.clone());
@@ -99,6 +105,35 @@ async fn tick(
 
     product.job(job_id, Finality::Best).await?;
     lap.mark("product");
+    Ok(())
+}
+
+/// `readers` tasks reading the job at once through one `Chain` (as a fleet container's
+/// daemons share one), each again as soon as it has its answer, for 20 s: per-read p50/p90.
+async fn concurrent(url: &str, job_id: u64, readers: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let chain = Arc::new(Chain::connect(url).await?);
+    let until = Instant::now() + Duration::from_secs(20);
+    let tasks: Vec<_> = (0..readers)
+        .map(|_| {
+            let chain = chain.clone();
+            tokio::spawn(async move {
+                let mut took = Vec::new();
+                while Instant::now() < until {
+                    let started = Instant::now();
+                    if chain.job(job_id, Finality::Best).await.is_err() {
+                        break;
+                    }
+                    took.push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+                took
+            })
+        })
+        .collect();
+    let mut all = Samples::new();
+    for task in tasks {
+        all.entry("concurrent_read").or_default().extend(task.await?);
+    }
+    print_minute(0, &all);
     Ok(())
 }
 

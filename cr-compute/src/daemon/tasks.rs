@@ -97,7 +97,11 @@ async fn accept(cx: &Context, job_id: u64) -> TaskOutcome {
             job.attempt = attempt;
             job.status = JobStatus::Assigned { node: cx.me, deadline };
             let accept_block_ms = outcome.block_timestamp_ms;
-            TaskOutcome::Accepted { job_id, attempt, known: Some(Box::new(Assigned { deadline, job, accept_block_ms })) }
+            TaskOutcome::Accepted {
+                job_id,
+                attempt,
+                known: Some(Box::new(Assigned { deadline, job, accept_block_ms })),
+            }
         }
         Err(e) if e.market_error() == Some("StakeExhausted") => {
             tracing::info!(node = %cx.name, job_id, "stake covers no more jobs; waiting for one to settle");
@@ -144,7 +148,9 @@ impl Assigned {
     /// `job` if the chain shows it assigned to `me`.
     pub fn to(me: &AccountId32, job: cr_protocol::chain::Job) -> Option<Self> {
         match job.status {
-            JobStatus::Assigned { node, deadline } if node == *me => Some(Self { deadline, job, accept_block_ms: None }),
+            JobStatus::Assigned { node, deadline } if node == *me => {
+                Some(Self { deadline, job, accept_block_ms: None })
+            }
             _ => None,
         }
     }

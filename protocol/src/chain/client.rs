@@ -109,8 +109,8 @@ impl Chain {
         // The legacy methods, not subxt's default (`archive_v1_*`, `chainHead_v1_*`): the node's
         // RPC server accepts sockets without TCP_NODELAY, and those methods answer a read in
         // several writes (operation id, items, done), each held ~40 ms behind the client's
-        // delayed ACK. A job read took 87 ms p50 on an idle fleet and 0.2 to 0.5 s under load
-        // that way; `state_getStorage` answers in one write (0.3 ms). `examples/read_probe.rs`.
+        // delayed ACK. Beside a 100-daemon climb a job read took 87 to 89 ms p50 that way and
+        // 1.1 to 1.3 ms through `state_getStorage`, one write (`examples/read_probe.rs`).
         let backend = LegacyBackend::builder().build(rpc_client.clone());
         let client = Client::from_backend(Arc::new(backend)).await.map_err(|e| connect_err(&e))?;
         Ok(Self {

@@ -153,11 +153,18 @@ async fn finalized_as(chain: &Chain, number: u64, block: H256) -> Result<bool, C
 }
 
 /// What an included transaction did: its events, or its dispatch error, which ends the wait.
-fn answer(outcome: &ExtrinsicOutcome, block: H256, timestamp_ms: Option<u64>, call: &str) -> Result<TxOutcome, ChainError> {
+fn answer(
+    outcome: &ExtrinsicOutcome,
+    block: H256,
+    timestamp_ms: Option<u64>,
+    call: &str,
+) -> Result<TxOutcome, ChainError> {
     match &outcome.failed {
         Some(Failure::Module(error)) => Err(ChainError::Failed { call: call.to_owned(), error: error.clone() }),
         Some(Failure::Other(error)) => Err(ChainError::Rejected { call: call.to_owned(), reason: error.clone() }),
-        None => Ok(TxOutcome { block, events: outcome.events.clone(), fee: outcome.fee, block_timestamp_ms: timestamp_ms }),
+        None => {
+            Ok(TxOutcome { block, events: outcome.events.clone(), fee: outcome.fee, block_timestamp_ms: timestamp_ms })
+        }
     }
 }
 
