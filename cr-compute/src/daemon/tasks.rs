@@ -140,7 +140,7 @@ pub(super) struct Assigned {
     pub deadline: u32,
     pub job: cr_protocol::chain::Job,
     /// When the block holding our accept was made (its timestamp, ms), if our accept reported
-    /// it: the result is held back until the other authors have that block ([`result_not_before`]).
+    /// it: the result is held back until the other authors have that block ([`result_hold`]).
     pub accept_block_ms: Option<u64>,
 }
 
@@ -252,8 +252,7 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32, known: Opti
         }
         laps.lap("recheck");
         if let Some(made) = accept_block_ms {
-            let hold = result_not_before(made, cx.shared.block_time_ms).saturating_sub(unix_ms());
-            tokio::time::sleep(Duration::from_millis(hold)).await;
+            tokio::time::sleep(result_hold(made, unix_ms(), cx.shared.block_time_ms)).await;
         }
         laps.lap("held");
         let claim = ResultClaim {
@@ -285,8 +284,10 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32, known: Opti
     Ok(())
 }
 
-/// The earliest time (ms since the Unix epoch) a result goes to the pool, given when the block
-/// holding its accept was made: half a block time later.
+/// How long a result waits before it goes to the pool, given when the block holding its accept
+/// was made and the time now (ms since the Unix epoch): until half a block time after that
+/// block, and never longer than half a block (a clock behind the author's must not hold a
+/// result past its deadline).
 ///
 /// Our node gossips a result to the other validators as soon as it takes it, and a validator
 /// that has not yet imported the accept's block finds the result invalid (the job is not
@@ -296,8 +297,9 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32, known: Opti
 /// at p50, 0.89 s at p90, and results sent at once landed one block after their accept at
 /// p50 but three blocks after it at p90. Half a block still leaves the result half a block to
 /// reach the next author before it builds.
-fn result_not_before(accept_block_ms: u64, block_time_ms: u64) -> u64 {
-    accept_block_ms.saturating_add(block_time_ms / 2)
+fn result_hold(accept_block_ms: u64, now_ms: u64, block_time_ms: u64) -> Duration {
+    let half = block_time_ms / 2;
+    Duration::from_millis(accept_block_ms.saturating_add(half).saturating_sub(now_ms).min(half))
 }
 
 fn unix_ms() -> u64 {
@@ -480,12 +482,24 @@ pub(super) fn spawn_self_challenge(cx: Context, job_id: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::result_not_before;
+    use super::result_hold;
+    use std::time::Duration;
 
     #[test]
-    fn a_result_is_held_half_a_block_after_its_accepts_block_was_made() {
-        assert_eq!(result_not_before(10_000, 2_000), 11_000);
-        assert_eq!(result_not_before(10_000, 1_000), 10_500);
-        assert_eq!(result_not_before(u64::MAX, 2_000), u64::MAX);
+    fn a_result_waits_until_half_a_block_after_its_accepts_block_was_made() {
+        assert_eq!(result_hold(10_000, 10_300, 2_000), Duration::from_millis(700));
+        assert_eq!(result_hold(10_000, 10_000, 1_000), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn a_result_ready_late_goes_at_once() {
+        assert_eq!(result_hold(10_000, 11_000, 2_000), Duration::ZERO);
+        assert_eq!(result_hold(10_000, 60_000, 2_000), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_clock_behind_the_authors_never_holds_a_result_over_half_a_block() {
+        assert_eq!(result_hold(60_000, 10_000, 2_000), Duration::from_millis(1_000));
+        assert_eq!(result_hold(u64::MAX, 0, 2_000), Duration::from_millis(1_000));
     }
 }
