@@ -312,7 +312,7 @@ impl Chain {
         let name = call_name(call);
         self.with_nonce(&name, signer, |at, params| async move {
             let tx = at.transactions().from_bytes(sign(&at, call, signer, params)?);
-            super::follow::pooled(tx.hash(), tx.submit().await)
+            self.to_pool(tx.hash(), tx.encoded()).await
         })
         .await
     }
@@ -365,7 +365,10 @@ impl Chain {
         let at = self.at(Finality::Best).await?;
         let at = &at;
         let outcomes: Vec<bool> = futures::stream::iter(encoded)
-            .map(|bytes| async move { at.transactions().from_bytes(bytes).submit().await.is_ok() })
+            .map(|bytes| async move {
+                let tx = at.transactions().from_bytes(bytes);
+                self.to_pool(tx.hash(), tx.encoded()).await.is_ok()
+            })
             .buffer_unordered(in_flight.max(1))
             .collect()
             .await;
@@ -424,7 +427,15 @@ impl Chain {
         let rejected = |reason: String| ChainError::Rejected { call: name.clone(), reason };
         let at = self.at(Finality::Best).await?;
         let tx = at.transactions().create_unsigned(call).map_err(|e| rejected(e.to_string()))?;
-        super::follow::pooled(tx.hash(), tx.submit().await).map_err(rejected)
+        self.to_pool(tx.hash(), tx.encoded()).await.map_err(rejected)
+    }
+
+    /// Hand encoded bytes to the pool without watching them (`author_submitExtrinsic`): their
+    /// hash once the pool took them or already held them. Not subxt's `submit()`, which on the
+    /// legacy backend watches and waits for a first status that a transaction with a future
+    /// nonce does not get until the gap is filled (`chain_signing.rs` failed on it).
+    async fn to_pool(&self, hash: H256, encoded: &[u8]) -> Result<H256, String> {
+        super::follow::pooled(hash, self.rpc.author_submit_extrinsic(encoded).await)
     }
 
     /// Every new block of the given finality, with its marketplace events, from now on.
