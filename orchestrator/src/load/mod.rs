@@ -206,7 +206,7 @@ async fn run(
     let store = StoreClient::new(&format!("http://{store_addr}"))?;
     let mut lanes = vec![chain.clone()];
     for _ in 1..keys.len() {
-        lanes.push(Arc::new(Chain::connect(&rpc).await?));
+        lanes.push(Arc::new(chain.connect_sharing_reads().await?));
     }
     let grace = Duration::from_millis(u64::from(topology.block_time_ms()) * u64::from(options.grace_blocks));
     let normal_weight_limit = chain.normal_weight_limit().await?;
