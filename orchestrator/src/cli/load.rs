@@ -1,13 +1,13 @@
 //! `testnet load`: flags to options, a generated topology for `--fleet`, the run, the reports.
 
-use super::lifecycle::{connect, INTERRUPTED};
+use super::lifecycle::{connect, remove_interrupted};
 use miette::{IntoDiagnostic, WrapErr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use testnet::artifacts::Workspace;
 use testnet::load::{self, Arrival, LoadOptions};
-use testnet::network::UpOptions;
+use testnet::network::{Interrupt, UpError, UpOptions};
 use testnet::progress::{Mode, Progress};
 
 use testnet::topology::{Tokens, Topology};
@@ -205,7 +205,14 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
         Arrival::Poisson { seed } => seed,
         _ => 0,
     };
-    let up = UpOptions { build: !args.no_build, ready_within: Duration::from_secs(600), seed, ..UpOptions::default() };
+    let interrupt = Interrupt::on_ctrl_c().into_diagnostic()?;
+    let up = UpOptions {
+        build: !args.no_build,
+        ready_within: Duration::from_secs(600),
+        seed,
+        interrupt: interrupt.clone(),
+        ..UpOptions::default()
+    };
     let options = LoadOptions {
         jobs: args.jobs,
         rate: args.rate,
@@ -220,12 +227,11 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
     let testnet = topology.name().as_str().to_owned();
     let result = tokio::select! {
         r = load::run_one(&engine, &workspace, &topology, &path, &options, &up, &mut progress) => r,
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("\ninterrupted: removing testnet {testnet}");
-            let _ = engine.provider.teardown(&testnet).await;
-            return Ok(ExitCode::from(INTERRUPTED));
-        },
+        () = interrupt.settled() => Err(UpError::Interrupted.into()),
     };
+    if result.as_ref().is_err_and(UpError::interrupted) {
+        return remove_interrupted(engine.provider.as_ref(), &testnet).await;
+    }
     let report = result.map_err(|e| miette::miette!("{e:#}")).wrap_err(format!("testnet load {}", path.display()))?;
     let page = load::report::write(&args.reports, &report).into_diagnostic()?;
     progress.done(&format!("report: {} and load.json beside it", page.display()));

@@ -139,7 +139,8 @@ pub async fn run_one(
     let provider = engine.provider.as_ref();
     let result = run(engine, workspace, topology, topology_path, options, up, progress).await;
     if let Err(e) = &result {
-        if network::UpError::refused_over_running(e) {
+        // Not ours to remove, or the interrupt's owner removes it.
+        if network::UpError::refused_over_running(e) || network::UpError::interrupted(e) {
             return result;
         }
     }
@@ -147,7 +148,10 @@ pub async fn run_one(
     let failed = result.as_ref().map_or(true, |r| !r.passed);
     let logs = if failed { save_logs(provider, testnet, &options.reports).await } else { None };
     progress.step(&format!("removing testnet {testnet}"), 0);
-    let teardown = provider.teardown(testnet).await;
+    let teardown = {
+        let _removing = up.interrupt.hold();
+        provider.teardown(testnet).await
+    };
     network::TestnetState::remove(&workspace.root, testnet);
     let mut report = result?;
     report.logs_dir = logs;

@@ -2,6 +2,7 @@
 //! Any failure after the first container exists tears the testnet down again, so a failed `up`
 //! leaves nothing running (or says exactly what remains and how to remove it).
 
+use super::interrupt::Interrupt;
 use super::ready::{wait_ready, NotReady};
 use super::segments::Segments;
 use super::state::{Endpoints, NodeEndpoint, TestnetState};
@@ -32,6 +33,9 @@ pub struct UpOptions {
     pub keep_on_failure: bool,
     /// The run's seed, handed to every daemon (it orders who tries a job first).
     pub seed: u64,
+    /// Ctrl-C: once requested, `up` sends no new engine change; it holds the interrupt while
+    /// changes are in flight, so its owner removes the testnet only after all of them landed.
+    pub interrupt: Interrupt,
 }
 
 impl UpOptions {
@@ -50,6 +54,7 @@ impl Default for UpOptions {
             parallelism: DEFAULT_PARALLELISM,
             keep_on_failure: false,
             seed: 0,
+            interrupt: Interrupt::default(),
         }
     }
 }
@@ -73,6 +78,11 @@ pub enum UpError {
     NotReady { source: NotReady, teardown: String },
     #[error("cannot reach the first validator's RPC: {source}{teardown}")]
     Chain { source: ChainError, teardown: String },
+    /// Stopped by [`UpOptions::interrupt`] between engine changes. Not torn down here: the
+    /// interrupt's owner may as well have dropped `up` while it waited, and removes the
+    /// testnet in both cases.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 impl UpError {
@@ -80,6 +90,11 @@ impl UpError {
     /// start that testnet, so it must neither take its logs nor remove it.
     pub fn refused_over_running(error: &anyhow::Error) -> bool {
         matches!(error.downcast_ref::<UpError>(), Some(UpError::Exists(_)))
+    }
+
+    /// Whether `error` is `up` stopping for its interrupt.
+    pub fn interrupted(error: &anyhow::Error) -> bool {
+        matches!(error.downcast_ref::<UpError>(), Some(UpError::Interrupted))
     }
 }
 
@@ -145,12 +160,16 @@ pub async fn up(
             }
             Ok(state)
         },
+        Err(Failure::Interrupted) => Err(UpError::Interrupted),
         Err(failure) if options.keep_on_failure => Err(failure.with_teardown(format!(
             "\n(testnet {testnet} was left running as asked: inspect it with `testnet logs`, remove it with `testnet down {testnet}`)"
         ))),
         Err(failure) => {
             progress.step(&format!("failed; removing testnet {testnet}"), 0);
-            let report = provider.teardown(&testnet).await;
+            let report = {
+                let _removing = options.interrupt.hold();
+                provider.teardown(&testnet).await
+            };
             let teardown = match report {
                 Ok(r) if r.is_clean() => format!("\n(testnet {testnet} was removed again: {} containers)", r.containers.len()),
                 Ok(r) => format!(
@@ -169,6 +188,7 @@ enum Failure {
     Provider(ProviderError),
     Chain(ChainError),
     NotReady(NotReady),
+    Interrupted,
 }
 
 impl Failure {
@@ -178,6 +198,7 @@ impl Failure {
             Self::Provider(source) => UpError::Provider { source, teardown },
             Self::Chain(source) => UpError::Chain { source, teardown },
             Self::NotReady(source) => UpError::NotReady { source, teardown },
+            Self::Interrupted => UpError::Interrupted,
         }
     }
 }
@@ -212,6 +233,15 @@ async fn node_output(workspace: &Workspace, args: &[&str]) -> Result<Vec<u8>, Up
     Ok(output.stdout)
 }
 
+/// `Err(Interrupted)` once Ctrl-C was asked for: the next engine change is not sent.
+fn not_interrupted(options: &UpOptions) -> Result<(), Failure> {
+    if options.interrupt.requested() {
+        Err(Failure::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
 async fn create_and_start(
     provider: &dyn Provider,
     specs: &[ContainerSpec],
@@ -221,16 +251,24 @@ async fn create_and_start(
     first_start: &mut Option<Instant>,
 ) -> Result<Vec<ContainerRef>, Failure> {
     progress.step(&format!("starting {} {what}", specs.len()), specs.len() as u64);
+    let interrupt = &options.interrupt;
+    let _in_flight = interrupt.hold();
+    not_interrupted(options)?;
+    let specs = specs.iter().take_while(|_| !interrupt.requested());
     let created: Vec<_> = create_many(provider, specs, options.parallelism)
         .await
         .into_iter()
         .collect::<Result<_, _>>()
         .map_err(Failure::Provider)?;
+    // Some may not have been created: stop before starting any.
+    not_interrupted(options)?;
     first_start.get_or_insert_with(Instant::now);
-    for (i, result) in start_many(provider, &created, options.parallelism).await.into_iter().enumerate() {
+    let started = start_many(provider, created.iter().take_while(|_| !interrupt.requested()), options.parallelism);
+    for (i, result) in started.await.into_iter().enumerate() {
         result.map_err(Failure::Provider)?;
         progress.set(i as u64 + 1, "");
     }
+    not_interrupted(options)?;
     Ok(created)
 }
 
@@ -245,6 +283,8 @@ async fn start(
     let segments = Segments::for_topology(plan.topology(), provider.network_capacity()).map_err(Failure::Provider)?;
     let mut networks = Vec::with_capacity(segments.count());
     for segment in segments.all() {
+        let _in_flight = options.interrupt.hold();
+        not_interrupted(options)?;
         networks.push(provider.ensure_network(&plan.testnet, segment).await.map_err(Failure::Provider)?);
     }
     let with_network = |mut specs: Vec<ContainerSpec>| {
