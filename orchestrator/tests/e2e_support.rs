@@ -115,12 +115,12 @@ pub fn testnets() -> Vec<String> {
     block_on(p.list_testnets()).unwrap_or_else(|e| panic!("listing testnets: {e}"))
 }
 
-/// Poll until the testnet has at least one container.
-pub fn wait_for_containers(name: &str, within: Duration) {
+/// Poll until the testnet has at least `count` containers.
+pub fn wait_for_containers(name: &str, count: usize, within: Duration) {
     let started = Instant::now();
-    while containers(name).is_empty() {
-        assert!(started.elapsed() < within, "no container of {name} appeared within {within:?}");
-        std::thread::sleep(Duration::from_millis(200));
+    while containers(name).len() < count {
+        assert!(started.elapsed() < within, "{name} did not have {count} containers within {within:?}");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
