@@ -269,7 +269,7 @@ mod tests {
             })
             .collect();
         let rate = achieved(&records);
-        assert!(rate >= FOLLOWS * 30.0 && rate < 31.0, "{rate}");
+        assert!((FOLLOWS * 30.0..31.0).contains(&rate), "{rate}");
     }
 
     #[test]
