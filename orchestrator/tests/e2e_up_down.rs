@@ -93,18 +93,23 @@ fn containers_of(name: &str) -> Vec<String> {
 /// Start `up` as a child and wait until it has created `count` containers.
 fn start_up(dir: &std::path::Path, name: &str, extra: &[&str], count: usize) -> std::process::Child {
     let topology = write_topology(dir, name, extra);
+    spawn(dir, name, &["up".as_ref(), "--no-build".as_ref(), topology.as_os_str()], count)
+}
+
+/// Start `testnet ARGS` as a child, its output in `dir`, and wait until testnet `name` has
+/// `count` containers.
+fn spawn(dir: &std::path::Path, name: &str, args: &[&std::ffi::OsStr], count: usize) -> std::process::Child {
     let log = |what: &str| {
         let path = dir.join(format!("up.{what}"));
         std::fs::File::create(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     };
     let child = Command::new(BIN)
-        .args(["up", "--no-build"])
-        .arg(&topology)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(log("stdout"))
         .stderr(log("stderr"))
         .spawn()
-        .unwrap_or_else(|e| panic!("starting {BIN} up: {e}"));
+        .unwrap_or_else(|e| panic!("starting {BIN} {args:?}: {e}"));
     wait_for_containers(name, count, Duration::from_secs(120));
     child
 }
@@ -113,18 +118,22 @@ fn up_output(dir: &std::path::Path) -> String {
     std::fs::read_to_string(dir.join("up.stderr")).unwrap_or_default()
 }
 
-/// Ctrl-C to `up` once the testnet has `count` containers: `up` exits 130 and, a moment
-/// later (a create the engine was still completing would show by then), nothing is labelled.
+/// Ctrl-C to `up` once the testnet has `count` containers leaves nothing of it.
 fn ctrl_c_leaves_nothing(prefix: &str, extra: &[&str], count: usize) {
     let dir = temp();
     let name = unique(prefix);
     let _guard = Down(name.clone());
-    let mut child = start_up(dir.path(), &name, extra, count);
+    interrupt_then_nothing_left(dir.path(), &name, start_up(dir.path(), &name, extra, count));
+}
+
+/// SIGINT to `child`: it exits 130 and, a moment later (a create the engine was still
+/// completing would show by then), nothing of testnet `name` is labelled.
+fn interrupt_then_nothing_left(dir: &std::path::Path, name: &str, mut child: std::process::Child) {
     signal(child.id(), "INT");
     let exit = wait_exit(&mut child, Duration::from_secs(90));
-    assert_eq!(exit.code(), Some(130), "{}", up_output(dir.path()));
+    assert_eq!(exit.code(), Some(130), "{}", up_output(dir));
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(labelled(&name), (0, 0, 0), "after Ctrl-C:\n{}", up_output(dir.path()));
+    assert_eq!(labelled(name), (0, 0, 0), "after Ctrl-C:\n{}", up_output(dir));
 }
 
 #[test]
@@ -140,6 +149,27 @@ fn ctrl_c_while_creates_are_in_flight_leaves_none_of_them() {
     // create whose client went away, so removing what a listing showed at once left 3 to 5
     // containers in 3 of 3 runs (`up` before the interrupt waited for creates in flight).
     ctrl_c_leaves_nothing("sigint-fleet", &["{group: fleet, count: 30, cpu_cores: 1, memory_mb: 1024}"], 6);
+}
+
+#[test]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
+fn ctrl_c_during_a_scenario_run_removes_its_testnet() {
+    // `testnet test` had no SIGINT handler: Ctrl-C killed it with its testnet running.
+    let dir = temp();
+    let name = unique("sigint-test");
+    let _guard = Down(name.clone());
+    let topology = write_topology(dir.path(), &name, &[]);
+    let scenario = dir.path().join("interrupted.yaml");
+    let text = format!(
+        "name: interrupted\ntopology: {}\ntimeout_blocks: 30\njobs:\n  - {{name: chain, workload: hash-chain, \
+         size: 20000, budget: 100}}\nexpect:\n  jobs:\n    - {{job: chain, outcome: completed, within_blocks: 20}}\n",
+        topology.display()
+    );
+    std::fs::write(&scenario, text).unwrap_or_else(|e| panic!("writing {}: {e}", scenario.display()));
+    let reports = dir.path().join("reports");
+    let args =
+        ["test".as_ref(), "--no-build".as_ref(), "--reports".as_ref(), reports.as_os_str(), scenario.as_os_str()];
+    interrupt_then_nothing_left(dir.path(), &name, spawn(dir.path(), &name, &args, 1));
 }
 
 #[test]

@@ -1,12 +1,12 @@
 //! `testnet test SCENARIO...`.
 
-use super::lifecycle::connect;
+use super::lifecycle::{connect, remove_interrupted, INTERRUPTED};
 use futures::StreamExt;
 use miette::IntoDiagnostic;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use testnet::artifacts::Workspace;
-use testnet::network::UpOptions;
+use testnet::network::{Interrupt, UpOptions};
 use testnet::progress::{Mode, Progress};
 use testnet::provider::EngineChoice;
 use testnet::scenario::{self, model::Scenario};
@@ -56,61 +56,85 @@ pub async fn test(
     }
     let engine = connect(&one_engine(scenarios.iter())?).await?;
     let workspace = Workspace::from_env();
+    let interrupt = Interrupt::on_ctrl_c().into_diagnostic()?;
+    // Ctrl-C removes the testnets this run started, never one that already ran before it.
+    let running = engine.provider.list_testnets().await.into_diagnostic()?;
+    let mut ours: Vec<&str> = scenarios.iter().map(|s| s.topology().name().as_str()).collect();
+    ours.sort_unstable();
+    ours.dedup();
+    ours.retain(|t| !running.iter().any(|r| r == t));
     let mut progress = Progress::new(Mode::detect(json));
     if build {
         progress.step("building cr-node and cr-compute", 0);
         workspace.build_binaries().await.into_diagnostic()?;
     }
     progress.done(&format!("seed {seed} (run 1 of each scenario again: --seed {seed})"));
-    let up_for = |s: &Scenario, run: u32| UpOptions::for_scenario(testnet::seed::of_run(seed, s.name().as_str(), run));
+    let up_for = |s: &Scenario, run: u32| UpOptions {
+        interrupt: interrupt.clone(),
+        ..UpOptions::for_scenario(testnet::seed::of_run(seed, s.name().as_str(), run))
+    };
     // Every run of a scenario, one after the other: repeats of one testnet share its lane.
     let runs: Vec<(&Scenario, u32)> = scenarios.iter().flat_map(|s| (1..=repeat).map(move |k| (s, k))).collect();
-    let results = if parallel <= 1 {
-        let mut results = Vec::new();
-        for (s, run) in &runs {
-            let up = up_for(s, *run);
-            let report = scenario::run_one(&engine, &workspace, s, &up, reports, *run, &mut progress).await;
-            if json {
-                // Progress is quiet in JSON mode; failures still reach stderr.
-                if !report.passed {
-                    eprintln!("{}", result_lines(&report));
-                }
-            } else {
-                progress.done(&result_lines(&report));
-            }
-            results.push(report);
-        }
-        results
-    } else {
-        // Side by side, every lane needs the images: built once here, not raced by each `up`.
-        progress.step("building images from the local binaries (no registry)", 0);
-        workspace.build_images(engine.builder.as_ref()).await.into_diagnostic()?;
-        progress.done(&format!("running {} scenario runs, {parallel} testnets at a time", runs.len()));
-        let lanes = lanes(&runs, |(s, _)| s.topology().name().as_str());
-        let runs = lanes.into_iter().map(|lane| {
-            let (engine, workspace, up_for) = (&engine, &workspace, &up_for);
-            async move {
-                let mut out = Vec::new();
-                for (i, (s, run)) in lane {
-                    // Two runs' progress would interleave; each reports only its result.
-                    let mut quiet = Progress::new(Mode::Quiet);
-                    let up = up_for(s, *run);
-                    let report = scenario::run_one(engine, workspace, s, &up, reports, *run, &mut quiet).await;
-                    if !json || !report.passed {
+    let work = async {
+        let results = if parallel <= 1 {
+            let mut results = Vec::new();
+            for (s, run) in &runs {
+                let up = up_for(s, *run);
+                let report = scenario::run_one(&engine, &workspace, s, &up, reports, *run, &mut progress).await;
+                if json {
+                    // Progress is quiet in JSON mode; failures still reach stderr.
+                    if !report.passed {
                         eprintln!("{}", result_lines(&report));
                     }
-                    out.push((i, report));
+                } else {
+                    progress.done(&result_lines(&report));
                 }
-                out
+                results.push(report);
             }
-        });
-        let mut lanes = futures::stream::iter(runs).buffer_unordered(parallel);
-        let mut results: Vec<(usize, scenario::ScenarioReport)> = Vec::new();
-        while let Some(lane) = lanes.next().await {
-            results.extend(lane);
+            results
+        } else {
+            // Side by side, every lane needs the images: built once here, not raced by each `up`.
+            progress.step("building images from the local binaries (no registry)", 0);
+            workspace.build_images(engine.builder.as_ref()).await.into_diagnostic()?;
+            progress.done(&format!("running {} scenario runs, {parallel} testnets at a time", runs.len()));
+            let lanes = lanes(&runs, |(s, _)| s.topology().name().as_str());
+            let runs = lanes.into_iter().map(|lane| {
+                let (engine, workspace, up_for) = (&engine, &workspace, &up_for);
+                async move {
+                    let mut out = Vec::new();
+                    for (i, (s, run)) in lane {
+                        // Two runs' progress would interleave; each reports only its result.
+                        let mut quiet = Progress::new(Mode::Quiet);
+                        let up = up_for(s, *run);
+                        let report = scenario::run_one(engine, workspace, s, &up, reports, *run, &mut quiet).await;
+                        if !json || !report.passed {
+                            eprintln!("{}", result_lines(&report));
+                        }
+                        out.push((i, report));
+                    }
+                    out
+                }
+            });
+            let mut lanes = futures::stream::iter(runs).buffer_unordered(parallel);
+            let mut results: Vec<(usize, scenario::ScenarioReport)> = Vec::new();
+            while let Some(lane) = lanes.next().await {
+                results.extend(lane);
+            }
+            results.sort_by_key(|(i, _)| *i);
+            results.into_iter().map(|(_, r)| r).collect()
+        };
+        miette::Result::<Vec<scenario::ScenarioReport>>::Ok(results)
+    };
+    let results = tokio::select! {
+        results = work => Some(results?),
+        () = interrupt.settled() => None,
+    };
+    // Runs an interrupted `up` cut short end as failures; the run as a whole was interrupted.
+    let Some(results) = results.filter(|_| !interrupt.requested()) else {
+        for testnet in ours {
+            remove_interrupted(engine.provider.as_ref(), testnet).await?;
         }
-        results.sort_by_key(|(i, _)| *i);
-        results.into_iter().map(|(_, r)| r).collect()
+        return Ok(ExitCode::from(INTERRUPTED));
     };
     testnet::scenario::results::write(reports, &results).into_diagnostic()?;
     if repeat > 1 {

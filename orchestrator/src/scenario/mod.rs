@@ -125,6 +125,8 @@ pub async fn run_one(
     if !ours {
         return report;
     }
+    // Ctrl-C waits until the logs are saved and the testnet removed.
+    let _removing = up.interrupt.hold();
     if !report.passed {
         let dir = match run {
             1 => reports_dir.join(format!("{name}-logs")),
