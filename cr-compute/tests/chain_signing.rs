@@ -67,3 +67,43 @@ async fn a_transaction_the_pool_already_holds_is_followed_to_its_block() {
     // Read from the block that holds it: a signed remark pays a fee there.
     assert!(outcome.fee > 0, "no fee read for it in block {:?}", outcome.block);
 }
+
+/// The accept a node signs with its result key is what the runtime verifies (the daemon takes
+/// every job this way), and after the pool refuses one its stake cannot cover, the daemon's own
+/// check agrees: it then waits for a job to settle instead of trying again every block.
+#[tokio::test]
+#[ignore = "needs a cr-node binary (CR_NODE_BIN)"]
+async fn an_unsigned_accept_takes_a_job_and_a_refusal_for_stake_is_recognised() {
+    use cr_protocol::chain::{capabilities, market, requirements, uri, AcceptClaim, AccountId32, Finality, MarketEvent};
+    let (requester, node, result_key) = (key("requester"), key("node"), key("node-result"));
+    let process = start_chain(&[&requester, &node], &[]);
+    let chain = process.connect().await;
+    within(30, "block 1", || async { chain.heads().await.ok().filter(|(best, _)| *best >= 1) }).await;
+    // 50 tokens at risk a job (half the 100-token minimum): 100 staked cover two jobs of three.
+    let caps = capabilities(4, 8192, None).expect("capabilities");
+    let register = api::tx().compute().register_node(caps, result_key.public(), 100 * cr_protocol::chain::UNIT, 3);
+    chain.submit(&register, node.keypair(), Finality::Best).await.expect("register");
+    let me = AccountId32(node.account_id());
+    for job_id in 0..3u64 {
+        let submit = api::tx().compute().submit_job(
+            cr_protocol::chain::H256([7; 32]),
+            uri("http://store/blobs/07").expect("uri"),
+            requirements(1, 256, 0, 0, None).expect("requirements"),
+            1_000,
+            market::JobDeadlines { accept_within: None, execute_within: None },
+        );
+        chain.submit(&submit, requester.keypair(), Finality::Best).await.expect("submit_job");
+        let claim = AcceptClaim { genesis: chain.genesis_hash(), job_id, attempt: 1, node: me, seat: job_id as u32 };
+        let answer = chain.submit_unsigned_and_wait(&claim.signed_call(&result_key), Finality::Best).await;
+        if job_id < 2 {
+            let out = answer.unwrap_or_else(|e| panic!("accept of job {job_id}: {e}"));
+            let accepted = |e: &MarketEvent| matches!(e, MarketEvent::JobAccepted { job_id: j, node, .. } if *j == job_id && *node == me);
+            assert!(out.events.iter().any(accepted), "job {job_id}: {:?}", out.events);
+        } else {
+            let refused = answer.expect_err("two jobs' stake at risk is all 100 tokens cover");
+            eprintln!("the pool's refusal for stake: {refused}");
+            let covered = AcceptClaim::stake_covers_one_more(&chain, &me).await.expect("read the node");
+            assert!(!covered, "the refusal was for stake, but the daemon's check says it covers one more");
+        }
+    }
+}

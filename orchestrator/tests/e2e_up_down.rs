@@ -174,6 +174,31 @@ fn ctrl_c_during_a_scenario_run_removes_its_testnet() {
 
 #[test]
 #[ignore = "needs Docker: the end-to-end tier runs it"]
+fn ctrl_c_during_a_chaos_run_removes_its_testnet() {
+    // `testnet chaos` had no SIGINT handler: Ctrl-C killed it with its testnet running.
+    let dir = temp();
+    let name = unique("sigint-chaos");
+    let _guard = Down(name.clone());
+    let topology = write_topology(dir.path(), &name, &[]);
+    let reports = dir.path().join("reports");
+    let args = [
+        "chaos".as_ref(),
+        topology.as_os_str(),
+        "--no-build".as_ref(),
+        "--seed".as_ref(),
+        "7".as_ref(),
+        "--jobs".as_ref(),
+        "2".as_ref(),
+        "--faults".as_ref(),
+        "0".as_ref(),
+        "--reports".as_ref(),
+        reports.as_os_str(),
+    ];
+    interrupt_then_nothing_left(dir.path(), &name, spawn(dir.path(), &name, &args, 1));
+}
+
+#[test]
+#[ignore = "needs Docker: the end-to-end tier runs it"]
 fn down_cleans_up_after_a_killed_up() {
     let dir = temp();
     let name = unique("sigkill");

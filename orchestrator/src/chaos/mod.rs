@@ -9,7 +9,7 @@ mod schedule;
 pub use schedule::{draw, ChaosJob, ChaosOptions, Draw, Window};
 
 use crate::artifacts::Workspace;
-use crate::network::UpOptions;
+use crate::network::{Interrupt, UpOptions};
 use crate::progress::Progress;
 use crate::provider::Engine;
 use crate::scenario::model::{Scenario, ScenarioError};
@@ -43,18 +43,23 @@ pub struct ChaosRun {
     pub report: ScenarioReport,
 }
 
+/// Where a chaos run's testnet comes from and its files go.
+pub struct ChaosPlace<'a> {
+    pub engine: &'a Engine,
+    pub workspace: &'a Workspace,
+    /// The topology file the draw runs on.
+    pub topology: &'a Path,
+    /// Where drawn scenarios, reports and logs go.
+    pub reports: &'a Path,
+    /// Ctrl-C: every `up` of the run holds it while engine changes are in flight.
+    pub interrupt: &'a Interrupt,
+}
+
 /// Run `draw` once: a fresh testnet, checked at every block, torn down after.
-pub async fn run(
-    engine: &Engine,
-    workspace: &Workspace,
-    draw: &Draw,
-    topology: &Path,
-    reports: &Path,
-    stem: &str,
-    progress: &mut Progress,
-) -> Result<ChaosRun, ChaosError> {
+pub async fn run(place: &ChaosPlace<'_>, draw: &Draw, stem: &str, progress: &mut Progress) -> Result<ChaosRun, ChaosError> {
+    let ChaosPlace { engine, workspace, topology, reports, interrupt } = place;
     let (file, scenario) = write_scenario(draw, topology, reports, stem)?;
-    let up = UpOptions::for_scenario(draw.seed);
+    let up = UpOptions { interrupt: (*interrupt).clone(), ..UpOptions::for_scenario(draw.seed) };
     let report = run_one(engine, workspace, &scenario, &up, reports, 1, progress).await;
     Ok(ChaosRun { file, report })
 }
@@ -62,14 +67,10 @@ pub async fn run(
 /// Drop fault windows, then jobs, one at a time, keeping each removal after which the run
 /// still fails; at most `budget` runs. Returns the smallest failing draw and its run (the
 /// original run when nothing could be dropped).
-#[allow(clippy::too_many_arguments)]
 pub async fn reduce(
-    engine: &Engine,
-    workspace: &Workspace,
+    place: &ChaosPlace<'_>,
     failing: Draw,
     failed: ChaosRun,
-    topology: &Path,
-    reports: &Path,
     budget: u32,
     progress: &mut Progress,
 ) -> Result<(Draw, ChaosRun), ChaosError> {
@@ -78,7 +79,7 @@ pub async fn reduce(
     let mut smallest_run = failed;
     while let Some((candidate, step)) = search.next_candidate() {
         progress.step(&format!("reducing: {step}"), 0);
-        let run = run(engine, workspace, &candidate, topology, reports, &stem, progress).await?;
+        let run = run(place, &candidate, &stem, progress).await?;
         let fails = !run.report.passed;
         if fails {
             smallest_run = run;
@@ -87,7 +88,7 @@ pub async fn reduce(
     }
     let smallest = search.smallest;
     // The file on disk is the last candidate tried; write the smallest failing one back.
-    let (file, _) = write_scenario(&smallest, topology, reports, &stem)?;
+    let (file, _) = write_scenario(&smallest, place.topology, place.reports, &stem)?;
     smallest_run.file = file;
     Ok((smallest, smallest_run))
 }

@@ -1,12 +1,13 @@
 //! `testnet chaos TOPOLOGY`.
 
+use super::ctrl_c::{interrupted, CtrlC};
 use super::lifecycle::connect;
 use clap::Args;
 use miette::IntoDiagnostic;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use testnet::artifacts::Workspace;
-use testnet::chaos::{self, ChaosOptions, ChaosRun, Draw};
+use testnet::chaos::{self, ChaosOptions, ChaosPlace, ChaosRun, Draw};
 use testnet::progress::{Mode, Progress};
 use testnet::topology::Topology;
 
@@ -70,35 +71,39 @@ pub async fn chaos(args: ChaosArgs, json: bool) -> miette::Result<ExitCode> {
         println!("{}", file.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let topology = testnet::topology::Topology::load(&args.topology).map_err(miette::Report::new)?;
     let engine = connect(topology.engine()).await?;
     let workspace = Workspace::from_env();
-    if !args.no_build {
-        progress.step("building cr-node and cr-compute", 0);
-        workspace.build_binaries().await.into_diagnostic()?;
-    }
-    let run = chaos::run(&engine, &workspace, &draw, &args.topology, &args.reports, &stem, &mut progress)
-        .await
-        .map_err(miette::Report::msg)?;
-    let mut summary = Summary::of(&draw, &run);
-    if !run.report.passed && args.reduce > 0 {
-        let failing = run_failed_lines(&run);
-        progress.done(&format!("chaos seed {seed} failed:\n{failing}\nreducing it (at most {} runs)", args.reduce));
-        let (smallest, reduced) = chaos::reduce(
-            &engine,
-            &workspace,
-            draw.clone(),
-            ChaosRun { file: run.file.clone(), report: run.report.clone() },
-            &args.topology,
-            &args.reports,
-            args.reduce,
-            &mut progress,
-        )
-        .await
-        .map_err(miette::Report::msg)?;
-        summary.reduced =
-            Some(Reduced { file: reduced.file.clone(), jobs: smallest.jobs.len(), windows: smallest.windows.len() });
-    }
+    let ctrl_c = CtrlC::install(engine.provider.as_ref(), [topology.name().as_str()]).await?;
+    let interrupt = ctrl_c.interrupt();
+    let place = ChaosPlace {
+        engine: &engine,
+        workspace: &workspace,
+        topology: &args.topology,
+        reports: &args.reports,
+        interrupt: &interrupt,
+    };
+    let work = async {
+        if !args.no_build {
+            progress.step("building cr-node and cr-compute", 0);
+            workspace.build_binaries().await.into_diagnostic()?;
+        }
+        let run = chaos::run(&place, &draw, &stem, &mut progress).await.map_err(miette::Report::msg)?;
+        let mut summary = Summary::of(&draw, &run);
+        if !run.report.passed && args.reduce > 0 {
+            let failing = run_failed_lines(&run);
+            progress
+                .done(&format!("chaos seed {seed} failed:\n{failing}\nreducing it (at most {} runs)", args.reduce));
+            let failed = ChaosRun { file: run.file.clone(), report: run.report.clone() };
+            let (smallest, reduced) = chaos::reduce(&place, draw.clone(), failed, args.reduce, &mut progress)
+                .await
+                .map_err(miette::Report::msg)?;
+            summary.reduced =
+                Some(Reduced { file: reduced.file.clone(), jobs: smallest.jobs.len(), windows: smallest.windows.len() });
+        }
+        miette::Result::<_>::Ok((run, summary))
+    };
+    let Some(done) = ctrl_c.guard(engine.provider.as_ref(), work).await? else { return Ok(interrupted()) };
+    let (run, summary) = done?;
     let json_path = args.reports.join(format!("{stem}.json"));
     let body = serde_json::json!({ "seed": seed, "summary": summary, "report": run.report });
     std::fs::write(&json_path, serde_json::to_vec_pretty(&body).into_diagnostic()?).into_diagnostic()?;

@@ -5,14 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use testnet::artifacts::Workspace;
-use testnet::network::{self, Interrupt, TestnetState, UpError, UpOptions};
+use super::ctrl_c::{interrupted, CtrlC};
+use testnet::network::{self, TestnetState, UpOptions};
 use testnet::progress::{Mode, Progress};
-use testnet::provider::{Engine, EngineChoice, Provider, SWARM_MANAGER_ENV};
+use testnet::provider::{Engine, EngineChoice, SWARM_MANAGER_ENV};
 use testnet::scenario::model::Scenario;
 use testnet::topology::Topology;
-
-/// Exit code after Ctrl-C, as shells expect.
-pub(super) const INTERRUPTED: u8 = 130;
 
 /// The engine a topology chose.
 pub async fn connect(choice: &EngineChoice) -> miette::Result<Engine> {
@@ -81,25 +79,19 @@ pub async fn up(path: &Path, args: UpArgs, json: bool) -> miette::Result<ExitCod
     let engine = connect(topology.engine()).await?;
     let provider = engine.provider.as_ref();
     let workspace = Workspace::from_env();
-    let interrupt = Interrupt::on_ctrl_c().into_diagnostic()?;
+    let ctrl_c = CtrlC::install(provider, [topology.name().as_str()]).await?;
     let options = UpOptions {
         build,
         ready_within: Duration::from_secs(timeout),
         keep_on_failure,
         seed,
-        interrupt: interrupt.clone(),
+        interrupt: ctrl_c.interrupt(),
         ..UpOptions::default()
     };
     let mut progress = Progress::new(Mode::detect(json));
     progress.done(&format!("seed {seed} (the same run again: --seed {seed})"));
-    let testnet = topology.name().as_str().to_owned();
-    let result = tokio::select! {
-        r = network::up(&engine, &workspace, &topology, path, &options, &mut progress) => r,
-        () = interrupt.settled() => Err(UpError::Interrupted),
-    };
-    if let Err(UpError::Interrupted) = result {
-        return remove_interrupted(provider, &testnet).await;
-    }
+    let up = network::up(&engine, &workspace, &topology, path, &options, &mut progress);
+    let Some(result) = ctrl_c.guard(provider, up).await? else { return Ok(interrupted()) };
     let state = result.into_diagnostic().wrap_err(format!("testnet up {}", path.display()))?;
     let block_times = state.ready_after_start_seconds * 1000.0 / f64::from(state.block_time_ms);
     progress.done(&format!(
@@ -109,16 +101,6 @@ pub async fn up(path: &Path, args: UpArgs, json: bool) -> miette::Result<ExitCod
     ));
     print_endpoints(&state, json);
     Ok(ExitCode::SUCCESS)
-}
-
-/// After Ctrl-C, once no engine change is in flight: remove the testnet, say what stayed.
-pub(super) async fn remove_interrupted(provider: &dyn Provider, testnet: &str) -> miette::Result<ExitCode> {
-    eprintln!("\ninterrupted: removing testnet {testnet}");
-    let report = provider.teardown(testnet).await.into_diagnostic()?;
-    for leftover in &report.leftovers {
-        eprintln!("  still there: {} {}; remove with `{}`", leftover.name, leftover.error, leftover.command);
-    }
-    Ok(ExitCode::from(INTERRUPTED))
 }
 
 fn print_endpoints(state: &TestnetState, json: bool) {

@@ -1,13 +1,14 @@
 //! `testnet load`: flags to options, a generated topology for `--fleet`, the run, the reports.
 
-use super::lifecycle::{connect, remove_interrupted};
+use super::ctrl_c::{interrupted, CtrlC};
+use super::lifecycle::connect;
 use miette::{IntoDiagnostic, WrapErr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use testnet::artifacts::Workspace;
 use testnet::load::{self, Arrival, LoadOptions};
-use testnet::network::{Interrupt, UpError, UpOptions};
+use testnet::network::UpOptions;
 use testnet::progress::{Mode, Progress};
 
 use testnet::topology::{Tokens, Topology};
@@ -205,12 +206,12 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
         Arrival::Poisson { seed } => seed,
         _ => 0,
     };
-    let interrupt = Interrupt::on_ctrl_c().into_diagnostic()?;
+    let ctrl_c = CtrlC::install(engine.provider.as_ref(), [topology.name().as_str()]).await?;
     let up = UpOptions {
         build: !args.no_build,
         ready_within: Duration::from_secs(600),
         seed,
-        interrupt: interrupt.clone(),
+        interrupt: ctrl_c.interrupt(),
         ..UpOptions::default()
     };
     let options = LoadOptions {
@@ -224,14 +225,8 @@ pub async fn load(args: LoadArgs, json: bool) -> miette::Result<ExitCode> {
         reports: args.reports.clone(),
         climb,
     };
-    let testnet = topology.name().as_str().to_owned();
-    let result = tokio::select! {
-        r = load::run_one(&engine, &workspace, &topology, &path, &options, &up, &mut progress) => r,
-        () = interrupt.settled() => Err(UpError::Interrupted.into()),
-    };
-    if result.as_ref().is_err_and(UpError::interrupted) {
-        return remove_interrupted(engine.provider.as_ref(), &testnet).await;
-    }
+    let run = load::run_one(&engine, &workspace, &topology, &path, &options, &up, &mut progress);
+    let Some(result) = ctrl_c.guard(engine.provider.as_ref(), run).await? else { return Ok(interrupted()) };
     let report = result.map_err(|e| miette::miette!("{e:#}")).wrap_err(format!("testnet load {}", path.display()))?;
     let page = load::report::write(&args.reports, &report).into_diagnostic()?;
     progress.done(&format!("report: {} and load.json beside it", page.display()));

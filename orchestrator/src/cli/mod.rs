@@ -1,6 +1,7 @@
 //! Subcommands of `testnet`.
 
 mod chaos;
+mod ctrl_c;
 mod dashboard;
 mod lifecycle;
 mod load;

@@ -1,5 +1,6 @@
 //! `testnet replay REPORT.json`.
 
+use super::ctrl_c::{interrupted, CtrlC};
 use super::lifecycle::connect;
 use clap::Args;
 use miette::{IntoDiagnostic, WrapErr};
@@ -65,41 +66,48 @@ pub async fn replay(args: ReplayArgs, json: bool) -> miette::Result<ExitCode> {
     }
     let engine = connect(&super::scenario::one_engine(loaded.iter())?).await?;
     let workspace = Workspace::from_env();
+    let ctrl_c = CtrlC::install(engine.provider.as_ref(), loaded.iter().map(|s| s.topology().name().as_str())).await?;
     let mut progress = Progress::new(Mode::detect(json));
-    if !args.no_build {
-        progress.step("building cr-node and cr-compute", 0);
-        workspace.build_binaries().await.into_diagnostic()?;
-    }
-    let mut diverged = 0;
-    let mut out = Vec::new();
-    for (old, scenario) in before.iter().zip(&loaded) {
-        // The same seed: the daemons rank who tries each job first as they did then.
-        let up = UpOptions::for_scenario(old.seed);
-        let new = scenario::run_one(&engine, &workspace, scenario, &up, &args.reports, 1, &mut progress).await;
-        let divergences = replay::compare(old, &new);
-        diverged += usize::from(!divergences.is_empty());
-        if !json {
-            match divergences.first() {
-                None => println!(
-                    "SAME {}: {} jobs took the same node, outcome, verdict and timeouts",
-                    old.scenario,
-                    old.jobs.len()
-                ),
-                Some(d) => println!(
-                    "DIVERGED {}: {} difference(s); first: job {}: {} was {}, now {}",
-                    old.scenario,
-                    divergences.len(),
-                    d.job,
-                    d.what,
-                    d.before,
-                    d.after
-                ),
-            }
+    let work = async {
+        if !args.no_build {
+            progress.step("building cr-node and cr-compute", 0);
+            workspace.build_binaries().await.into_diagnostic()?;
         }
-        out.push(serde_json::json!({ "scenario": old.scenario, "divergences": divergences, "passed": new.passed }));
-    }
+        let mut diverged = 0;
+        let mut out = Vec::new();
+        for (old, scenario) in before.iter().zip(&loaded) {
+            // The same seed: the daemons rank who tries each job first as they did then.
+            let up = UpOptions { interrupt: ctrl_c.interrupt(), ..UpOptions::for_scenario(old.seed) };
+            let new = scenario::run_one(&engine, &workspace, scenario, &up, &args.reports, 1, &mut progress).await;
+            let divergences = replay::compare(old, &new);
+            diverged += usize::from(!divergences.is_empty());
+            if !json {
+                println!("{}", verdict(old, &divergences));
+            }
+            out.push(serde_json::json!({ "scenario": old.scenario, "divergences": divergences, "passed": new.passed }));
+        }
+        miette::Result::<_>::Ok((diverged, out))
+    };
+    let Some(done) = ctrl_c.guard(engine.provider.as_ref(), work).await? else { return Ok(interrupted()) };
+    let (diverged, out) = done?;
     if json {
         println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
     }
     Ok(if diverged == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// One line on a replayed run: the same as before, or its first difference.
+fn verdict(old: &ScenarioReport, divergences: &[replay::Divergence]) -> String {
+    match divergences.first() {
+        None => format!("SAME {}: {} jobs took the same node, outcome, verdict and timeouts", old.scenario, old.jobs.len()),
+        Some(d) => format!(
+            "DIVERGED {}: {} difference(s); first: job {}: {} was {}, now {}",
+            old.scenario,
+            divergences.len(),
+            d.job,
+            d.what,
+            d.before,
+            d.after
+        ),
+    }
 }

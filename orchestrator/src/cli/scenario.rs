@@ -1,12 +1,13 @@
 //! `testnet test SCENARIO...`.
 
-use super::lifecycle::{connect, remove_interrupted, INTERRUPTED};
+use super::ctrl_c::{interrupted, CtrlC};
+use super::lifecycle::connect;
 use futures::StreamExt;
 use miette::IntoDiagnostic;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use testnet::artifacts::Workspace;
-use testnet::network::{Interrupt, UpOptions};
+use testnet::network::UpOptions;
 use testnet::progress::{Mode, Progress};
 use testnet::provider::EngineChoice;
 use testnet::scenario::{self, model::Scenario};
@@ -56,13 +57,7 @@ pub async fn test(
     }
     let engine = connect(&one_engine(scenarios.iter())?).await?;
     let workspace = Workspace::from_env();
-    let interrupt = Interrupt::on_ctrl_c().into_diagnostic()?;
-    // Ctrl-C removes the testnets this run started, never one that already ran before it.
-    let running = engine.provider.list_testnets().await.into_diagnostic()?;
-    let mut ours: Vec<&str> = scenarios.iter().map(|s| s.topology().name().as_str()).collect();
-    ours.sort_unstable();
-    ours.dedup();
-    ours.retain(|t| !running.iter().any(|r| r == t));
+    let ctrl_c = CtrlC::install(engine.provider.as_ref(), scenarios.iter().map(|s| s.topology().name().as_str())).await?;
     let mut progress = Progress::new(Mode::detect(json));
     if build {
         progress.step("building cr-node and cr-compute", 0);
@@ -70,7 +65,7 @@ pub async fn test(
     }
     progress.done(&format!("seed {seed} (run 1 of each scenario again: --seed {seed})"));
     let up_for = |s: &Scenario, run: u32| UpOptions {
-        interrupt: interrupt.clone(),
+        interrupt: ctrl_c.interrupt(),
         ..UpOptions::for_scenario(testnet::seed::of_run(seed, s.name().as_str(), run))
     };
     // Every run of a scenario, one after the other: repeats of one testnet share its lane.
@@ -125,17 +120,8 @@ pub async fn test(
         };
         miette::Result::<Vec<scenario::ScenarioReport>>::Ok(results)
     };
-    let results = tokio::select! {
-        results = work => Some(results?),
-        () = interrupt.settled() => None,
-    };
-    // Runs an interrupted `up` cut short end as failures; the run as a whole was interrupted.
-    let Some(results) = results.filter(|_| !interrupt.requested()) else {
-        for testnet in ours {
-            remove_interrupted(engine.provider.as_ref(), testnet).await?;
-        }
-        return Ok(ExitCode::from(INTERRUPTED));
-    };
+    let Some(results) = ctrl_c.guard(engine.provider.as_ref(), work).await? else { return Ok(interrupted()) };
+    let results = results?;
     testnet::scenario::results::write(reports, &results).into_diagnostic()?;
     if repeat > 1 {
         let tallies = scenario::repeat::tally(&results);

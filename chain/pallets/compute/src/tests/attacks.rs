@@ -8,7 +8,7 @@ use frame_support::{
 	assert_noop, assert_ok,
 	pallet_prelude::{InvalidTransaction, TransactionSource, ValidateUnsigned},
 };
-use sp_core::H256;
+use sp_core::{Pair, H256};
 use sp_runtime::Percent;
 
 fn submit_with(requester: u64, req: Requirements, deadlines: JobDeadlines<u64>) -> DispatchResult {
@@ -323,4 +323,139 @@ fn attack_json_genesis_with_a_percentage_over_100_does_not_build() {
 	});
 	let params: ParamsOf<Test> = serde_json::from_value(json).expect("the JSON parses");
 	let _ = ExtBuilder::default().params(|p| *p = params).build();
+}
+
+fn accept_refused(why: AcceptRejection) -> sp_runtime::transaction_validity::TransactionValidity {
+	Err(InvalidTransaction::Custom(why as u8).into())
+}
+
+/// An unsigned accept naming a node but signed with another node's result key (or the node's
+/// account key) would take a job in its name and put its stake at risk.
+#[test]
+fn attack_accept_signed_by_another_key_is_refused() {
+	ExtBuilder::default().run(|| {
+		register(NODE, cpu(4), 1_000);
+		register(NODE_2, cpu(4), 1_000);
+		let job = crate::mock::submit(REQUESTER, 1_000, Requirements::default());
+		let (payload, _) = signed_accept(job, NODE);
+		let forged = result_pair(NODE_2).sign(&codec::Encode::encode(&payload)).0;
+		assert_eq!(validate_accept(payload.clone(), forged), Err(InvalidTransaction::BadProof.into()));
+		assert_refused!(
+			Compute::accept_job_unsigned(RuntimeOrigin::none(), payload, forged),
+			Error::<Test>::InvalidAccept
+		);
+		assert_eq!(Nodes::<Test>::get(NODE).expect("node").active_jobs, 0);
+	});
+}
+
+/// A node's accept for attempt 1, replayed after the job timed out and reopened, would hand
+/// the node attempt 2 (and another slash) without its consent.
+#[test]
+fn attack_accept_replayed_on_a_reopened_job_is_refused() {
+	ExtBuilder::default().run(|| {
+		// Stake enough to stay eligible after the timeout's slash: the replay itself is refused.
+		register(NODE, cpu(4), 2_000);
+		register(NODE_2, cpu(4), 1_000);
+		let job = crate::mock::submit(REQUESTER, 700, Requirements::default());
+		let (payload, sig) = signed_accept(job, NODE);
+		assert_ok!(Compute::accept_job_unsigned(RuntimeOrigin::none(), payload.clone(), sig));
+		run_to_block(7); // the execution deadline: timed out, open again
+		assert!(matches!(crate::mock::status(job), JobStatus::Open { .. }));
+		assert_eq!(
+			validate_accept(payload.clone(), sig),
+			accept_refused(AcceptRejection::StaleAttempt)
+		);
+		assert_refused!(
+			Compute::accept_job_unsigned(RuntimeOrigin::none(), payload, sig),
+			Error::<Test>::InvalidAccept
+		);
+	});
+}
+
+/// An accept signed for another chain, or a signature over a message of another kind, must
+/// not take a job here.
+#[test]
+fn attack_accept_from_another_chain_or_domain_is_refused() {
+	ExtBuilder::default().run(|| {
+		register(NODE, cpu(4), 1_000);
+		let job = crate::mock::submit(REQUESTER, 1_000, Requirements::default());
+		let (mut payload, _) = signed_accept(job, NODE);
+		payload.genesis_hash = H256::repeat_byte(0xee);
+		let sig = result_pair(NODE).sign(&codec::Encode::encode(&payload)).0;
+		assert_eq!(validate_accept(payload, sig), accept_refused(AcceptRejection::WrongDomain));
+		let (mut payload, _) = signed_accept(job, NODE);
+		payload.domain = RESULT_DOMAIN;
+		let sig = result_pair(NODE).sign(&codec::Encode::encode(&payload)).0;
+		assert_eq!(
+			validate_accept(payload.clone(), sig),
+			accept_refused(AcceptRejection::WrongDomain)
+		);
+		assert_refused!(
+			Compute::accept_job_unsigned(RuntimeOrigin::none(), payload, sig),
+			Error::<Test>::InvalidAccept
+		);
+	});
+}
+
+/// A node that was late for a job must not get its accept included (and its block weight
+/// spent) once another node took it: the pool refuses it.
+#[test]
+fn attack_late_accept_for_a_taken_job_is_refused_in_the_pool() {
+	ExtBuilder::default().run(|| {
+		register(NODE, cpu(4), 1_000);
+		register(NODE_2, cpu(4), 1_000);
+		let job = crate::mock::submit(REQUESTER, 1_000, Requirements::default());
+		let (first, s1) = signed_accept(job, NODE);
+		let (late, s2) = signed_accept(job, NODE_2);
+		assert_ok!(Compute::accept_job_unsigned(RuntimeOrigin::none(), first, s1));
+		assert_eq!(validate_accept(late.clone(), s2), accept_refused(AcceptRejection::NotOpen));
+		assert_refused!(
+			Compute::accept_job_unsigned(RuntimeOrigin::none(), late, s2),
+			Error::<Test>::InvalidAccept
+		);
+	});
+}
+
+/// An unsigned accept costs its sender nothing, so the pool must refuse one for a job the node
+/// cannot run before any block spends weight on it.
+#[test]
+fn attack_free_accept_for_a_job_the_node_cannot_run_is_refused_in_the_pool() {
+	ExtBuilder::default().run(|| {
+		register(NODE, cpu(4), 1_000);
+		let job = crate::mock::submit(REQUESTER, 1_000, unmatchable());
+		let (payload, sig) = signed_accept(job, NODE);
+		assert_eq!(
+			validate_accept(payload.clone(), sig),
+			accept_refused(AcceptRejection::RequirementsNotMet)
+		);
+		assert_refused!(
+			Compute::accept_job_unsigned(RuntimeOrigin::none(), payload, sig),
+			Error::<Test>::RequirementsNotMet
+		);
+	});
+}
+
+/// An accept is free: a node that sent one for every open job would hold each job's tag in the
+/// pool and keep honest nodes' accepts out, every block, at no cost (those it cannot take are
+/// dropped when the block is built). Each accept takes one of the node's seats, one accept a
+/// seat, so it holds no more job tags than jobs it could hold at once.
+#[test]
+fn attack_free_accepts_cannot_squat_more_jobs_than_the_node_can_take() {
+	ExtBuilder::default().run(|| {
+		register(NODE, cpu(4), 1_000);
+		assert_ok!(Compute::update_node(RuntimeOrigin::signed(NODE), cpu(4), 3));
+		let jobs: Vec<JobId> =
+			(0..3).map(|_| crate::mock::submit(REQUESTER, 1_000, Requirements::default())).collect();
+		let tags = |job, seat| {
+			let (payload, sig) = signed_accept_in(job, NODE, seat);
+			validate_accept(payload, sig).map(|v| v.provides)
+		};
+		// The same seat for two jobs: the pool can hold only one of them.
+		let (a, b) = (tags(jobs[0], 0).expect("valid"), tags(jobs[1], 0).expect("valid"));
+		assert_eq!(a[1], b[1], "one seat, one tag");
+		assert!(tags(jobs[1], 1).is_ok());
+		// A third seat is within `max_concurrent` but not within the stake: 3 x 500 > 1_000.
+		let beyond_stake = tags(jobs[2], 2).expect_err("the stake covers two jobs");
+		assert_eq!(Err(beyond_stake), accept_refused(AcceptRejection::StakeExhausted));
+	});
 }

@@ -16,6 +16,7 @@ macro_rules! assert_refused {
 	}};
 }
 
+mod accepts;
 mod attacks;
 mod deadlines;
 mod disputes;
