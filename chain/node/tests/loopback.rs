@@ -3,8 +3,7 @@
 //! `three_validators_finalize_and_pay_a_job` starts three `cr-node --validator` processes on a
 //! chain spec made from the `local` template with generated keys, checks that they produce and
 //! finalize the same blocks, then takes one job from submission to the 90/10 payout through
-//! JSON-RPC, with extrinsics built and signed natively from the runtime's own types; on the way,
-//! a second node's accept for the taken job is refused by the pool.
+//! JSON-RPC, with extrinsics built and signed natively from the runtime's own types.
 //! `checked_in_metadata_is_current` compares `protocol/metadata/compute.scale`, which the light
 //! workspace compiles its client from, with the metadata the node serves.
 //!
@@ -16,15 +15,15 @@ use codec::{Decode, Encode};
 use common::{
 	net::{genesis_patch, Network, ValidatorKeys},
 	rpc::Res,
-	tx::{accept_extrinsic, result_extrinsic, ChainContext},
+	tx::{result_extrinsic, ChainContext},
 };
 use compute_runtime::{
 	genesis::default_market_params, AccountId, Balance, BlockNumber, FeeAccount, Runtime,
 	RuntimeCall, RuntimeHoldReason, UNIT,
 };
 use pallet_compute::{
-	AcceptRejection, Capabilities, HoldReason, JobOf, JobStatus, MarketParams, NodeInfo,
-	Requirements, ResultRejection,
+	Capabilities, HoldReason, JobOf, JobStatus, MarketParams, NodeInfo, Requirements,
+	ResultRejection,
 };
 use sp_core::{sr25519, Pair, H256};
 use sp_io::hashing::blake2_256;
@@ -162,25 +161,7 @@ async fn job_is_paid_90_10(net: &Network) {
 	assert_eq!((&open.requester, open.budget), (requester, budget));
 	assert!(matches!(open.status, JobStatus::Open { .. }), "{:?}", open.status);
 
-	// Dave, a second node, registers too: its accept for the same job is the one a pool must
-	// refuse while Bob's waits to be included.
-	let (dave, dave_key) = (Sr25519Keyring::Dave.pair(), sr25519::Pair::from_seed(&[0x5f; 32]));
-	let register_dave = pallet_compute::Call::register_node {
-		capabilities: Capabilities { cpu_cores: 4, memory_mb: 4096, gpu: None },
-		result_key: dave_key.public().0,
-		stake: 200 * UNIT,
-		max_concurrent: 1,
-	};
-	submit_signed(net, &ctx, 1, &dave, register_dave.into()).await;
-	let dave_id: AccountId = dave.public().into();
-	let dave_key_of = pallet_compute::Nodes::<Runtime>::hashed_key_for(&dave_id);
-	let dave_key_of = &dave_key_of;
-	net.wait_for("Dave registered", blocks(20), || async move {
-		let registered: Option<NodeInfo<Balance>> = net.rpc[1].storage(dave_key_of, None).await?;
-		Ok(registered.map(|_| ()))
-	})
-	.await;
-	only_one_accept_a_job_is_pooled(net, &ctx, (node, &result_key), (&dave_id, &dave_key)).await;
+	submit_signed(net, &ctx, 1, &bob, pallet_compute::Call::accept_job { job_id: 0 }.into()).await;
 	// Baselines from the first state with the job assigned: registering has been paid for and
 	// accepting is free, so from here the only change to Bob's free balance is the payout.
 	let (attempt, before) = net
@@ -267,39 +248,6 @@ async fn job_is_paid_90_10(net: &Network) {
 	assert_eq!(after.2, 0, "Alice holds nothing in reserve");
 	let escrow = RuntimeHoldReason::Compute(HoldReason::JobEscrow);
 	assert!(!after.3.iter().any(|(r, _)| *r == escrow), "escrow hold left: {:?}", after.3);
-}
-
-/// Bob's unsigned accept for job 0 enters validator 1's pool; Dave's, for the same job, is
-/// refused there at submission (one accept a job attempt), or, if Bob's was already included,
-/// refused as the job is no longer open. Either way it is never included.
-async fn only_one_accept_a_job_is_pooled(
-	net: &Network,
-	ctx: &ChainContext,
-	(bob, bob_key): (&AccountId, &sr25519::Pair),
-	(dave, dave_key): (&AccountId, &sr25519::Pair),
-) {
-	let first = accept_extrinsic(ctx, 0, 1, bob.clone(), bob_key);
-	net.rpc[1].submit(&first).await.unwrap_or_else(|e| panic!("Bob's accept refused: {e}"));
-	let rival = accept_extrinsic(ctx, 0, 1, dave.clone(), dave_key);
-	let err = net.rpc[1].submit(&rival).await.expect_err("a second accept for job 0 must be refused");
-	eprintln!("the rival accept was refused by the pool: {err}");
-	// Valid on its own at the best block (Bob's accept still pooled: refused for the tag), or
-	// refused as the job is taken (Bob's accept included first).
-	let best = net.rpc[1].best_hash().await.expect("best block");
-	let args = (TransactionSource::External, &rival, best).encode();
-	let raw = net.rpc[1]
-		.state_call("TaggedTransactionQueue_validate_transaction", &args)
-		.await
-		.expect("validate_transaction");
-	let validity = TransactionValidity::decode(&mut &raw[..]).expect("a TransactionValidity");
-	let not_open = InvalidTransaction::Custom(AcceptRejection::NotOpen as u8);
-	match validity {
-		Ok(_) => assert!(
-			err.to_string().to_ascii_lowercase().contains("priority is too low"),
-			"a valid rival accept was refused for another reason than the held one: {err}"
-		),
-		Err(e) => assert_eq!(e, TransactionValidityError::Invalid(not_open), "rival's validity"),
-	}
 }
 
 /// The included result, sent again, is refused by the pool, and the runtime itself calls it

@@ -102,7 +102,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("compute-marketplace"),
 	impl_name: alloc::borrow::Cow::Borrowed("compute-marketplace"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

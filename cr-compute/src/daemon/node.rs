@@ -35,19 +35,6 @@ pub(super) enum TaskOutcome {
     Finished { job_id: u64 },
 }
 
-impl TaskOutcome {
-    fn job_id(&self) -> u64 {
-        match self {
-            Self::Accepted { job_id, .. }
-            | Self::NotTaken { job_id }
-            | Self::Retry { job_id }
-            | Self::Refused { job_id }
-            | Self::StakeExhausted { job_id }
-            | Self::Finished { job_id } => *job_id,
-        }
-    }
-}
-
 /// Everything one logical daemon owns.
 pub(super) struct Node {
     pub cfg: DaemonConfig,
@@ -61,8 +48,6 @@ pub(super) struct Node {
     refused: BTreeSet<u64>,
     /// Jobs with an accept in flight or an execution running: they use capacity.
     busy: BTreeSet<u64>,
-    /// The seat each accept in flight takes (see `AcceptClaim::seat`).
-    seats: BTreeMap<u64, u32>,
     on_committee: bool,
     /// Block from which on accepts are tried again after the chain said our stake is exhausted
     /// (sooner when one of our jobs settles).
@@ -112,7 +97,6 @@ impl Node {
             candidates: BTreeMap::new(),
             refused: BTreeSet::new(),
             busy: BTreeSet::new(),
-            seats: BTreeMap::new(),
             on_committee: false,
             stake_wait_until: 0,
             last_block: 0,
@@ -227,7 +211,7 @@ impl Node {
             self.on_event(block.number, event, tx);
         }
         if self.cfg.role == Role::Worker && self.cfg.behaviour != Behaviour::Offline {
-            self.try_accepts(block, tx);
+            self.try_accepts(block.number, tx);
         }
     }
 
@@ -286,8 +270,7 @@ impl Node {
         (self.busy.len() as u32) < self.cfg.max_concurrent
     }
 
-    fn try_accepts(&mut self, block: &BlockEvents, tx: &mpsc::UnboundedSender<TaskOutcome>) {
-        let number = block.number;
+    fn try_accepts(&mut self, number: u64, tx: &mpsc::UnboundedSender<TaskOutcome>) {
         if number < self.stake_wait_until {
             return;
         }
@@ -320,13 +303,8 @@ impl Node {
             if !self.capacity_left() {
                 break;
             }
-            // The first seat no accept of ours in flight holds: the pool keeps one accept a seat,
-            // and with fewer accepts in flight than `max_concurrent` one is always below it.
-            let seat = (0..).find(|s| !self.seats.values().any(|t| t == s)).unwrap_or(0);
-            self.seats.insert(job_id, seat);
             self.busy.insert(job_id);
-            let try_ = tasks::AcceptTry { job_id, seat, seen_block_ms: block.timestamp_ms };
-            tasks::spawn_accept(self.task_context(), try_, tx.clone());
+            tasks::spawn_accept(self.task_context(), job_id, mine.clone(), tx.clone());
         }
     }
 
@@ -344,10 +322,6 @@ impl Node {
     }
 
     fn on_report(&mut self, report: TaskOutcome, tx: &mpsc::UnboundedSender<TaskOutcome>) {
-        if !matches!(report, TaskOutcome::Finished { .. }) {
-            // Every other report ends an accept in flight.
-            self.seats.remove(&report.job_id());
-        }
         match report {
             TaskOutcome::Accepted { job_id, attempt, known } => {
                 self.busy.remove(&job_id);

@@ -7,9 +7,7 @@ use super::metrics::NodeMetrics;
 use super::node::TaskOutcome;
 use super::work::execute;
 use super::Shared;
-use cr_protocol::chain::{
-    api, AcceptClaim, AccountId32, ChainError, Finality, JobStatus, MarketEvent, ResultClaim, TxOutcome,
-};
+use cr_protocol::chain::{api, market, AccountId32, Finality, JobStatus, MarketEvent, ResultClaim};
 use cr_protocol::fleet::Behaviour;
 use cr_protocol::hash::{blake2_256, Hash32};
 use cr_protocol::keys::Sr25519Key;
@@ -32,44 +30,20 @@ pub(super) struct Context {
     pub alt_account: Option<Arc<Sr25519Key>>,
 }
 
-/// The accept a daemon is about to send: the job, the seat it takes (see [`AcceptClaim::seat`]),
-/// and when the block that gave us our turn was made (its timestamp), if it says.
-pub(super) struct AcceptTry {
-    pub job_id: u64,
-    pub seat: u32,
-    pub seen_block_ms: Option<u64>,
-}
-
-/// Check the job is still open and its spec usable, then send an accept.
-pub(super) fn spawn_accept(cx: Context, try_: AcceptTry, tx: mpsc::UnboundedSender<TaskOutcome>) {
+/// Check the job is still open and its spec usable, then send `accept_job`.
+pub(super) fn spawn_accept(
+    cx: Context,
+    job_id: u64,
+    _mine: market::Capabilities,
+    tx: mpsc::UnboundedSender<TaskOutcome>,
+) {
     tokio::spawn(async move {
-        let report = accept(&cx, &try_).await;
+        let report = accept(&cx, job_id).await;
         let _ = tx.send(report);
     });
 }
 
-/// Take `job` with the unsigned accept where the runtime has it, else with the signed
-/// `accept_job` (a runtime older than ours). The pool holds one unsigned accept a job and
-/// refuses the others at submission, so a node late for a job costs no block anything.
-async fn send_accept(cx: &Context, job: &cr_protocol::chain::Job, try_: &AcceptTry) -> Result<TxOutcome, ChainError> {
-    let (chain, job_id) = (&cx.shared.chain, try_.job_id);
-    let claim =
-        AcceptClaim { genesis: chain.genesis_hash(), job_id, attempt: job.attempt + 1, node: cx.me, seat: try_.seat };
-    // The pool checks an unsigned accept against the job: see `gossip_hold`.
-    if let Some(made) = try_.seen_block_ms {
-        tokio::time::sleep(gossip_hold(made, unix_ms(), cx.shared.block_time_ms)).await;
-    }
-    match chain.submit_unsigned_and_wait(&claim.signed_call(&cx.result_key), Finality::Best).await {
-        Err(ChainError::NotOffered { .. }) => {
-            let call = api::transactions().compute().accept_job(job_id);
-            chain.submit(&call, cx.account.keypair(), Finality::Best).await
-        }
-        answered => answered,
-    }
-}
-
-async fn accept(cx: &Context, try_: &AcceptTry) -> TaskOutcome {
-    let job_id = try_.job_id;
+async fn accept(cx: &Context, job_id: u64) -> TaskOutcome {
     let chain = &cx.shared.chain;
     let mut laps = Laps::start();
     let job = match chain.job(job_id, Finality::Best).await {
@@ -107,7 +81,8 @@ async fn accept(cx: &Context, try_: &AcceptTry) -> TaskOutcome {
     }
     laps.lap("spec");
     NodeMetrics::inc(&cx.metrics.accept_attempts);
-    match send_accept(cx, &job, try_).await {
+    let call = api::transactions().compute().accept_job(job_id);
+    match chain.submit(&call, cx.account.keypair(), Finality::Best).await {
         Ok(outcome) => {
             laps.lap("included");
             let ours = outcome.events.iter().find_map(|e| match e {
@@ -136,14 +111,7 @@ async fn accept(cx: &Context, try_: &AcceptTry) -> TaskOutcome {
             // Lost the race, a transient refusal, or a lost answer: a busy node can drop the
             // transaction's subscription after including it. The chain says which.
             let job = chain.job(job_id, Finality::Best).await.ok().flatten();
-            let mut report = after_refusal(cx, job_id, job.as_ref(), true);
-            // A pool's refusal does not say why: a job still open may be one our stake cannot
-            // cover, and trying it again every block would not change that.
-            let covered = || AcceptClaim::stake_covers_one_more(chain, &cx.me);
-            if matches!(report, TaskOutcome::Retry { .. }) && !covered().await.unwrap_or(true) {
-                tracing::info!(node = %cx.name, job_id, "stake covers no more jobs; waiting for one to settle");
-                report = TaskOutcome::StakeExhausted { job_id };
-            }
+            let report = after_refusal(cx, job_id, job.as_ref(), true);
             let outcome = match report {
                 TaskOutcome::Accepted { .. } => "it was ours after all",
                 TaskOutcome::Retry { .. } => "still open, will retry",
@@ -172,7 +140,7 @@ pub(super) struct Assigned {
     pub deadline: u32,
     pub job: cr_protocol::chain::Job,
     /// When the block holding our accept was made (its timestamp, ms), if our accept reported
-    /// it: the result is held back until the other authors have that block ([`gossip_hold`]).
+    /// it: the result is held back until the other authors have that block ([`result_hold`]).
     pub accept_block_ms: Option<u64>,
 }
 
@@ -284,7 +252,7 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32, known: Opti
         }
         laps.lap("recheck");
         if let Some(made) = accept_block_ms {
-            tokio::time::sleep(gossip_hold(made, unix_ms(), cx.shared.block_time_ms)).await;
+            tokio::time::sleep(result_hold(made, unix_ms(), cx.shared.block_time_ms)).await;
         }
         laps.lap("held");
         let claim = ResultClaim {
@@ -316,23 +284,22 @@ async fn execute_and_answer(cx: &Context, job_id: u64, attempt: u32, known: Opti
     Ok(())
 }
 
-/// How long an unsigned transaction that depends on a block waits before it goes to the pool
-/// (a result on the block holding its accept, an accept on the block that showed the job),
-/// given when that block was made and the time now (ms since the Unix epoch): until half a
-/// block time after that block, and never longer than half a block (a clock behind the
-/// author's must not hold it past its deadline).
+/// How long a result waits before it goes to the pool, given when the block holding its accept
+/// was made and the time now (ms since the Unix epoch): until half a block time after that
+/// block, and never longer than half a block (a clock behind the author's must not hold a
+/// result past its deadline).
 ///
-/// Our node gossips an unsigned transaction to the other validators as soon as it takes it, and
-/// a validator that has not yet imported the block it depends on finds it invalid (the job is
-/// not assigned, or not there, yet), bans it and never takes it again, so only our node's own
-/// author could include it: two blocks late with three validators. Measured in a 100-daemon climb (three
+/// Our node gossips a result to the other validators as soon as it takes it, and a validator
+/// that has not yet imported the accept's block finds the result invalid (the job is not
+/// assigned there yet), bans it and never takes it again, so only our node's own author could
+/// include it: two blocks late with three validators. Measured in a 100-daemon climb (three
 /// validators, 2 s blocks): the other validators imported a block 0.15 s after its slot began
 /// at p50, 0.89 s at p90, and results sent at once landed one block after their accept at
 /// p50 but three blocks after it at p90. Half a block still leaves the result half a block to
 /// reach the next author before it builds.
-fn gossip_hold(block_ms: u64, now_ms: u64, block_time_ms: u64) -> Duration {
+fn result_hold(accept_block_ms: u64, now_ms: u64, block_time_ms: u64) -> Duration {
     let half = block_time_ms / 2;
-    Duration::from_millis(block_ms.saturating_add(half).saturating_sub(now_ms).min(half))
+    Duration::from_millis(accept_block_ms.saturating_add(half).saturating_sub(now_ms).min(half))
 }
 
 fn unix_ms() -> u64 {
@@ -515,24 +482,24 @@ pub(super) fn spawn_self_challenge(cx: Context, job_id: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::gossip_hold;
+    use super::result_hold;
     use std::time::Duration;
 
     #[test]
-    fn an_unsigned_call_waits_until_half_a_block_after_the_block_it_depends_on() {
-        assert_eq!(gossip_hold(10_000, 10_300, 2_000), Duration::from_millis(700));
-        assert_eq!(gossip_hold(10_000, 10_000, 1_000), Duration::from_millis(500));
+    fn a_result_waits_until_half_a_block_after_its_accepts_block_was_made() {
+        assert_eq!(result_hold(10_000, 10_300, 2_000), Duration::from_millis(700));
+        assert_eq!(result_hold(10_000, 10_000, 1_000), Duration::from_millis(500));
     }
 
     #[test]
-    fn one_ready_late_goes_at_once() {
-        assert_eq!(gossip_hold(10_000, 11_000, 2_000), Duration::ZERO);
-        assert_eq!(gossip_hold(10_000, 60_000, 2_000), Duration::ZERO);
+    fn a_result_ready_late_goes_at_once() {
+        assert_eq!(result_hold(10_000, 11_000, 2_000), Duration::ZERO);
+        assert_eq!(result_hold(10_000, 60_000, 2_000), Duration::ZERO);
     }
 
     #[test]
-    fn a_clock_behind_the_authors_never_holds_one_over_half_a_block() {
-        assert_eq!(gossip_hold(60_000, 10_000, 2_000), Duration::from_millis(1_000));
-        assert_eq!(gossip_hold(u64::MAX, 0, 2_000), Duration::from_millis(1_000));
+    fn a_clock_behind_the_authors_never_holds_a_result_over_half_a_block() {
+        assert_eq!(result_hold(60_000, 10_000, 2_000), Duration::from_millis(1_000));
+        assert_eq!(result_hold(u64::MAX, 0, 2_000), Duration::from_millis(1_000));
     }
 }

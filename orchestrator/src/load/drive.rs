@@ -2,7 +2,7 @@
 //! ended: what happened, when, by the host's clock and by block number.
 
 use crate::scenario::inject::{submit, JobRequest};
-use cr_protocol::chain::{Chain, Finality};
+use cr_protocol::chain::{api, Chain, Finality};
 use cr_protocol::keys::Sr25519Key;
 use cr_protocol::lifecycle::{Histories, Outcome};
 use futures::StreamExt;
@@ -47,7 +47,7 @@ pub struct BlockSeen {
     /// Reference time of its mandatory part (initialisation with the marketplace's deadlines,
     /// inherents), in picoseconds: the block's total limit holds both.
     pub mandatory_weight: u64,
-    /// Jobs named by accepts (signed or unsigned) the block included and the chain refused (a node that
+    /// Jobs named by `accept_job` calls the block included and the chain refused (a node that
     /// tried a job another had taken): each cost block weight and did nothing.
     pub refused_accepts: Vec<u64>,
 }
@@ -169,7 +169,7 @@ pub async fn drive(
                     refused_accepts: block
                         .refused
                         .iter()
-                        .filter(|r| r.is_accept())
+                        .filter(|r| r.is::<api::compute::calls::AcceptJob>())
                         .filter_map(|r| r.job_id)
                         .collect(),
                 });

@@ -49,8 +49,7 @@ pub struct Step {
     /// Mean share of a block's normal-class weight limit its transactions were charged while
     /// the step's jobs were submitted; near 1, blocks refuse more however fast they are built.
     pub weight_full: Option<f64>,
-    /// Accepts the blocks included and the chain refused, per job of the step (nodes that were
-    /// late for it; an unsigned accept is refused in the pool instead, and not counted here).
+    /// `accept_job` calls the chain refused per job of the step (nodes that were late for it).
     pub refused_accepts_per_job: f64,
     /// Percent of this machine's CPU busy while the step ran (validators, fleet and driver
     /// share it when the engine is local); `None` where it cannot be read.

@@ -7,7 +7,6 @@ use std::time::Duration;
 use subxt::{
     backend::LegacyBackend,
     config::RpcConfigFor,
-    error::ExtrinsicError,
     rpcs::{methods::LegacyRpcMethods, RpcClient},
     tx::Payload,
     OnlineClient, SubstrateConfig,
@@ -441,23 +440,6 @@ impl Chain {
         let at = self.at(Finality::Best).await?;
         let tx = at.transactions().create_unsigned(call).map_err(|e| rejected(e.to_string()))?;
         self.to_pool(tx.hash(), tx.encoded()).await.map_err(rejected)
-    }
-
-    /// Submit an unsigned `call` and wait until it is in a block of the given finality, as
-    /// [`Self::submit`] does for a signed one. [`ChainError::NotOffered`] when the runtime at
-    /// the best block has no such call.
-    pub async fn submit_unsigned_and_wait<C: Payload>(&self, call: &C, wait: Finality) -> Result<TxOutcome, ChainError> {
-        let name = call_name(call);
-        let rejected = |reason: String| ChainError::Rejected { call: name.clone(), reason };
-        let at = self.at(Finality::Best).await?;
-        let tx = at.transactions().create_unsigned(call).map_err(|e| match e {
-            ExtrinsicError::PalletNameNotFound(_) | ExtrinsicError::CallNameNotFound { .. } => {
-                ChainError::NotOffered { call: name.clone() }
-            }
-            e => rejected(e.to_string()),
-        })?;
-        let sent = super::follow::send(&at, tx.encoded().to_vec()).await.map_err(rejected)?;
-        super::follow::wait(self, sent, wait, &name).await
     }
 
     /// Hand encoded bytes to the pool without watching them (`author_submitExtrinsic`): their

@@ -18,10 +18,6 @@ pub enum ChainError {
          events differ from this build's: rebuild after `ci/export-metadata.sh`"
     )]
     UnknownEvent { block: String, event: String, reason: String },
-    /// The chain's runtime has no such call: it is older than this program's (a testnet started
-    /// on a kept runtime, before its upgrade).
-    #[error("the chain's runtime has no {call}: it predates this program's runtime")]
-    NotOffered { call: String },
     /// A request failed after connecting.
     #[error("{what} failed: {reason}")]
     Rpc { what: String, reason: String },

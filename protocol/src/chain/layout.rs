@@ -267,9 +267,8 @@ mod tests {
         }
     }
 
-    /// Spec 102 changed weights only, spec 103 added a call (the unsigned accept): the spec-101
-    /// runtimes (the broken-migration fixture among them) store what this build's metadata
-    /// describes.
+    /// Spec 102 changed weights only: the spec-101 runtimes (the broken-migration fixture among
+    /// them) store what this build's metadata describes.
     #[test]
     fn every_spec_from_the_first_v1_to_the_build_s_own_is_v1() {
         assert_eq!(Layout::for_spec(V0_SPEC), Some(Layout::V0));

@@ -3,7 +3,6 @@
 //! `ci/export-metadata.sh`; the end-to-end tier fails when it is stale), plus the few typed
 //! operations the daemon and the orchestrator need.
 
-mod accept;
 mod blocks;
 mod client;
 mod convert;
@@ -15,7 +14,6 @@ mod refused;
 mod result;
 mod upgrade;
 
-pub use accept::AcceptClaim;
 pub use client::{BlockEvents, Chain, Finality, TxOutcome};
 pub use convert::{capabilities, requirements, result_uri, uri};
 pub use error::ChainError;
@@ -36,9 +34,6 @@ pub const UNIT: u128 = 1_000_000_000_000;
 
 /// The domain tag every signed result payload starts with (the runtime's `RESULT_DOMAIN`).
 pub const RESULT_DOMAIN: [u8; 16] = *b"cr-compute:res/1";
-
-/// The domain tag every signed accept payload starts with (the runtime's `ACCEPT_DOMAIN`).
-pub const ACCEPT_DOMAIN: [u8; 16] = *b"cr-compute:acc/1";
 
 /// A job as stored on chain.
 pub type Job = market::Job<AccountId32, u128, u32>;

@@ -25,11 +25,6 @@ impl RefusedCall {
     pub fn is<C: subxt::extrinsics::DecodeAsExtrinsic>(&self) -> bool {
         self.call.split_once('.').is_some_and(|(pallet, call)| C::is_extrinsic(pallet, call))
     }
-
-    /// Whether this is an accept, signed (`accept_job`) or unsigned (`accept_job_unsigned`).
-    pub fn is_accept(&self) -> bool {
-        self.is::<api::compute::calls::AcceptJob>() || self.is::<api::compute::calls::AcceptJobUnsigned>()
-    }
 }
 
 /// Every error the marketplace pallet can answer with, by name, read from the metadata this
@@ -53,7 +48,6 @@ fn job_of(call: &api::Call) -> Option<u64> {
             Some(*job_id)
         }
         C::submit_result { payload, .. } => Some(payload.job_id),
-        C::accept_job_unsigned { payload, .. } => Some(payload.job_id),
         _ => None,
     }
 }

@@ -81,25 +81,3 @@ pub fn result_extrinsic(
 	let call = pallet_compute::Call::<Runtime>::submit_result { payload, signature };
 	UncheckedExtrinsic::new_bare(call.into())
 }
-
-/// `accept_job_unsigned`: the accept payload for `attempt`, in the node's first seat (it has no
-/// job in hand), signed with the node's result key.
-pub fn accept_extrinsic(
-	ctx: &ChainContext,
-	job_id: pallet_compute::JobId,
-	attempt: u32,
-	node: AccountId,
-	result_key: &sr25519::Pair,
-) -> UncheckedExtrinsic {
-	let payload = pallet_compute::AcceptOf::<Runtime> {
-		domain: pallet_compute::ACCEPT_DOMAIN,
-		genesis_hash: ctx.genesis,
-		job_id,
-		attempt,
-		node,
-		seat: 0,
-	};
-	let signature = result_key.sign(&payload.encode()).0;
-	let call = pallet_compute::Call::<Runtime>::accept_job_unsigned { payload, signature };
-	UncheckedExtrinsic::new_bare(call.into())
-}

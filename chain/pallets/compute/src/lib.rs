@@ -105,8 +105,6 @@ pub mod pallet {
 	/// A signed result payload.
 	pub type PayloadOf<T> =
 		ResultPayload<<T as frame_system::Config>::AccountId, <T as Config>::MaxUriLen>;
-	/// A signed accept payload.
-	pub type AcceptOf<T> = AcceptPayload<<T as frame_system::Config>::AccountId>;
 	/// A URI as stored.
 	pub type UriOf<T> = BoundedVec<u8, <T as Config>::MaxUriLen>;
 
@@ -319,8 +317,6 @@ pub mod pallet {
 		NotAssigned,
 		/// The result payload or its signature is invalid.
 		InvalidResult,
-		/// The accept payload or its signature is invalid, or it names another attempt.
-		InvalidAccept,
 		/// The job has no result in its challenge window.
 		NotChallengeable,
 		/// The challenge window is over.
@@ -604,26 +600,6 @@ pub mod pallet {
 			Self::deposit_event(Event::CommitteeUpdated { members: count });
 			Ok(())
 		}
-
-		/// Take an open job: UNSIGNED, the twin of `accept_job` for nodes, authenticated in
-		/// transaction validation by the node's result-key signature over the SCALE-encoded
-		/// payload, which names the attempt it starts. The pool checks every rule of
-		/// `accept_job` before the block does and holds one accept a job attempt, so a node
-		/// that is late for a job is refused at submission, not included and charged.
-		#[pallet::call_index(13)]
-		#[pallet::weight(T::WeightInfo::accept_job_unsigned(MAX_TIMER_SHIFT))]
-		pub fn accept_job_unsigned(
-			origin: OriginFor<T>,
-			payload: AcceptOf<T>,
-			signature: [u8; 64],
-		) -> DispatchResultWithPostInfo {
-			ensure_none(origin)?;
-			let refused = |e| Self::refused(e, T::WeightInfo::accept_job_unsigned);
-			Self::check_accept_proof(&payload, &signature)
-				.map_err(|_| refused(Error::<T>::InvalidAccept.into()))?;
-			let probes = Self::do_accept(payload.node, payload.job_id).map_err(refused)?;
-			Ok(Some(T::WeightInfo::accept_job_unsigned(probes)).into())
-		}
 	}
 
 	#[allow(deprecated)]
@@ -635,9 +611,6 @@ pub mod pallet {
 			match call {
 				Call::submit_result { payload, signature } => {
 					Self::validate_result(payload, signature)
-				}
-				Call::accept_job_unsigned { payload, signature } => {
-					Self::validate_accept(payload, signature)
 				}
 				_ => InvalidTransaction::Call.into(),
 			}

@@ -12,34 +12,6 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{Saturating, Zero};
 
-/// An open job a node may take, as [`Pallet::check_accept`] read it.
-pub(crate) struct Acceptance<T: Config> {
-	job: JobOf<T>,
-	node: NodeInfo<BalanceOf<T>>,
-	at_risk: BalanceOf<T>,
-	expires_at: BlockNumberFor<T>,
-}
-
-impl<T: Config> Acceptance<T> {
-	/// The block from which the job can no longer be taken.
-	pub(crate) fn expires_at(&self) -> BlockNumberFor<T> {
-		self.expires_at
-	}
-
-	/// Why the node could not fill `seat`, if it could not: its seats are as many jobs as it
-	/// could hold at once with nothing in hand, up to its `max_concurrent` and what its stake
-	/// covers. Independent of the jobs in hand, so an accept stays valid in a pool that has not
-	/// yet seen the node's latest result or accept.
-	pub(crate) fn seat_refusal(&self, seat: u32) -> Option<AcceptRejection> {
-		let node = &self.node;
-		if seat >= node.max_concurrent {
-			return Some(AcceptRejection::NodeAtCapacity);
-		}
-		let seats = BalanceOf::<T>::from(seat.saturating_add(1));
-		(self.at_risk.saturating_mul(seats) > node.stake).then_some(AcceptRejection::StakeExhausted)
-	}
-}
-
 impl<T: Config> Pallet<T> {
 	/// Fee transfers may be smaller than the existential deposit, so the fee account must exist.
 	pub(crate) fn ensure_fee_account_exists() {
@@ -260,28 +232,22 @@ impl<T: Config> Pallet<T> {
 		Ok(probes)
 	}
 
-	/// Whether `who` may take `job_id` now: every rule of acceptance, without changing storage,
-	/// so the pool can ask it of an unsigned accept before the block does.
-	pub(crate) fn check_accept(who: &T::AccountId, job_id: JobId) -> Result<Acceptance<T>, DispatchError> {
+	pub(crate) fn do_accept(who: T::AccountId, job_id: JobId) -> Result<u32, DispatchError> {
 		let params = Self::params()?;
-		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		let JobStatus::Open { expires_at } = job.status else {
 			return Err(Error::<T>::NotOpen.into());
 		};
 		// `on_initialize` of `expires_at` expires the job before any extrinsic of that block.
 		ensure!(Self::now() < expires_at, Error::<T>::DeadlinePassed);
-		let node = Nodes::<T>::get(who).ok_or(Error::<T>::NotRegistered)?;
+		let mut node = Nodes::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 		ensure!(node.online, Error::<T>::NodeOffline);
 		ensure!(node.stake >= params.min_node_stake, Error::<T>::StakeTooLow);
 		ensure!(node.active_jobs < node.max_concurrent, Error::<T>::NodeAtCapacity);
 		ensure!(node.capabilities.satisfies(&job.requirements), Error::<T>::RequirementsNotMet);
 		let at_risk = Self::job_stake(&params);
 		ensure!(node.exposure.saturating_add(at_risk) <= node.stake, Error::<T>::StakeExhausted);
-		Ok(Acceptance { job, node, at_risk, expires_at })
-	}
 
-	pub(crate) fn do_accept(who: T::AccountId, job_id: JobId) -> Result<u32, DispatchError> {
-		let Acceptance { mut job, mut node, at_risk, expires_at } = Self::check_accept(&who, job_id)?;
 		Self::clear_timer(expires_at, job_id);
 		let placed = Self::set_timer(Self::now().saturating_add(job.execute_within), job_id)?;
 		let deadline = placed.at;

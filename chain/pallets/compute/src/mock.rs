@@ -219,41 +219,6 @@ pub fn signed_result(job_id: JobId, node: u64, output: H256) -> (PayloadOf<Test>
 	(payload, sig.0)
 }
 
-/// A correctly signed accept from `node` for the attempt the job would start now, in the
-/// node's first free seat.
-pub fn signed_accept(job_id: JobId, node: u64) -> (AcceptOf<Test>, [u8; 64]) {
-	let seat = Nodes::<Test>::get(node).map_or(0, |n| n.active_jobs);
-	signed_accept_in(job_id, node, seat)
-}
-
-/// The same in `seat`.
-pub fn signed_accept_in(job_id: JobId, node: u64, seat: u32) -> (AcceptOf<Test>, [u8; 64]) {
-	let attempt = Jobs::<Test>::get(job_id).map(|j| j.attempt).unwrap_or(0) + 1;
-	let payload = AcceptPayload {
-		domain: ACCEPT_DOMAIN,
-		genesis_hash: System::block_hash(0),
-		job_id,
-		attempt,
-		node,
-		seat,
-	};
-	let sig = result_pair(node).sign(&payload.encode());
-	(payload, sig.0)
-}
-
-/// `validate_unsigned` of an unsigned accept, as the pool asks it.
-#[allow(deprecated)]
-pub fn validate_accept(
-	payload: AcceptOf<Test>,
-	signature: [u8; 64],
-) -> sp_runtime::transaction_validity::TransactionValidity {
-	use frame_support::pallet_prelude::{TransactionSource, ValidateUnsigned};
-	Compute::validate_unsigned(
-		TransactionSource::External,
-		&Call::accept_job_unsigned { payload, signature },
-	)
-}
-
 pub fn post_result(job_id: JobId, node: u64, output: H256) {
 	let (payload, sig) = signed_result(job_id, node, output);
 	frame_support::assert_ok!(Compute::submit_result(RuntimeOrigin::none(), payload, sig));

@@ -24,9 +24,6 @@ pub type GpuModel = BoundedVec<u8, MaxGpuModelLen>;
 /// mistaken for a signature over anything else.
 pub const RESULT_DOMAIN: [u8; 16] = *b"cr-compute:res/1";
 
-/// Domain tag inside every signed accept payload: an accept signature is never a result's.
-pub const ACCEPT_DOMAIN: [u8; 16] = *b"cr-compute:acc/1";
-
 /// GPUs a node declares.
 #[derive(
 	Encode,
@@ -478,63 +475,4 @@ where
 	pub output_hash: H256,
 	/// Where the output can be downloaded.
 	pub result_uri: BoundedVec<u8, MaxUri>,
-}
-
-/// Why an unsigned accept was refused in the pool (`InvalidTransaction::Custom` codes). The
-/// refusals of [`Error`](crate::Error) that `accept_job` also makes keep their meaning here.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u8)]
-pub enum AcceptRejection {
-	/// The job does not exist.
-	UnknownJob = 1,
-	/// The job is not open: another node took it, or it expired or was cancelled.
-	NotOpen = 2,
-	/// The payload names another attempt than the one an accept would start now (a replay).
-	StaleAttempt = 3,
-	/// The payload is for another chain or another kind of message.
-	WrongDomain = 4,
-	/// The node is not registered.
-	UnknownNode = 5,
-	/// The job's acceptance window is over.
-	DeadlinePassed = 6,
-	/// The node is offline.
-	NodeOffline = 7,
-	/// The node already runs as many jobs as it declared.
-	NodeAtCapacity = 8,
-	/// The node's stake is below the minimum or covers no more jobs at risk.
-	StakeExhausted = 9,
-	/// The node's capabilities do not cover the job's requirements.
-	RequirementsNotMet = 10,
-}
-
-/// What a node signs with its result key and posts unsigned to take an open job: the unsigned
-/// twin of `accept_job`, so the pool holds one accept a job instead of one per node that tried.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	Clone,
-	PartialEq,
-	Eq,
-	Debug,
-	TypeInfo,
-	MaxEncodedLen,
-)]
-pub struct AcceptPayload<AccountId> {
-	/// Always [`ACCEPT_DOMAIN`].
-	pub domain: [u8; 16],
-	/// Hash of the chain's genesis block, so a signature is worthless on any other chain.
-	pub genesis_hash: H256,
-	/// The job taken.
-	pub job_id: JobId,
-	/// The attempt this accept starts: the job's `attempt` plus one. A job reopened after a
-	/// timeout needs a new signature, so an old accept cannot be replayed on it.
-	pub attempt: u32,
-	/// The node taking the job; its registered result key signs.
-	pub node: AccountId,
-	/// Which of the node's seats the accept takes: below its `max_concurrent` and within the
-	/// jobs its stake covers. The pool holds one accept a seat, so a node can hold no more
-	/// accepts there than jobs it could hold at once (free accepts for every open job would hold
-	/// every job's place in the pool).
-	pub seat: u32,
 }

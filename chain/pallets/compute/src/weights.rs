@@ -10,7 +10,7 @@
 //! charged the same way, each deadline for the path it took: charged a lost dispute's path, a
 //! block's payouts took normal transactions' room (docs/NOTES.md, 2026-12-07). A refused call is
 //! charged its fixed keys and no search (`Pallet::refused`), unless no block had room. The result submission
-//! and the unsigned accept each pay for two sr25519 verifications: `pre_dispatch` validates the unsigned extrinsic again
+//! pays for two sr25519 verifications: `pre_dispatch` validates the unsigned extrinsic again
 //! inside the block, then dispatch checks it against the state it executes on.
 
 use core::marker::PhantomData;
@@ -27,7 +27,6 @@ pub trait WeightInfo {
 	fn submit_job(timer_probes: u32) -> Weight;
 	fn cancel_job(timer_probes: u32) -> Weight;
 	fn accept_job(timer_probes: u32) -> Weight;
-	fn accept_job_unsigned(timer_probes: u32) -> Weight;
 	fn submit_result(timer_probes: u32) -> Weight;
 	fn challenge(timer_probes: u32) -> Weight;
 	fn vote() -> Weight;
@@ -70,11 +69,6 @@ pub mod storage {
 	/// Params, Jobs, Nodes, the expiry cleared, the deadline set.
 	pub const fn accept_job(probes: u32) -> (u64, u64) {
 		(5 + probes as u64, 6)
-	}
-	/// Validation (genesis hash, Jobs, Nodes, then `accept_job`'s checks), then dispatch again:
-	/// the proof, then `accept_job`.
-	pub const fn accept_job_unsigned(probes: u32) -> (u64, u64) {
-		(8 + probes as u64, 6)
 	}
 	/// Validation (genesis hash, Jobs, Nodes), then dispatch again, Params, deadline cleared,
 	/// settlement set, Nodes.
@@ -146,10 +140,6 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn accept_job(timer_probes: u32) -> Weight {
 		rw::<T>(storage::accept_job(timer_probes))
 	}
-	fn accept_job_unsigned(timer_probes: u32) -> Weight {
-		rw::<T>(storage::accept_job_unsigned(timer_probes))
-			.saturating_add(Weight::from_parts(2 * SR25519_VERIFY, 0))
-	}
 	fn submit_result(timer_probes: u32) -> Weight {
 		rw::<T>(storage::submit_result(timer_probes))
 			.saturating_add(Weight::from_parts(2 * SR25519_VERIFY, 0))
@@ -205,9 +195,6 @@ impl WeightInfo for () {
 		Weight::zero()
 	}
 	fn accept_job(_: u32) -> Weight {
-		Weight::zero()
-	}
-	fn accept_job_unsigned(_: u32) -> Weight {
 		Weight::zero()
 	}
 	fn submit_result(_: u32) -> Weight {

@@ -16,7 +16,6 @@ macro_rules! assert_refused {
 	}};
 }
 
-mod accepts;
 mod attacks;
 mod deadlines;
 mod disputes;

@@ -338,32 +338,6 @@ fn submit_result_weight_covers_validation_and_dispatch() {
 }
 
 #[test]
-fn accept_job_unsigned_weight_covers_validation_and_dispatch() {
-	let mut ext = ExtBuilder::default().build();
-	let (payload, sig) = ext.execute_with(|| {
-		register(NODE, cpu(4), 1_000);
-		let job = submit(REQUESTER, 500, Requirements::default());
-		signed_accept(job, NODE)
-	});
-	let probes = assert_charged(
-		&mut ext,
-		"accept_job_unsigned",
-		Weights::accept_job_unsigned,
-		storage::accept_job_unsigned,
-		|| {
-			#[allow(deprecated)]
-			use frame_support::pallet_prelude::{TransactionSource, ValidateUnsigned};
-			let call = Call::accept_job_unsigned { payload: payload.clone(), signature: sig };
-			#[allow(deprecated)]
-			let valid = Compute::validate_unsigned(TransactionSource::InBlock, &call);
-			assert!(valid.is_ok());
-			Compute::accept_job_unsigned(RuntimeOrigin::none(), payload, sig)
-		},
-	);
-	assert_eq!(probes, 1, "an empty deadline queue has room in the first block");
-}
-
-#[test]
 fn call_weights_cover_their_paths() {
 	let mut ext = ExtBuilder::default().build();
 	ext.execute_with(|| register(NODE, cpu(4), 1_000));
@@ -409,12 +383,6 @@ fn deadline_setting_calls_declare_the_longest_timer_search() {
 	assert_eq!(
 		declared(Call::submit_result { payload, signature }),
 		Weights::submit_result(MAX_TIMER_SHIFT)
-	);
-	let (payload, signature) =
-		ExtBuilder::default().build().execute_with(|| signed_accept(0, NODE));
-	assert_eq!(
-		declared(Call::accept_job_unsigned { payload, signature }),
-		Weights::accept_job_unsigned(MAX_TIMER_SHIFT)
 	);
 }
 
@@ -537,14 +505,6 @@ fn refusals_before_the_deadline_search_are_charged_without_it() {
 		Error::InvalidResult,
 		(Weights::submit_result, storage::submit_result),
 		|| Compute::submit_result(RuntimeOrigin::none(), payload, signature),
-	);
-	let (accept, _) = ext.execute_with(|| signed_accept(job, NODE));
-	assert_refused(
-		&mut ext,
-		"an accept under a forged signature",
-		Error::InvalidAccept,
-		(Weights::accept_job_unsigned, storage::accept_job_unsigned),
-		|| Compute::accept_job_unsigned(RuntimeOrigin::none(), accept, signature),
 	);
 	assert_refused(
 		&mut ext,
