@@ -56,7 +56,12 @@ pub struct ChaosPlace<'a> {
 }
 
 /// Run `draw` once: a fresh testnet, checked at every block, torn down after.
-pub async fn run(place: &ChaosPlace<'_>, draw: &Draw, stem: &str, progress: &mut Progress) -> Result<ChaosRun, ChaosError> {
+pub async fn run(
+    place: &ChaosPlace<'_>,
+    draw: &Draw,
+    stem: &str,
+    progress: &mut Progress,
+) -> Result<ChaosRun, ChaosError> {
     let ChaosPlace { engine, workspace, topology, reports, interrupt } = place;
     let (file, scenario) = write_scenario(draw, topology, reports, stem)?;
     let up = UpOptions { interrupt: (*interrupt).clone(), ..UpOptions::for_scenario(draw.seed) };
@@ -78,6 +83,9 @@ pub async fn reduce(
     let mut search = Reduction::new(failing, budget);
     let mut smallest_run = failed;
     while let Some((candidate, step)) = search.next_candidate() {
+        if place.interrupt.requested() {
+            break;
+        }
         progress.step(&format!("reducing: {step}"), 0);
         let run = run(place, &candidate, &stem, progress).await?;
         let fails = !run.report.passed;

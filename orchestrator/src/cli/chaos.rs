@@ -89,16 +89,19 @@ pub async fn chaos(args: ChaosArgs, json: bool) -> miette::Result<ExitCode> {
         }
         let run = chaos::run(&place, &draw, &stem, &mut progress).await.map_err(miette::Report::msg)?;
         let mut summary = Summary::of(&draw, &run);
-        if !run.report.passed && args.reduce > 0 {
+        // A run Ctrl-C cut short failed for that alone: nothing to reduce.
+        if !run.report.passed && args.reduce > 0 && !interrupt.requested() {
             let failing = run_failed_lines(&run);
-            progress
-                .done(&format!("chaos seed {seed} failed:\n{failing}\nreducing it (at most {} runs)", args.reduce));
+            progress.done(&format!("chaos seed {seed} failed:\n{failing}\nreducing it (at most {} runs)", args.reduce));
             let failed = ChaosRun { file: run.file.clone(), report: run.report.clone() };
             let (smallest, reduced) = chaos::reduce(&place, draw.clone(), failed, args.reduce, &mut progress)
                 .await
                 .map_err(miette::Report::msg)?;
-            summary.reduced =
-                Some(Reduced { file: reduced.file.clone(), jobs: smallest.jobs.len(), windows: smallest.windows.len() });
+            summary.reduced = Some(Reduced {
+                file: reduced.file.clone(),
+                jobs: smallest.jobs.len(),
+                windows: smallest.windows.len(),
+            });
         }
         miette::Result::<_>::Ok((run, summary))
     };

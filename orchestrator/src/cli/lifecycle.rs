@@ -1,11 +1,11 @@
 //! `up`, `down`, `check`, `build`.
 
+use super::ctrl_c::{interrupted, CtrlC};
 use miette::{IntoDiagnostic, WrapErr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use testnet::artifacts::Workspace;
-use super::ctrl_c::{interrupted, CtrlC};
 use testnet::network::{self, TestnetState, UpOptions};
 use testnet::progress::{Mode, Progress};
 use testnet::provider::{Engine, EngineChoice, SWARM_MANAGER_ENV};

@@ -76,6 +76,9 @@ pub async fn replay(args: ReplayArgs, json: bool) -> miette::Result<ExitCode> {
         let mut diverged = 0;
         let mut out = Vec::new();
         for (old, scenario) in before.iter().zip(&loaded) {
+            if ctrl_c.interrupt().requested() {
+                break;
+            }
             // The same seed: the daemons rank who tries each job first as they did then.
             let up = UpOptions { interrupt: ctrl_c.interrupt(), ..UpOptions::for_scenario(old.seed) };
             let new = scenario::run_one(&engine, &workspace, scenario, &up, &args.reports, 1, &mut progress).await;
@@ -99,7 +102,9 @@ pub async fn replay(args: ReplayArgs, json: bool) -> miette::Result<ExitCode> {
 /// One line on a replayed run: the same as before, or its first difference.
 fn verdict(old: &ScenarioReport, divergences: &[replay::Divergence]) -> String {
     match divergences.first() {
-        None => format!("SAME {}: {} jobs took the same node, outcome, verdict and timeouts", old.scenario, old.jobs.len()),
+        None => {
+            format!("SAME {}: {} jobs took the same node, outcome, verdict and timeouts", old.scenario, old.jobs.len())
+        }
         Some(d) => format!(
             "DIVERGED {}: {} difference(s); first: job {}: {} was {}, now {}",
             old.scenario,

@@ -57,7 +57,8 @@ pub async fn test(
     }
     let engine = connect(&one_engine(scenarios.iter())?).await?;
     let workspace = Workspace::from_env();
-    let ctrl_c = CtrlC::install(engine.provider.as_ref(), scenarios.iter().map(|s| s.topology().name().as_str())).await?;
+    let ctrl_c =
+        CtrlC::install(engine.provider.as_ref(), scenarios.iter().map(|s| s.topology().name().as_str())).await?;
     let mut progress = Progress::new(Mode::detect(json));
     if build {
         progress.step("building cr-node and cr-compute", 0);
