@@ -9,6 +9,8 @@
 #[path = "e2e_support.rs"]
 mod support;
 
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use support::*;
@@ -151,50 +153,43 @@ fn ctrl_c_while_creates_are_in_flight_leaves_none_of_them() {
     ctrl_c_leaves_nothing("sigint-fleet", &["{group: fleet, count: 30, cpu_cores: 1, memory_mb: 1024}"], 6);
 }
 
+/// Ctrl-C to the command `args` builds (from its directory, topology file and reports
+/// directory) once its testnet has a container leaves nothing of that testnet.
+fn ctrl_c_during(prefix: &str, args: impl FnOnce(&Path, &Path, &Path) -> Vec<OsString>) {
+    let dir = temp();
+    let name = unique(prefix);
+    let _guard = Down(name.clone());
+    let topology = write_topology(dir.path(), &name, &[]);
+    let args = args(dir.path(), &topology, &dir.path().join("reports"));
+    let args: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
+    interrupt_then_nothing_left(dir.path(), &name, spawn(dir.path(), &name, &args, 1));
+}
+
 #[test]
 #[ignore = "needs Docker: the end-to-end tier runs it"]
 fn ctrl_c_during_a_scenario_run_removes_its_testnet() {
     // `testnet test` had no SIGINT handler: Ctrl-C killed it with its testnet running.
-    let dir = temp();
-    let name = unique("sigint-test");
-    let _guard = Down(name.clone());
-    let topology = write_topology(dir.path(), &name, &[]);
-    let scenario = dir.path().join("interrupted.yaml");
-    let text = format!(
-        "name: interrupted\ntopology: {}\ntimeout_blocks: 30\njobs:\n  - {{name: chain, workload: hash-chain, \
-         size: 20000, budget: 100}}\nexpect:\n  jobs:\n    - {{job: chain, outcome: completed, within_blocks: 20}}\n",
-        topology.display()
-    );
-    std::fs::write(&scenario, text).unwrap_or_else(|e| panic!("writing {}: {e}", scenario.display()));
-    let reports = dir.path().join("reports");
-    let args =
-        ["test".as_ref(), "--no-build".as_ref(), "--reports".as_ref(), reports.as_os_str(), scenario.as_os_str()];
-    interrupt_then_nothing_left(dir.path(), &name, spawn(dir.path(), &name, &args, 1));
+    ctrl_c_during("sigint-test", |dir, topology, reports| {
+        let scenario = dir.join("interrupted.yaml");
+        let text = format!(
+            "name: interrupted\ntopology: {}\ntimeout_blocks: 30\njobs:\n  - {{name: chain, workload: hash-chain, \
+             size: 20000, budget: 100}}\nexpect:\n  jobs:\n    - {{job: chain, outcome: completed, within_blocks: 20}}\n",
+            topology.display()
+        );
+        std::fs::write(&scenario, text).unwrap_or_else(|e| panic!("writing {}: {e}", scenario.display()));
+        ["test".into(), "--no-build".into(), "--reports".into(), reports.into(), scenario.into()].into()
+    });
 }
 
 #[test]
 #[ignore = "needs Docker: the end-to-end tier runs it"]
 fn ctrl_c_during_a_chaos_run_removes_its_testnet() {
     // `testnet chaos` had no SIGINT handler: Ctrl-C killed it with its testnet running.
-    let dir = temp();
-    let name = unique("sigint-chaos");
-    let _guard = Down(name.clone());
-    let topology = write_topology(dir.path(), &name, &[]);
-    let reports = dir.path().join("reports");
-    let args = [
-        "chaos".as_ref(),
-        topology.as_os_str(),
-        "--no-build".as_ref(),
-        "--seed".as_ref(),
-        "7".as_ref(),
-        "--jobs".as_ref(),
-        "2".as_ref(),
-        "--faults".as_ref(),
-        "0".as_ref(),
-        "--reports".as_ref(),
-        reports.as_os_str(),
-    ];
-    interrupt_then_nothing_left(dir.path(), &name, spawn(dir.path(), &name, &args, 1));
+    ctrl_c_during("sigint-chaos", |_, topology, reports| {
+        let mut args: Vec<OsString> = vec!["chaos".into(), topology.into(), "--reports".into(), reports.into()];
+        args.extend(["--no-build", "--seed", "7", "--jobs", "2", "--faults", "0"].map(OsString::from));
+        args
+    });
 }
 
 #[test]
