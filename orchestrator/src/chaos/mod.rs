@@ -52,7 +52,7 @@ pub struct ChaosPlace<'a> {
     /// Where drawn scenarios, reports and logs go.
     pub reports: &'a Path,
     /// Ctrl-C: every `up` of the run holds it while engine changes are in flight.
-    pub interrupt: &'a Interrupt,
+    pub interrupt: Interrupt,
 }
 
 /// Run `draw` once: a fresh testnet, checked at every block, torn down after.
@@ -64,7 +64,7 @@ pub async fn run(
 ) -> Result<ChaosRun, ChaosError> {
     let ChaosPlace { engine, workspace, topology, reports, interrupt } = place;
     let (file, scenario) = write_scenario(draw, topology, reports, stem)?;
-    let up = UpOptions { interrupt: (*interrupt).clone(), ..UpOptions::for_scenario(draw.seed) };
+    let up = UpOptions { interrupt: interrupt.clone(), ..UpOptions::for_scenario(draw.seed) };
     let report = run_one(engine, workspace, &scenario, &up, reports, 1, progress).await;
     Ok(ChaosRun { file, report })
 }

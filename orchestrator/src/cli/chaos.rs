@@ -74,13 +74,12 @@ pub async fn chaos(args: ChaosArgs, json: bool) -> miette::Result<ExitCode> {
     let engine = connect(topology.engine()).await?;
     let workspace = Workspace::from_env();
     let ctrl_c = CtrlC::install(engine.provider.as_ref(), [topology.name().as_str()]).await?;
-    let interrupt = ctrl_c.interrupt();
     let place = ChaosPlace {
         engine: &engine,
         workspace: &workspace,
         topology: &args.topology,
         reports: &args.reports,
-        interrupt: &interrupt,
+        interrupt: ctrl_c.interrupt(),
     };
     let work = async {
         if !args.no_build {
@@ -90,7 +89,7 @@ pub async fn chaos(args: ChaosArgs, json: bool) -> miette::Result<ExitCode> {
         let run = chaos::run(&place, &draw, &stem, &mut progress).await.map_err(miette::Report::msg)?;
         let mut summary = Summary::of(&draw, &run);
         // A run Ctrl-C cut short failed for that alone: nothing to reduce.
-        if !run.report.passed && args.reduce > 0 && !interrupt.requested() {
+        if !run.report.passed && args.reduce > 0 && !place.interrupt.requested() {
             let failing = run_failed_lines(&run);
             progress.done(&format!("chaos seed {seed} failed:\n{failing}\nreducing it (at most {} runs)", args.reduce));
             let failed = ChaosRun { file: run.file.clone(), report: run.report.clone() };

@@ -9,7 +9,7 @@ use testnet::network::Interrupt;
 use testnet::provider::Provider;
 
 /// Exit code after Ctrl-C, as shells expect.
-pub(super) const INTERRUPTED: u8 = 130;
+const INTERRUPTED: u8 = 130;
 
 /// One command run's Ctrl-C.
 pub(super) struct CtrlC {
